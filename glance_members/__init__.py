@@ -1,0 +1,1 @@
+"""glance-members: the OpenStack Image API v2 image-sharing service."""

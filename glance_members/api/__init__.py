@@ -1,0 +1,1 @@
+"""HTTP layer: one blueprint module per resource, errors in one table."""

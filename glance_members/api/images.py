@@ -1,0 +1,106 @@
+"""/v2/images and /v2/images/{image_id}: parse, one call, render."""
+
+import urllib.parse
+
+import flask
+import flask.views
+import flask_smorest
+
+from glance_members.api import common
+from glance_members import exception
+from glance_members import sharing
+from glance_members.schemas import images as schemas
+
+blp = flask_smorest.Blueprint('images', __name__, url_prefix='/v2/images',
+                              description='Images, as far as sharing needs')
+
+_image_view = schemas.ImageSchema()
+
+
+def _quotas(conf):
+    return conf.image_property_quota, conf.image_tag_quota
+
+
+@blp.route('', strict_slashes=True)
+class Images(flask.views.MethodView):
+
+    def get(self):
+        common.refuse_body()
+        s = common.services()
+        query = schemas.parse_list_query(flask.request.args,
+                                         s.conf.limit_param_default,
+                                         s.conf.api_limit_max)
+        images, more = sharing.list_images(common.context(), s.authz, s.repo,
+                                           query)
+        return flask.current_app.json.response(
+            _list_view(images, more, flask.request.args))
+
+    @blp.doc(requestBody={'content': {'application/json': {
+        'schema': schemas.ImageCreateSchema}}})
+    def post(self):
+        image = schemas.parse_create(common.json_body())
+        s = common.services()
+        image = sharing.create_image(common.context(), s.authz, s.repo,
+                                     image, _quotas(s.conf))
+        response = flask.current_app.json.response(_image_view.dump(image))
+        response.status_code = 201
+        response.headers['Location'] = '%s/v2/images/%s' % (
+            flask.request.host_url.rstrip('/'), image.id)
+        return response
+
+
+def _list_view(images, more, args):
+    """Glance's list body: first and next are relative links that keep
+    every query parameter but the marker."""
+    params = [(k, v) for k, v in args.items(multi=True) if k != 'marker']
+    query = urllib.parse.urlencode(params)
+    view = {'images': _image_view.dump(images, many=True),
+            'first': '/v2/images' + ('?' + query if query else ''),
+            'schema': '/v2/schemas/images'}
+    if more:
+        view['next'] = '/v2/images?' + urllib.parse.urlencode(
+            params + [('marker', images[-1].id)])
+    return view
+
+
+@blp.route('/<image_id>', strict_slashes=True)
+class Image(flask.views.MethodView):
+
+    def get(self, image_id):
+        common.refuse_body()
+        s = common.services()
+        image = sharing.get_image(common.context(), s.authz, s.repo,
+                                  image_id)
+        return flask.current_app.json.response(_image_view.dump(image))
+
+    def patch(self, image_id):
+        changes = schemas.parse_patch(flask.request.mimetype,
+                                      common.json_body)
+        s = common.services()
+        image = sharing.update_image(common.context(), s.authz, s.repo,
+                                     image_id, changes, _quotas(s.conf))
+        return flask.current_app.json.response(_image_view.dump(image))
+
+    @blp.response(204)
+    def delete(self, image_id):
+        common.refuse_body()
+        s = common.services()
+        sharing.delete_image(common.context(), s.authz, s.repo, image_id)
+        return common.no_content('text/html; charset=UTF-8')
+
+
+@blp.route('/<image_id>/file', strict_slashes=True)
+class ImageData(flask.views.MethodView):
+    """Image data is a later feature: until then every image has none."""
+
+    def get(self, image_id):
+        common.refuse_body()
+        s = common.services()
+        sharing.get_image(common.context(), s.authz, s.repo, image_id)
+        return flask.Response(status=204)
+
+    def put(self, image_id):
+        s = common.services()
+        sharing.get_image(common.context(), s.authz, s.repo, image_id)
+        raise exception.ServiceUnavailable(
+            'Image upload is not available in this version.')

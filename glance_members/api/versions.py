@@ -1,0 +1,64 @@
+"""Version discovery, in front of everything else and with no token.
+
+Glance's versionnegotiation filter runs before authtoken: `GET /versions`
+answers 200, any path that names no known version answers 300 with the same
+document, and `/v2.N/...` is an alias of `/v2/...`.
+"""
+
+import json
+import re
+
+# Glance 33 with no image cache and a single store lists exactly these,
+# in this order (glance/api/versions.py); 2.17 is CURRENT.
+VERSIONS = (('2.15', 'SUPPORTED'), ('2.9', 'SUPPORTED'), ('2.17', 'CURRENT'),
+            ('2.7', 'SUPPORTED'), ('2.6', 'SUPPORTED'), ('2.5', 'SUPPORTED'),
+            ('2.4', 'SUPPORTED'), ('2.3', 'SUPPORTED'), ('2.2', 'SUPPORTED'),
+            ('2.1', 'SUPPORTED'), ('2.0', 'SUPPORTED'))
+_KNOWN_MINORS = {v.split('.')[1] for v, _ in VERSIONS}
+_VERSIONED_PATH = re.compile(r'^/v2(?:\.(\d+))?(/.*)?$')
+
+
+def versions_document(base_url):
+    href = base_url.rstrip('/') + '/v2/'
+    return {'versions': [
+        {'id': 'v' + version, 'status': status,
+         'links': [{'rel': 'self', 'href': href}]}
+        for version, status in VERSIONS]}
+
+
+def _application_url(environ):
+    scheme = environ.get('wsgi.url_scheme', 'http')
+    host = environ.get('HTTP_HOST')
+    if not host:
+        host = environ['SERVER_NAME']
+        port = environ.get('SERVER_PORT')
+        if port and port != {'http': '80', 'https': '443'}.get(scheme):
+            host += ':' + port
+    return '%s://%s%s' % (scheme, host, environ.get('SCRIPT_NAME', ''))
+
+
+class VersionNegotiation:
+    """WSGI middleware: answers discovery itself, passes /v2 on."""
+
+    def __init__(self, app, public_endpoint=None):
+        self.app = app
+        self.public_endpoint = public_endpoint
+
+    def __call__(self, environ, start_response):
+        path = environ.get('PATH_INFO', '') or '/'
+        if path in ('/versions', '/versions/'):
+            return self._versions(environ, start_response, '200 OK')
+        match = _VERSIONED_PATH.match(path)
+        if match is None or (match.group(1) is not None and
+                             match.group(1) not in _KNOWN_MINORS):
+            return self._versions(environ, start_response,
+                                  '300 Multiple Choices')
+        environ['PATH_INFO'] = '/v2' + (match.group(2) or '')
+        return self.app(environ, start_response)
+
+    def _versions(self, environ, start_response, status):
+        base = self.public_endpoint or _application_url(environ)
+        body = json.dumps(versions_document(base)).encode()
+        start_response(status, [('Content-Type', 'application/json'),
+                                ('Content-Length', str(len(body)))])
+        return [body]

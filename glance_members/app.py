@@ -1,0 +1,166 @@
+"""create_app(conf): the Flask app, its blueprints, error handlers and
+middleware (outermost first in the order a request meets them):
+
+    RequestLimits      414 for absurd request lines, before any parsing
+    VersionNegotiation discovery answers with no token, like Glance's filter
+    auth backend       token -> identity headers (static file or Keystone)
+    Flask              context from headers (401 if none), routes, errors
+"""
+
+import dataclasses
+import http
+import json
+import logging
+import uuid
+
+import flask
+import flask.json.provider
+import flask_smorest
+import werkzeug.exceptions
+
+from glance_members.api import errors
+from glance_members.api import image_members
+from glance_members.api import images
+from glance_members.api import schemas
+from glance_members.api import versions
+from glance_members.auth import static as static_auth
+from glance_members import conf as gm_conf
+from glance_members import context
+from glance_members import db
+from glance_members import exception
+from glance_members import policy
+
+LOG = logging.getLogger(__name__)
+MAX_REQUEST_LINE = 16384
+REQUEST_ID_HEADER = 'x-openstack-request-id'
+
+
+@dataclasses.dataclass
+class Services:
+    """What the views reach through flask.current_app."""
+    conf: object
+    repo: object
+    authz: policy.Authorizer
+
+
+class GlanceJSON(flask.json.provider.DefaultJSONProvider):
+    """json.dumps as Glance calls it: key order kept, ', ' and ': '."""
+
+    def dumps(self, obj, **kwargs):
+        return json.dumps(obj, ensure_ascii=False)
+
+    def response(self, *args, **kwargs):
+        obj = args[0] if len(args) == 1 else (args or kwargs)
+        return self._app.response_class(self.dumps(obj),
+                                        mimetype='application/json')
+
+
+class RequestLimits:
+    """Answer 414 to request lines no client sends (Glance's uwsgi just
+    drops the connection)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if len(environ.get('QUERY_STRING', '')) + len(
+                environ.get('PATH_INFO', '')) > MAX_REQUEST_LINE:
+            response = errors.render(exception.URITooLong(
+                'The request line is longer than %d bytes.'
+                % MAX_REQUEST_LINE), environ)
+            return response(environ, start_response)
+        return self.app(environ, start_response)
+
+
+def create_app(conf, repo=None):
+    app = flask.Flask(__name__)
+    app.json = GlanceJSON(app)
+    app.config.update(API_TITLE='glance-members', API_VERSION='v2',
+                      OPENAPI_VERSION='3.0.3')
+    api = flask_smorest.Api(app)
+    for blueprint in (schemas.blp, images.blp, image_members.blp):
+        api.register_blueprint(blueprint)
+
+    if repo is None:
+        database = db.connect(gm_conf.database_url(conf),
+                              conf.database.busy_timeout)
+        repo = db.repository(database)
+    authz = policy.Authorizer(conf)
+    app.extensions['glance_members'] = Services(conf, repo, authz)
+
+    @app.before_request
+    def authenticate():
+        ctx = context.from_environ(flask.request.environ, authz.is_admin)
+        if ctx is None:
+            raise exception.NotAuthenticated()
+        flask.g.context = ctx
+        rule = flask.request.url_rule
+        if flask.request.method == 'HEAD' and rule is not None:
+            # Glance's router knows no HEAD; werkzeug adds it to every GET.
+            raise errors.method_not_allowed(rule.methods)
+
+    @app.after_request
+    def finish_response(response):
+        ctx = flask.g.get('context')
+        if ctx is not None:
+            response.headers[REQUEST_ID_HEADER] = ctx.request_id
+        # "201 Created", as WebOb writes it, not werkzeug's "201 CREATED".
+        response.status = '%d %s' % (response.status_code, http.HTTPStatus(
+            response.status_code).phrase)
+        return response
+
+    app.register_error_handler(exception.GlanceMembersError,
+                               _handle_domain_error)
+    app.register_error_handler(werkzeug.exceptions.HTTPException,
+                               _handle_http_error)
+    app.register_error_handler(Exception, _handle_unexpected)
+
+    app.wsgi_app = _auth_middleware(app.wsgi_app, conf)
+    app.wsgi_app = versions.VersionNegotiation(app.wsgi_app,
+                                               conf.public_endpoint)
+    app.wsgi_app = RequestIds(app.wsgi_app)
+    app.wsgi_app = RequestLimits(app.wsgi_app)
+    return app
+
+
+class RequestIds:
+    """Glance echoes a caller's request id (with `req-` added if missing);
+    otherwise it makes one. oslo.context reads it from the environ."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        given = environ.get('HTTP_X_OPENSTACK_REQUEST_ID', '')
+        if given and not given.startswith('req-'):
+            given = 'req-' + given
+        if not given or len(given) > 64 or not given.isprintable():
+            given = 'req-%s' % uuid.uuid4()
+        environ['openstack.request_id'] = given
+        return self.app(environ, start_response)
+
+
+def _auth_middleware(app, conf):
+    if conf.auth.backend == 'static':
+        return static_auth.StaticTokenAuth(app, gm_conf.token_file(conf))
+    raise ValueError('auth backend %r is not available in this version'
+                     % conf.auth.backend)
+
+
+def _handle_domain_error(error):
+    if isinstance(error, exception.ServiceUnavailable):
+        LOG.error('%s %s: %s', flask.request.method, flask.request.path,
+                  error.message)
+    return errors.render(error, flask.request.environ)
+
+
+def _handle_http_error(error):
+    return errors.render(errors.from_werkzeug(error), flask.request.environ)
+
+
+def _handle_unexpected(error):
+    LOG.exception('Unexpected error on %s %s', flask.request.method,
+                  flask.request.path)
+    return errors.render(exception.GlanceMembersError(
+        'The server has either erred or is incapable of performing the '
+        'requested operation.'), flask.request.environ)

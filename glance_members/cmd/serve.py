@@ -1,0 +1,96 @@
+"""`glance-members serve`: run the API with a production WSGI server.
+
+With no config file it runs the embedded default in --data-dir: SQLite and
+a static token file, both created on first start.
+"""
+
+import argparse
+import logging
+import os
+import sys
+
+from glance_members import app as gm_app
+from glance_members import bootstrap
+from glance_members import conf as gm_conf
+from glance_members import db
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(prog='glance-members')
+    commands = parser.add_subparsers(dest='command', required=True)
+    serve = commands.add_parser('serve', help='serve the Image API')
+    serve.add_argument('--config', help='oslo.config INI file')
+    serve.add_argument('--host', help='address (default 127.0.0.1)')
+    serve.add_argument('--port', type=int, help='port (default 9292)')
+    serve.add_argument('--data-dir', help='embedded default data directory '
+                       '(default ./glance-members-data)')
+    serve.add_argument('--workers', type=int, help='worker processes')
+    return parser.parse_args(argv)
+
+
+def load_conf(args):
+    overrides = {}
+    for option, value in (('bind_host', args.host), ('bind_port', args.port),
+                          ('data_dir', args.data_dir),
+                          ('workers', args.workers)):
+        if value is not None:
+            overrides[option] = value
+    return gm_conf.new_conf(config_file=args.config, overrides=overrides)
+
+
+def prepare(conf):
+    """Create what the embedded default needs; print how to use it."""
+    database = db.connect(gm_conf.database_url(conf),
+                          conf.database.busy_timeout)
+    db.create_schema(database)
+    database.close()
+    url = 'http://%s:%d' % (conf.bind_host, conf.bind_port)
+    print('glance-members serving on %s' % url)
+    if conf.auth.backend != 'static':
+        return
+    path = gm_conf.token_file(conf)
+    created = bootstrap.ensure_token_file(path)
+    if created is None:
+        print('Tokens: see %s' % path)
+        return
+    print('Created %s (mode 0600) with these tokens:' % path)
+    for name, (token, identity) in created.items():
+        print('  %-9s %s  (project %s, roles %s)' % (
+            name, token, identity['project_id'], ','.join(identity['roles'])))
+    print('Try: glance --os-auth-token %s --os-image-url %s image-list'
+          % (created['producer'][0], url))
+    sys.stdout.flush()
+
+
+def run(conf):
+    """gunicorn, prefork sync workers: one request per process at a time,
+    the most stable model on small machines (see benchmarks)."""
+    from gunicorn.app import base
+
+    class Server(base.BaseApplication):
+        def load_config(self):
+            self.cfg.set('bind', '%s:%d' % (conf.bind_host, conf.bind_port))
+            self.cfg.set('workers', conf.workers)
+            self.cfg.set('worker_class', 'sync')
+            self.cfg.set('accesslog', '-')
+            self.cfg.set('timeout', 120)
+            self.cfg.set('limit_request_line', 0)
+
+        def load(self):
+            return gm_app.create_app(conf)
+
+    Server().run()
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format='%(asctime)s %(process)d %(levelname)s '
+                               '%(name)s %(message)s')
+    conf = load_conf(args)
+    prepare(conf)
+    run(conf)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,94 @@
+"""oslo.config options, one list per group, and list_opts() for oslo-config-generator."""
+
+import os
+
+from oslo_config import cfg
+
+DEFAULT_DATA_DIR = './glance-members-data'
+
+default_opts = [
+    cfg.StrOpt('data_dir', default=DEFAULT_DATA_DIR,
+               help='Directory of the embedded default: the SQLite database '
+                    'and the static token file live here.'),
+    cfg.StrOpt('bind_host', default='127.0.0.1', help='Address to listen on.'),
+    cfg.PortOpt('bind_port', default=9292, help='Port to listen on.'),
+    cfg.IntOpt('workers', default=1, min=1,
+               help='Number of WSGI worker processes.'),
+    cfg.StrOpt('public_endpoint',
+               help='Public URL of this service, used in the versions '
+                    'document (as Glance\'s option of the same name).'),
+    cfg.IntOpt('image_member_quota', default=128,
+               help='Maximum number of image members per image. '
+                    'A negative value means unlimited (as in Glance).'),
+    cfg.IntOpt('image_property_quota', default=128,
+               help='Maximum number of user properties per image; '
+                    'negative means unlimited.'),
+    cfg.IntOpt('image_tag_quota', default=128,
+               help='Maximum number of tags per image; negative means '
+                    'unlimited.'),
+    cfg.IntOpt('limit_param_default', default=25, min=1,
+               help='Default page size of GET /v2/images.'),
+    cfg.IntOpt('api_limit_max', default=1000, min=1,
+               help='Largest page size of GET /v2/images.'),
+    cfg.IntOpt('max_request_body_size', default=65536, min=1024,
+               help='Largest JSON request body accepted, in bytes.'),
+]
+
+database_opts = [
+    cfg.StrOpt('connection',
+               help='Database URL. Default: sqlite:///<data_dir>/'
+                    'glance-members.sqlite. SQLite runs in WAL mode.'),
+    cfg.IntOpt('busy_timeout', default=30000,
+               help='SQLite busy timeout in milliseconds.'),
+]
+
+auth_opts = [
+    cfg.StrOpt('backend', default='static', choices=['static', 'keystone'],
+               help='Where tokens are validated: a static token file, or '
+                    'Keystone through keystonemiddleware.'),
+]
+
+static_auth_opts = [
+    cfg.StrOpt('token_file',
+               help='YAML or JSON file mapping tokens to identities. '
+                    'Default: <data_dir>/tokens.yaml.'),
+]
+
+GROUPS = (
+    (None, default_opts),
+    ('database', database_opts),
+    ('auth', auth_opts),
+    ('static_auth', static_auth_opts),
+)
+
+
+def register_opts(conf):
+    for group, opts in GROUPS:
+        conf.register_opts(opts, group=group)
+
+
+def new_conf(args=(), config_file=None, overrides=None):
+    """A fresh ConfigOpts with every option registered and files parsed."""
+    conf = cfg.ConfigOpts()
+    register_opts(conf)
+    files = [config_file] if config_file else []
+    conf(list(args), project='glance-members', default_config_files=files,
+         default_config_dirs=[])
+    for key, value in (overrides or {}).items():
+        group, _, name = key.rpartition('.')
+        conf.set_override(name, value, group=group or None)
+    return conf
+
+
+def database_url(conf):
+    return conf.database.connection or 'sqlite:///' + os.path.join(
+        os.path.abspath(conf.data_dir), 'glance-members.sqlite')
+
+
+def token_file(conf):
+    return conf.static_auth.token_file or os.path.join(
+        os.path.abspath(conf.data_dir), 'tokens.yaml')
+
+
+def list_opts():
+    return [(group or 'DEFAULT', opts) for group, opts in GROUPS]

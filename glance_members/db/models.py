@@ -1,0 +1,90 @@
+"""peewee models on a database proxy; only glance_members.db imports them."""
+
+import peewee
+
+database = peewee.DatabaseProxy()
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+
+
+class Image(BaseModel):
+    id = peewee.CharField(max_length=36, primary_key=True)
+    name = peewee.CharField(max_length=255, null=True)
+    disk_format = peewee.CharField(max_length=20, null=True)
+    container_format = peewee.CharField(max_length=20, null=True)
+    visibility = peewee.CharField(max_length=10, default='shared')
+    size = peewee.BigIntegerField(null=True)
+    virtual_size = peewee.BigIntegerField(null=True)
+    status = peewee.CharField(max_length=30, default='queued')
+    checksum = peewee.CharField(max_length=32, null=True)
+    protected = peewee.BooleanField(default=False)
+    min_ram = peewee.IntegerField(default=0)
+    min_disk = peewee.IntegerField(default=0)
+    owner = peewee.CharField(max_length=255, null=True)
+    os_hidden = peewee.BooleanField(default=False)
+    os_hash_algo = peewee.CharField(max_length=64, null=True)
+    os_hash_value = peewee.CharField(max_length=128, null=True)
+    created_at = peewee.DateTimeField()
+    updated_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = 'images'
+        indexes = (
+            # The owner's list and the default sort.
+            (('owner', 'created_at', 'id'), False),
+            # Public/community listing and the default sort.
+            (('visibility', 'created_at', 'id'), False),
+            (('created_at', 'id'), False),
+        )
+
+
+class ImageProperty(BaseModel):
+    # The id keeps the order properties were added in: Glance shows them so.
+    id = peewee.AutoField()
+    image = peewee.ForeignKeyField(Image, column_name='image_id',
+                                   on_delete='CASCADE')
+    name = peewee.CharField(max_length=255)
+    value = peewee.TextField()
+
+    class Meta:
+        table_name = 'image_properties'
+        indexes = ((('image', 'name'), True), (('name',), False))
+
+
+class ImageTag(BaseModel):
+    image = peewee.ForeignKeyField(Image, column_name='image_id',
+                                   on_delete='CASCADE')
+    value = peewee.CharField(max_length=255)
+
+    class Meta:
+        table_name = 'image_tags'
+        primary_key = peewee.CompositeKey('image', 'value')
+        indexes = ((('value',), False),)
+
+
+class ImageMember(BaseModel):
+    """One row per (image, member) for ever: a removed member is marked
+    deleted, so re-adding it keeps its first created_at, and the unique key
+    holds with no NULL in it (Glance's does not, and races past it)."""
+    id = peewee.AutoField()
+    image = peewee.ForeignKeyField(Image, column_name='image_id',
+                                   on_delete='CASCADE')
+    member = peewee.CharField(max_length=255)
+    status = peewee.CharField(max_length=20, default='pending')
+    deleted = peewee.BooleanField(default=False)
+    created_at = peewee.DateTimeField()
+    updated_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = 'image_members'
+        indexes = (
+            (('image', 'member'), True),
+            # A consumer's shares: the image list's membership probe.
+            (('member', 'deleted', 'status', 'image'), False),
+        )
+
+
+ALL_MODELS = (Image, ImageProperty, ImageTag, ImageMember)

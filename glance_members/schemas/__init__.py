@@ -1,0 +1,1 @@
+"""Wire formats: marshmallow schemas, request parsers, served JSON Schemas."""

@@ -1,0 +1,71 @@
+"""Member wire format: the request bodies and the six-key member object."""
+
+from marshmallow import fields
+import marshmallow
+
+from glance_members import exception
+from glance_members.schemas import timestamps
+
+MEMBER_MAX_LENGTH = 255
+
+
+class MemberSchema(marshmallow.Schema):
+    """Glance's member view: exactly these keys, in this order."""
+    member_id = fields.String()
+    image_id = fields.String()
+    status = fields.String()
+    created_at = timestamps.IsoTime()
+    updated_at = timestamps.IsoTime()
+    schema = fields.Constant('/v2/schemas/member')
+
+
+class MembersSchema(marshmallow.Schema):
+    members = fields.List(fields.Nested(MemberSchema))
+    schema = fields.Constant('/v2/schemas/members')
+
+
+class MemberCreateSchema(marshmallow.Schema):
+    """Documents POST .../members; parse_create enforces Glance's rules."""
+    member = fields.String(required=True)
+
+
+class MemberUpdateSchema(marshmallow.Schema):
+    status = fields.String(required=True)
+
+
+def parse_create(document):
+    """The member id from {"member": "<project>"}, with Glance's messages.
+
+    Glance takes any truthy JSON value; we take a non-empty string of at
+    most 255 characters, since anything else breaks the member schema that
+    clients validate against (and crashes Glance).
+    """
+    if not isinstance(document, dict):
+        raise exception.Invalid(
+            'Expected a member in the form: {"member": "image_id"}')
+    if 'member' not in document:
+        raise exception.Invalid('Member to be added not specified')
+    member = document['member']
+    if not member:
+        raise exception.Invalid("Member can't be empty")
+    if not isinstance(member, str):
+        raise exception.Invalid(
+            'Expected a member in the form: {"member": "image_id"}')
+    if len(member) > MEMBER_MAX_LENGTH:
+        raise exception.Invalid("Member can't be longer than %d characters."
+                                % MEMBER_MAX_LENGTH)
+    if timestamps.has_4byte_unicode(member):
+        raise exception.Invalid("Member can't contain 4 byte unicode "
+                                "characters.")
+    return member
+
+
+def parse_update(document):
+    """The status from {"status": ...}; its value is the sharing rules' to
+    judge, after policy (Glance's order)."""
+    if not isinstance(document, dict):
+        raise exception.Invalid(
+            'Expected a status in the form: {"status": "status"}')
+    if 'status' not in document:
+        raise exception.Invalid('Status not specified')
+    return document['status']
