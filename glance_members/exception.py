@@ -10,6 +10,10 @@ class GlanceMembersError(Exception):
     message = 'An unknown exception occurred.'
 
     def __init__(self, message=None, headers=None, **details):
+        # `detail=` words the error the way Glance does when it passes its
+        # text positionally to webob: appended to the status's stock text.
+        if message is None:
+            message = details.get('detail')
         self.message = message if message is not None else self.message
         self.headers = headers or {}
         # Facts for whoever words the final message (e.g. quota counts).

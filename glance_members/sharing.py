@@ -204,8 +204,8 @@ def create_image(ctx, authz, repo, image, quotas):
     if not authz.check(ctx, image_rules.ADD_IMAGE, target):
         if image.owner != ctx.project_id:
             raise exception.Forbidden(
-                "You are not permitted to create images owned by '%s'" %
-                image.owner)
+                detail="You are not permitted to create images owned by '%s'"
+                % image.owner)
         raise exception.Forbidden(NOT_AUTHORIZED % image_rules.ADD_IMAGE)
     _require_visibility_rule(ctx, authz, image.visibility, target)
     _check_image_quotas(image, quotas)
@@ -280,24 +280,27 @@ def _apply_change(ctx, authz, image, op, path, value):
     if name == 'locations':
         _require_image_rule(ctx, authz, image, image_rules.MODIFY_IMAGE)
         raise exception.Forbidden(
-            "It's not allowed to update locations if locations are "
-            "invisible.")
+            detail="It's not allowed to update locations if locations are "
+                   "invisible.")
     if op == 'replace' and name == 'owner' and not ctx.is_admin:
         # Glance checks this before any policy.
-        raise exception.Forbidden("Owner can't be updated by non admin.")
+        raise exception.Forbidden(
+            detail="Owner can't be updated by non admin.")
     _require_modify(ctx, authz, image, name, value)
     is_base = name in records.SETTABLE_ATTRIBUTES or name == 'tags'
     if op == 'remove':
         if is_base:
-            raise exception.Forbidden('Property %s may not be removed.' % name)
+            raise exception.Forbidden(
+                detail='Property %s may not be removed.' % name)
         if name not in image.properties:
-            raise exception.Conflict('Property %s does not exist.' % name)
+            raise exception.Conflict(
+                detail='Property %s does not exist.' % name)
         del image.properties[name]
         return
     if op == 'replace' and not is_base and name not in image.properties:
-        raise exception.Conflict('Property %s does not exist.' % name)
+        raise exception.Conflict(detail='Property %s does not exist.' % name)
     if op == 'add-new' and (is_base or name in image.properties):
-        raise exception.Conflict('Property %s already present.' % name)
+        raise exception.Conflict(detail='Property %s already present.' % name)
     if name == 'tags':
         image.tags = _unique(value)
     elif is_base:

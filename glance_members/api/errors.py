@@ -40,10 +40,10 @@ def webob_error(error):
     else:
         domain_class, http_class = None, webob.exc.HTTPInternalServerError
     kwargs = {'headers': list(error.headers.items())}
-    if not isinstance(error, _DEFAULT_TEXT):
-        kwargs['explanation'] = error.message
     if getattr(error, 'detail', None):
         kwargs['detail'] = error.detail
+    elif not isinstance(error, _DEFAULT_TEXT):
+        kwargs['explanation'] = error.message
     return http_class(**kwargs)
 
 

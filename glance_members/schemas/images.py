@@ -99,7 +99,7 @@ def _check_property_name(key):
         raise exception.Invalid(
             'Custom property should not be greater than 255 characters.')
     if key in RESERVED or key.startswith(RESERVED_NAMESPACE):
-        raise exception.Forbidden("Attribute '%s' is reserved." % key)
+        raise exception.Forbidden(detail="Attribute '%s' is reserved." % key)
 
 
 def parse_create(document):
@@ -109,6 +109,8 @@ def parse_create(document):
             if key in document:
                 raise exception.Forbidden("Attribute '%s' is read-only." % key)
     _validate(document)
+    if 'locations' in document:
+        raise exception.Forbidden("Attribute 'locations' is reserved.")
     body = dict(document)
     tags = body.pop('tags', [])
     base = {key: body.pop(key) for key in
