@@ -19,6 +19,7 @@ import flask_smorest
 import werkzeug.exceptions
 
 from glance_members.api import errors
+from glance_members.api import image_data
 from glance_members.api import image_members
 from glance_members.api import images
 from glance_members.api import schemas
@@ -29,6 +30,7 @@ from glance_members import context
 from glance_members import db
 from glance_members import exception
 from glance_members import policy
+from glance_members import store
 
 LOG = logging.getLogger(__name__)
 MAX_REQUEST_LINE = 16384
@@ -41,6 +43,7 @@ class Services:
     conf: object
     repo: object
     authz: policy.Authorizer
+    store: store.ImageStore
 
 
 class GlanceJSON(flask.json.provider.DefaultJSONProvider):
@@ -78,7 +81,8 @@ def create_app(conf, repo=None):
     app.config.update(API_TITLE='glance-members', API_VERSION='v2',
                       OPENAPI_VERSION='3.0.3')
     api = flask_smorest.Api(app)
-    for blueprint in (schemas.blp, images.blp, image_members.blp):
+    for blueprint in (schemas.blp, images.blp, image_data.blp,
+                      image_members.blp):
         api.register_blueprint(blueprint)
 
     if repo is None:
@@ -86,7 +90,8 @@ def create_app(conf, repo=None):
                               conf.database.busy_timeout)
         repo = db.repository(database)
     authz = policy.Authorizer(conf)
-    app.extensions['glance_members'] = Services(conf, repo, authz)
+    app.extensions['glance_members'] = Services(conf, repo, authz,
+                                                store.ImageStore(conf))
 
     @app.before_request
     def authenticate():
@@ -141,10 +146,11 @@ class RequestIds:
 
 
 def _auth_middleware(app, conf):
-    if conf.auth.backend == 'static':
-        return static_auth.StaticTokenAuth(app, gm_conf.token_file(conf))
-    raise ValueError('auth backend %r is not available in this version'
-                     % conf.auth.backend)
+    if conf.auth.backend == 'keystone':
+        # Imported here: the embedded default needs no keystonemiddleware.
+        from glance_members.auth import keystone
+        return keystone.KeystoneAuth(app, conf)
+    return static_auth.StaticTokenAuth(app, gm_conf.token_file(conf))
 
 
 def _handle_domain_error(error):

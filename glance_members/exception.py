@@ -50,6 +50,10 @@ class Conflict(GlanceMembersError):
     """The request conflicts with the current state (409)."""
 
 
+class Gone(GlanceMembersError):
+    """The resource went away while we worked on it (410)."""
+
+
 class Duplicate(Conflict):
     """The thing to create exists already (409)."""
 
@@ -68,6 +72,10 @@ class URITooLong(GlanceMembersError):
 
 class UnsupportedMediaType(GlanceMembersError):
     """Wrong Content-Type (415); headers may carry Accept-Patch."""
+
+
+class RangeNotSatisfiable(GlanceMembersError):
+    """A Range the image cannot satisfy (416)."""
 
 
 class ServiceUnavailable(GlanceMembersError):

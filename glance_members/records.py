@@ -45,6 +45,8 @@ class Image:
     os_hidden: bool = False
     os_hash_algo: str | None = None
     os_hash_value: str | None = None
+    # Where the store keeps the bytes; never shown to clients.
+    location: str | None = None
     created_at: datetime.datetime | None = None
     updated_at: datetime.datetime | None = None
     properties: dict = dataclasses.field(default_factory=dict)

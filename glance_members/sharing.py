@@ -251,8 +251,10 @@ def delete_image(ctx, authz, repo, image_id):
     if image.protected:
         raise exception.Forbidden(
             'Image %s is protected and cannot be deleted.' % image.id)
-    if not repo.delete_image(image.id):
+    location = repo.delete_image(image.id)
+    if location is False:
         raise exception.NotFound(DELETE_NOT_FOUND % image_id)
+    return location
 
 
 def update_image(ctx, authz, repo, image_id, changes, quotas):
@@ -323,3 +325,40 @@ def _check_image_quotas(image, quotas):
         raise exception.OverLimit(
             'Maximum number of tags exceeded. Attempted: %d, Maximum: %d' %
             (len(image.tags), tags))
+
+
+# --- image data and status -------------------------------------------------
+
+def image_for_upload(ctx, authz, repo, image_id):
+    """The image the caller may upload to: its owner (or an admin); a
+    consumer, even an accepted one, is refused."""
+    image = find_image(ctx, repo, image_id)
+    _require_image_rule(ctx, authz, image, image_rules.UPLOAD_IMAGE)
+    return image
+
+
+def image_for_download(ctx, authz, repo, image_id):
+    """The image whose bytes the caller may read: Glance's download_image,
+    which any member of a shared image passes, in any member status."""
+    image = find_image(ctx, repo, image_id)
+    if image.status == 'deactivated' and not ctx.is_admin:
+        raise exception.Forbidden('The requested image has been deactivated. '
+                                  'Image data download is forbidden.')
+    _require_image_rule(ctx, authz, image, image_rules.DOWNLOAD_IMAGE)
+    return image
+
+
+def set_active(ctx, authz, repo, image_id, active):
+    """Deactivate (active=False) or reactivate an image, as Glance."""
+    image = find_image(ctx, repo, image_id)
+    rule, verb = ((image_rules.REACTIVATE, 'reactivate') if active else
+                  (image_rules.DEACTIVATE, 'deactivate'))
+    _require_image_rule(ctx, authz, image, rule)
+    current, wanted = (('deactivated', 'active') if active else
+                       ('active', 'deactivated'))
+    if image.status == wanted:
+        return
+    if image.status != current or not repo.change_status(image.id, current,
+                                                         wanted):
+        raise exception.Forbidden("Not allowed to %s image in status '%s'"
+                                  % (verb, image.status))

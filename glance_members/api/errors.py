@@ -22,10 +22,12 @@ STATUS_TABLE = (
     (exception.NotFound, webob.exc.HTTPNotFound),
     (exception.MethodNotAllowed, webob.exc.HTTPMethodNotAllowed),
     (exception.Conflict, webob.exc.HTTPConflict),
+    (exception.Gone, webob.exc.HTTPGone),
     (exception.OverLimit, webob.exc.HTTPRequestEntityTooLarge),
     (exception.RequestTooLarge, webob.exc.HTTPRequestEntityTooLarge),
     (exception.URITooLong, webob.exc.HTTPRequestURITooLong),
     (exception.UnsupportedMediaType, webob.exc.HTTPUnsupportedMediaType),
+    (exception.RangeNotSatisfiable, webob.exc.HTTPRequestRangeNotSatisfiable),
     (exception.ServiceUnavailable, webob.exc.HTTPServiceUnavailable),
 )
 

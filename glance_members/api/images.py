@@ -7,7 +7,7 @@ import flask.views
 import flask_smorest
 
 from glance_members.api import common
-from glance_members import exception
+from glance_members import image_data
 from glance_members import sharing
 from glance_members.schemas import images as schemas
 
@@ -85,22 +85,6 @@ class Image(flask.views.MethodView):
     def delete(self, image_id):
         common.refuse_body()
         s = common.services()
-        sharing.delete_image(common.context(), s.authz, s.repo, image_id)
+        image_data.delete_image(common.context(), s.authz, s.repo, s.store,
+                                image_id)
         return common.no_content('text/html; charset=UTF-8')
-
-
-@blp.route('/<image_id>/file', strict_slashes=True)
-class ImageData(flask.views.MethodView):
-    """Image data is a later feature: until then every image has none."""
-
-    def get(self, image_id):
-        common.refuse_body()
-        s = common.services()
-        sharing.get_image(common.context(), s.authz, s.repo, image_id)
-        return flask.Response(status=204)
-
-    def put(self, image_id):
-        s = common.services()
-        sharing.get_image(common.context(), s.authz, s.repo, image_id)
-        raise exception.ServiceUnavailable(
-            'Image upload is not available in this version.')

@@ -32,6 +32,12 @@ default_opts = [
                help='Largest page size of GET /v2/images.'),
     cfg.IntOpt('max_request_body_size', default=65536, min=1024,
                help='Largest JSON request body accepted, in bytes.'),
+    cfg.IntOpt('image_size_cap', default=1099511627776, min=1,
+               help='Largest image upload in bytes (Glance\'s option; '
+                    'default 1 TiB).'),
+    cfg.StrOpt('hashing_algorithm', default='sha512',
+               help='hashlib algorithm for os_hash_value (Glance\'s '
+                    'option).'),
 ]
 
 database_opts = [
@@ -65,6 +71,12 @@ GROUPS = (
 def register_opts(conf):
     for group, opts in GROUPS:
         conf.register_opts(opts, group=group)
+    # The image store is glance_store's, configured in [glance_store] as in
+    # glance-api.conf; the embedded default keeps files under data_dir.
+    import glance_store
+    glance_store.register_opts(conf)
+    conf.set_default('filesystem_store_datadir', None, group='glance_store')
+    conf.set_default('stores', ['file'], group='glance_store')
 
 
 def new_conf(args=(), config_file=None, overrides=None):
@@ -83,6 +95,11 @@ def new_conf(args=(), config_file=None, overrides=None):
 def database_url(conf):
     return conf.database.connection or 'sqlite:///' + os.path.join(
         os.path.abspath(conf.data_dir), 'glance-members.sqlite')
+
+
+def image_dir(conf):
+    return conf.glance_store.filesystem_store_datadir or os.path.join(
+        os.path.abspath(conf.data_dir), 'images')
 
 
 def token_file(conf):

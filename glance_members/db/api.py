@@ -53,7 +53,11 @@ _OPERATORS = {
     'in': lambda c, v: c.in_(v),
 }
 _IMAGE_FIELDS = ('id', 'owner') + records.BASE_ATTRIBUTES + (
-    'created_at', 'updated_at')
+    'location', 'created_at', 'updated_at')
+# What a metadata update may write: data fields change only through the
+# upload path, so a PATCH racing an upload cannot undo it.
+_DATA_FIELDS = ('status', 'size', 'virtual_size', 'checksum', 'os_hash_algo',
+                'os_hash_value', 'location')
 
 
 def _translate_db_errors(func):
@@ -189,8 +193,8 @@ class Repository:
     def update_image(self, image):
         """Store every field of `image`; None if it was deleted meanwhile."""
         image.updated_at = records.utcnow()
-        fields = {f: getattr(image, f) for f in _IMAGE_FIELDS if f != 'id'}
-        fields.pop('created_at')
+        fields = {f: getattr(image, f) for f in _IMAGE_FIELDS
+                  if f not in ('id', 'created_at') + _DATA_FIELDS}
         with self._write():
             updated = models.Image.update(**fields).where(
                 models.Image.id == image.id).execute()
@@ -218,15 +222,29 @@ class Repository:
 
     @_translate_db_errors
     def delete_image(self, image_id):
-        """Delete the image with its members, properties and tags."""
+        """Delete the image with its members, properties and tags; return
+        the store location of its data (or None), or False if it was gone."""
         with self._write():
-            if not self._lock_image(image_id):
+            row = models.Image.select(models.Image.location).where(
+                models.Image.id == image_id).tuples().first()
+            if row is None:
                 return False
             for model in (models.ImageMember, models.ImageProperty,
                           models.ImageTag):
                 model.delete().where(model.image == image_id).execute()
             models.Image.delete().where(models.Image.id == image_id).execute()
-        return True
+        return row[0]
+
+    @_translate_db_errors
+    def change_status(self, image_id, from_status, to_status, **data):
+        """Compare-and-set the status (and data fields); True if it was
+        `from_status` and now is `to_status`. Upload and (de)activation go
+        through here so that two of them can never both win."""
+        data.update(status=to_status, updated_at=records.utcnow())
+        with self._write():
+            return bool(models.Image.update(**data).where(
+                (models.Image.id == image_id) &
+                (models.Image.status == from_status)).execute())
 
     # --- members ----------------------------------------------------------
 

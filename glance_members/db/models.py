@@ -27,6 +27,7 @@ class Image(BaseModel):
     os_hidden = peewee.BooleanField(default=False)
     os_hash_algo = peewee.CharField(max_length=64, null=True)
     os_hash_value = peewee.CharField(max_length=128, null=True)
+    location = peewee.TextField(null=True)
     created_at = peewee.DateTimeField()
     updated_at = peewee.DateTimeField()
 

@@ -1,0 +1,59 @@
+"""/v2/images/{image_id}/file and /actions/{deactivate,reactivate}."""
+
+import flask
+import flask.views
+import flask_smorest
+
+from glance_members.api import common
+from glance_members import image_data
+from glance_members.schemas import image_data as schemas
+from glance_members import sharing
+
+blp = flask_smorest.Blueprint('image_data', __name__,
+                              url_prefix='/v2/images/<image_id>',
+                              description='Image data and status actions')
+
+
+@blp.route('/file', strict_slashes=True)
+class ImageData(flask.views.MethodView):
+
+    def get(self, image_id):
+        common.refuse_body()
+        s = common.services()
+        byte_range = schemas.range_parser(flask.request.headers.get('Range'))
+        image, chunks, offset, length = image_data.download(
+            common.context(), s.authz, s.repo, s.store, image_id, byte_range)
+        if chunks is None:
+            return common.no_content()
+        response = flask.Response(chunks, direct_passthrough=True,
+                                  content_type=schemas.OCTET_STREAM)
+        response.headers['Content-Length'] = str(length)
+        if byte_range is not None:
+            response.status_code = 206
+            response.headers['Content-Range'] = 'bytes %d-%d/%d' % (
+                offset, offset + length - 1, image.size)
+        if image.checksum:
+            response.headers['Content-MD5'] = image.checksum
+        return response
+
+    def put(self, image_id):
+        schemas.check_upload_type(flask.request.mimetype)
+        s = common.services()
+        image_data.upload(common.context(), s.authz, s.repo, s.store,
+                          image_id, flask.request.stream,
+                          s.conf.image_size_cap)
+        return common.no_content('text/html; charset=UTF-8')
+
+
+@blp.route('/actions/deactivate', methods=['POST'], strict_slashes=True)
+def deactivate(image_id):
+    s = common.services()
+    sharing.set_active(common.context(), s.authz, s.repo, image_id, False)
+    return common.no_content('text/html; charset=UTF-8')
+
+
+@blp.route('/actions/reactivate', methods=['POST'], strict_slashes=True)
+def reactivate(image_id):
+    s = common.services()
+    sharing.set_active(common.context(), s.authz, s.repo, image_id, True)
+    return common.no_content('text/html; charset=UTF-8')

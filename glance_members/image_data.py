@@ -1,0 +1,78 @@
+"""Image bytes: upload, download and deletion, around the sharing rules.
+
+No Flask here either: the API hands in a readable stream and gets back an
+iterator. The image moves queued -> saving -> active by compare-and-set, so
+two uploads cannot both win, and a failed or abandoned upload goes back to
+queued with no partial data kept.
+"""
+
+import logging
+
+from glance_members import exception
+from glance_members import sharing
+from glance_members import store as gm_store
+
+LOG = logging.getLogger(__name__)
+
+
+def upload(ctx, authz, repo, store, image_id, stream, size_cap):
+    image = sharing.image_for_upload(ctx, authz, repo, image_id)
+    if not repo.change_status(image.id, 'queued', 'saving'):
+        current = repo.get_image(image.id)
+        raise exception.Conflict(
+            'Image status transition from %s to saving is not allowed'
+            % (current.status if current else 'deleted'))
+    try:
+        location, size, checksum, algo, hash_value = store.add(
+            image.id, stream, size_cap)
+    except gm_store.SizeCapExceeded:
+        _restore(repo, image.id)
+        raise exception.OverLimit(
+            'The incoming image is too large: Image exceeds the size cap '
+            'of %d bytes.' % size_cap)
+    except (IOError, OSError, ValueError) as e:
+        # The client went away or sent a broken body: Glance restores the
+        # image to queued and answers 400.
+        _restore(repo, image.id)
+        raise exception.Invalid('Error reading image data: %s' % (e or
+                                'client disconnected'))
+    except BaseException:
+        _restore(repo, image.id)
+        raise
+    virtual_size = size if image.disk_format in ('raw', 'iso') else None
+    if not repo.change_status(image.id, 'saving', 'active', size=size,
+                              virtual_size=virtual_size, checksum=checksum,
+                              os_hash_algo=algo, os_hash_value=hash_value,
+                              location=location):
+        store.delete(location)
+        raise exception.Gone(
+            'Image %s could not be found after upload. The image may have '
+            'been deleted during the upload.' % image.id)
+
+
+def _restore(repo, image_id):
+    try:
+        repo.change_status(image_id, 'saving', 'queued')
+    except exception.ServiceUnavailable:
+        LOG.exception('Could not restore image %s to queued', image_id)
+
+
+def download(ctx, authz, repo, store, image_id, byte_range=None):
+    """(image, chunks, offset, length); chunks is None for an image with no
+    data (Glance answers 204). `byte_range(size)` gives (offset, length),
+    length None meaning to the end."""
+    image = sharing.image_for_download(ctx, authz, repo, image_id)
+    if image.location is None:
+        return image, None, 0, 0
+    offset, length = byte_range(image.size) if byte_range else (0, None)
+    chunks = store.get(image.location, offset, length)
+    if chunks is None:  # the store lost it: Glance says 204 as well
+        return image, None, 0, 0
+    return image, chunks, offset, (image.size - offset if length is None
+                                   else length)
+
+
+def delete_image(ctx, authz, repo, store, image_id):
+    location = sharing.delete_image(ctx, authz, repo, image_id)
+    if location:
+        store.delete(location)

@@ -1,0 +1,82 @@
+"""Image bytes through glance_store, the OpenStack store library.
+
+The filesystem backend is the default (files under data_dir/images); any
+backend glance_store offers (Swift, Ceph RBD, S3, ...) is configured in
+[glance_store] exactly as in glance-api.conf.
+"""
+
+import glance_store
+
+from glance_members import conf as gm_conf
+from glance_members import exception
+
+CHUNK_SIZE = 64 * 1024
+
+
+class SizeCapExceeded(Exception):
+    pass
+
+
+class CappedReader:
+    """A file-like view of the request body that refuses to read past the
+    cap, so an oversized upload stops at cap + 1 bytes, not at its end."""
+
+    def __init__(self, stream, cap):
+        self.stream = stream
+        self.cap = cap
+        self.read_so_far = 0
+
+    def read(self, size=CHUNK_SIZE):
+        if size is None or size < 0:
+            size = CHUNK_SIZE
+        chunk = self.stream.read(min(size, self.cap + 1 - self.read_so_far))
+        self.read_so_far += len(chunk)
+        if self.read_so_far > self.cap:
+            raise SizeCapExceeded()
+        return chunk
+
+
+class ImageStore:
+
+    def __init__(self, conf):
+        self.conf = conf
+        if not conf.glance_store.filesystem_store_datadir:
+            conf.set_override('filesystem_store_datadir',
+                              gm_conf.image_dir(conf), group='glance_store')
+        glance_store.create_stores(conf)
+        # glance_store.verify_default_store() reads the library's global
+        # CONF; check our own conf's default store instead.
+        glance_store.get_store_from_scheme(conf.glance_store.default_store)
+
+    def add(self, image_id, stream, size_cap):
+        """Store the stream; (location, size, md5, algo, hash). Partial data
+        is removed by the store when reading fails."""
+        reader = CappedReader(stream, size_cap)
+        algo = self.conf.hashing_algorithm
+        try:
+            location, size, checksum, multihash, _ = \
+                glance_store.add_to_backend_with_multihash(
+                    self.conf, image_id, reader, 0, algo)
+        except glance_store.Duplicate:
+            raise exception.Conflict('Image data for %s exists already.'
+                                     % image_id)
+        except glance_store.StorageFull as e:
+            raise exception.OverLimit('Image storage media is full: %s' % e)
+        except glance_store.StorageWriteDenied as e:
+            raise exception.ServiceUnavailable(
+                'Insufficient permissions on image storage media: %s' % e)
+        return location, size, checksum, algo, multihash
+
+    def get(self, location, offset=0, length=None):
+        try:
+            data, _ = glance_store.get_from_backend(
+                location, offset=offset, chunk_size=length)
+        except glance_store.NotFound:
+            return None
+        return data
+
+    def delete(self, location):
+        try:
+            glance_store.delete_from_backend(location)
+        except glance_store.NotFound:
+            pass

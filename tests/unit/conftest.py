@@ -1,0 +1,130 @@
+"""Fixtures for unit tests of the sharing rules: no Flask, no mocks.
+
+A real Authorizer (oslo.policy with Glance 33's defaults) and a real
+Repository over an in-memory SQLite database, fresh for every test.
+"""
+
+import datetime
+import uuid
+
+import pytest
+
+from glance_members import conf as gm_conf
+from glance_members import context
+from glance_members import db
+from glance_members import policy
+from glance_members import records
+
+OWNER = 'a1f5b2c3d4e5f60718293a4b5c6d7e8f'
+CONSUMER = 'b2a5b2c3d4e5f60718293a4b5c6d7e8f'
+CONSUMER2 = 'c3a5b2c3d4e5f60718293a4b5c6d7e8f'
+OUTSIDER = 'd4a5b2c3d4e5f60718293a4b5c6d7e8f'
+ADMIN_PROJECT = 'e5a5b2c3d4e5f60718293a4b5c6d7e8f'
+
+MEMBER_ROLES = ('member', 'reader')
+ADMIN_ROLES = ('admin', 'member', 'reader')
+
+
+@pytest.fixture
+def conf():
+    return gm_conf.new_conf()
+
+
+@pytest.fixture
+def authz(conf):
+    return policy.Authorizer(conf)
+
+
+@pytest.fixture
+def repo():
+    database = db.connect('sqlite://')
+    db.create_schema(database)
+    yield db.repository(database)
+    database.close()
+
+
+@pytest.fixture
+def make_ctx(authz):
+    """make_ctx(project, roles=..., system=False) -> RequestContext with
+    is_admin decided by the policy, as the service does."""
+    def _make(project_id=None, roles=MEMBER_ROLES, system=False,
+              user_id=None):
+        kwargs = dict(user_id=user_id or 'u-%s' % (project_id or 'system'),
+                      roles=list(roles))
+        if system:
+            kwargs['system_scope'] = 'all'
+        else:
+            kwargs['project_id'] = project_id
+        ctx = context.RequestContext(**kwargs)
+        ctx.is_admin = authz.is_admin(ctx)
+        return ctx
+    return _make
+
+
+@pytest.fixture
+def owner(make_ctx):
+    return make_ctx(OWNER)
+
+
+@pytest.fixture
+def owner_reader(make_ctx):
+    return make_ctx(OWNER, roles=('reader',))
+
+
+@pytest.fixture
+def consumer(make_ctx):
+    return make_ctx(CONSUMER)
+
+
+@pytest.fixture
+def consumer_reader(make_ctx):
+    return make_ctx(CONSUMER, roles=('reader',))
+
+
+@pytest.fixture
+def consumer2(make_ctx):
+    return make_ctx(CONSUMER2)
+
+
+@pytest.fixture
+def outsider(make_ctx):
+    return make_ctx(OUTSIDER)
+
+
+@pytest.fixture
+def admin(make_ctx):
+    return make_ctx(ADMIN_PROJECT, roles=ADMIN_ROLES)
+
+
+@pytest.fixture
+def system_admin(make_ctx):
+    return make_ctx(roles=ADMIN_ROLES, system=True)
+
+
+@pytest.fixture
+def make_image(repo):
+    """make_image(owner=OWNER, visibility='shared', **attrs) -> stored
+    records.Image."""
+    def _make(owner=OWNER, visibility='shared', **attrs):
+        image = records.Image(id=str(uuid.uuid4()), owner=owner,
+                              visibility=visibility, **attrs)
+        return repo.create_image(image)
+    return _make
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A controllable records.utcnow(): clock.tick(seconds) moves it."""
+    class Clock:
+        now = datetime.datetime(2024, 1, 1, 12, 0, 0)
+
+        def __call__(self):
+            return self.now
+
+        def tick(self, seconds=60):
+            self.now += datetime.timedelta(seconds=seconds)
+            return self.now
+
+    c = Clock()
+    monkeypatch.setattr(records, 'utcnow', c)
+    return c
