@@ -2,6 +2,7 @@
 requests parsed with Glance's rules and messages."""
 
 import datetime
+import json
 import re
 
 import jsonschema
@@ -104,10 +105,14 @@ def _check_property_name(key):
 
 def parse_create(document):
     """A records.Image (id and owner None when not given) from the body."""
-    if isinstance(document, dict):
-        for key in DISALLOWED:
-            if key in document:
-                raise exception.Forbidden("Attribute '%s' is read-only." % key)
+    if not isinstance(document, dict):
+        # Glance's image schema has no top-level type and it answers 500.
+        raise exception.Invalid("Provided object does not match schema "
+                                "'image': %s is not of type 'object'"
+                                % json.dumps(document)[:200])
+    for key in DISALLOWED:
+        if key in document:
+            raise exception.Forbidden("Attribute '%s' is read-only." % key)
     _validate(document)
     if 'locations' in document:
         raise exception.Forbidden("Attribute 'locations' is reserved.")
