@@ -13,6 +13,7 @@ from glance_members import app as gm_app
 from glance_members import bootstrap
 from glance_members import conf as gm_conf
 from glance_members import db
+from glance_members.db import migrations
 
 
 def parse_args(argv):
@@ -42,7 +43,15 @@ def prepare(conf):
     """Create what the embedded default needs; print how to use it."""
     database = db.connect(gm_conf.database_url(conf),
                           conf.database.busy_timeout)
-    db.create_schema(database)
+    if conf.database.connection is None:
+        # The embedded default is its own deployment: create or upgrade
+        # its schema here, in the master, before any worker starts.
+        db.sync(database)
+    elif db.version(database) != migrations.head():
+        database.close()
+        sys.exit('The database schema is at version %d, not %d: run '
+                 '`glance-members-manage db sync` first.'
+                 % (db.version(database), migrations.head()))
     database.close()
     url = 'http://%s:%d' % (conf.bind_host, conf.bind_port)
     print('glance-members serving on %s' % url)

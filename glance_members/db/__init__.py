@@ -6,6 +6,7 @@ import urllib.parse
 import peewee
 
 from glance_members.db import api
+from glance_members.db import migrations
 from glance_members.db import models
 
 
@@ -32,9 +33,43 @@ def connect(url, busy_timeout_ms=30000):
     return database
 
 
+class SchemaVersion(peewee.Model):
+    """One row: the version of the schema this database is at."""
+    version = peewee.IntegerField()
+
+    class Meta:
+        table_name = 'glance_members_schema_version'
+
+
+def version(database):
+    """The schema version, 0 for an empty database."""
+    with database.bind_ctx([SchemaVersion]):
+        if not database.table_exists(SchemaVersion._meta.table_name):
+            return 0
+        row = SchemaVersion.select().first()
+        return row.version if row else 0
+
+
+def sync(database, target=None):
+    """Apply every migration above the current version (up to `target`),
+    each in its own transaction; return the new version."""
+    target = migrations.head() if target is None else target
+    with database.bind_ctx([SchemaVersion]):
+        database.create_tables([SchemaVersion], safe=True)
+        for number, module in migrations.history():
+            with database.atomic():
+                current = version(database)
+                if current >= number or number > target:
+                    continue
+                module.upgrade(database)
+                SchemaVersion.delete().execute()
+                SchemaVersion.create(version=number)
+    return version(database)
+
+
 def create_schema(database):
-    with database.bind_ctx(models.ALL_MODELS):
-        database.create_tables(models.ALL_MODELS, safe=True)
+    """A database at the latest schema (tests and the embedded default)."""
+    sync(database)
 
 
 def repository(database):
