@@ -114,6 +114,10 @@ def create_app(conf, repo=None):
             response.status_code).phrase)
         return response
 
+    @app.teardown_request
+    def release_database(error=None):
+        repo.release()
+
     app.register_error_handler(exception.GlanceMembersError,
                                _handle_domain_error)
     app.register_error_handler(werkzeug.exceptions.HTTPException,

@@ -67,6 +67,9 @@ def _translate_db_errors(func):
         try:
             return func(*args, **kwargs)
         except (peewee.OperationalError, peewee.InterfaceError) as e:
+            # Drop the connection: the next request opens a fresh one, so
+            # the service recovers by itself when the database returns.
+            args[0].discard_connection()
             raise exception.ServiceUnavailable(
                 'The image database is unavailable: %s' % e) from e
     return wrapper
@@ -77,6 +80,19 @@ class Repository:
 
     def __init__(self, database):
         self.database = database
+
+    def discard_connection(self):
+        try:
+            self.database.close()
+        except Exception:  # noqa: BLE001 - it is broken; forget it anyway
+            self.database._state.reset()
+
+    def release(self):
+        """End of a request: a pooled connection goes back to its pool;
+        SQLite keeps its one connection per worker (reopening costs)."""
+        if not isinstance(self.database, peewee.SqliteDatabase) and \
+                not self.database.is_closed():
+            self.database.close()
 
     def _write(self):
         if isinstance(self.database, peewee.SqliteDatabase):
