@@ -84,6 +84,10 @@ def run(conf):
             self.cfg.set('accesslog', '-')
             self.cfg.set('timeout', 120)
             self.cfg.set('limit_request_line', 0)
+            # No gunicorn control socket in $HOME: operators stop us with
+            # signals, and two servers on one host must not collide.
+            if 'control_socket_disable' in self.cfg.settings:
+                self.cfg.set('control_socket_disable', True)
 
         def load(self):
             return gm_app.create_app(conf)
