@@ -1,0 +1,136 @@
+"""pytest fixture: a real Keystone 30 on 127.0.0.1 for the whole session.
+
+Import it where it is needed (a conftest.py or a test module)::
+
+    from tests.integration.keystone_fixtures import keystone  # noqa: F401
+
+``keystone`` brings Keystone up once per session (in a pytest tmp dir, on a
+free port; the venv is built on first use and cached, see
+``tests/integration/stack/keystone.py``) and stops it at the end.  It yields
+a :class:`KeystoneStack`:
+
+- ``.url``: the identity v3 URL (``http://127.0.0.1:PORT/v3``, what
+  OS_AUTH_URL and keystoneauth take); ``.base_url`` is without ``/v3``
+- ``.identities``: ids and credentials (see ``stack/identities.py``)
+- ``.admin_token()``, ``.token(user, project=None)``: fresh
+  :class:`~tests.integration.stack.identities.Token` objects (``str``
+  subclasses carrying ``.body``, ``.roles``, ``.project_id``, ``.catalog``)
+- ``.register_image_endpoint(url, region)``
+
+Set ``GM_SKIP_KEYSTONE=1`` to skip the tests that need it.
+"""
+
+import os
+import socket
+import threading
+
+import pytest
+
+from tests.integration.stack import control
+from tests.integration.stack import identities as _identities
+from tests.integration.stack.identities import Token  # noqa: F401
+
+__all__ = ["keystone", "issue_token", "KeystoneStack", "free_port"]
+
+
+def issue_token(url, user, password, project=None, **kwargs):
+    """Password-authenticate ``user`` scoped to ``project`` (by name).
+
+    ``url`` is Keystone's URL with or without ``/v3``.  Returns a ``Token``
+    (a ``str``: use it as X-Auth-Token; ``.body`` has the token document).
+    """
+    return _identities.issue_token(url, user, password, project, **kwargs)
+
+
+def free_port(host="127.0.0.1"):
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+class KeystoneStack:
+    """A running test Keystone (what the ``keystone`` fixture yields)."""
+
+    def __init__(self, server, identities, info):
+        self.server = server
+        self.identities = identities
+        self.info = info
+        self.workdir = server.workdir
+        self.port = server.port
+        self.base_url = server.url
+        self.url = server.auth_url
+
+    def password(self, user):
+        return self.identities["credentials"][user]["password"]
+
+    def project_of(self, user):
+        return self.identities["credentials"][user]["project"]
+
+    def admin_token(self):
+        cred = self.identities["credentials"]["admin"]
+        return issue_token(self.url, "admin", cred["password"],
+                           cred["project"])
+
+    def token(self, user, project=None):
+        """A fresh token of ``user`` scoped to ``project`` (name; default:
+        the user's own project)."""
+        return issue_token(self.url, user, self.password(user),
+                           project or self.project_of(user))
+
+    def register_image_endpoint(self, url, region):
+        return _identities.register_image_endpoint(
+            self.admin_token(), url, region)
+
+    def env(self, user="producer"):
+        """OS_* variables for ``user`` (for subprocesses and clients)."""
+        cred = self.identities["credentials"][user]
+        return {
+            "OS_AUTH_URL": self.url, "OS_IDENTITY_API_VERSION": "3",
+            "OS_AUTH_TYPE": "password", "OS_USERNAME": user,
+            "OS_PASSWORD": cred["password"],
+            "OS_PROJECT_NAME": cred["project"],
+            "OS_USER_DOMAIN_NAME": "Default",
+            "OS_PROJECT_DOMAIN_NAME": "Default",
+            "OS_REGION_NAME": self.identities["region"],
+            "OS_INTERFACE": "public",
+        }
+
+
+# One Keystone per test process even if this fixture gets registered twice
+# (imported by a conftest and by a test module): reference-counted.
+_lock = threading.Lock()
+_shared = {"stack": None, "users": 0}
+
+
+def _acquire(tmp_path_factory):
+    with _lock:
+        if _shared["stack"] is None:
+            workdir = tmp_path_factory.mktemp("keystone")
+            try:
+                server, ids, info = control.up(workdir, free_port())
+            except Exception as exc:
+                pytest.fail("could not bring the test Keystone up: %s" % exc,
+                            pytrace=False)
+            _shared["stack"] = KeystoneStack(server, ids, info)
+        _shared["users"] += 1
+        return _shared["stack"]
+
+
+def _release():
+    with _lock:
+        _shared["users"] -= 1
+        if _shared["users"] == 0 and _shared["stack"] is not None:
+            stack, _shared["stack"] = _shared["stack"], None
+            stack.server.stop()
+
+
+@pytest.fixture(scope="session")
+def keystone(tmp_path_factory):
+    """A real Keystone 30 on 127.0.0.1 with the test identities."""
+    if os.environ.get("GM_SKIP_KEYSTONE") == "1":
+        pytest.skip("GM_SKIP_KEYSTONE=1")
+    stack = _acquire(tmp_path_factory)
+    try:
+        yield stack
+    finally:
+        _release()
