@@ -118,6 +118,12 @@ def create_app(conf, repo=None):
     def release_database(error=None):
         repo.release()
 
+    @app.route('/v2', methods=['GET'])
+    def v2_root():
+        # Glance's router redirects the bare version to its slash form,
+        # whose listing does not exist (404).
+        return flask.redirect(flask.request.host_url + 'v2/', 302)
+
     app.register_error_handler(exception.GlanceMembersError,
                                _handle_domain_error)
     app.register_error_handler(werkzeug.exceptions.HTTPException,

@@ -215,7 +215,7 @@ def create_image(ctx, authz, repo, image, quotas):
         return repo.create_image(image)
     except exception.Duplicate:
         raise exception.Duplicate(
-            'Image with identifier %s already exists!' % image.id)
+            'Image ID %s already exists!' % image.id)
 
 
 def get_image(ctx, authz, repo, image_id):

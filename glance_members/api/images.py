@@ -52,7 +52,10 @@ class Images(flask.views.MethodView):
 def _list_view(images, more, args):
     """Glance's list body: first and next are relative links that keep
     every query parameter but the marker."""
-    params = [(k, v) for k, v in args.items(multi=True) if k != 'marker']
+    # Glance builds the links from dict(params): one value per key, the
+    # last one given.
+    params = [(k, v) for k, v in dict(args.items(multi=True)).items()
+              if k != 'marker']
     query = urllib.parse.urlencode(params)
     view = {'images': _image_view.dump(images, many=True),
             'first': '/v2/images' + ('?' + query if query else ''),

@@ -45,7 +45,14 @@ class VersionNegotiation:
         self.public_endpoint = public_endpoint
 
     def __call__(self, environ, start_response):
-        path = environ.get('PATH_INFO', '') or '/'
+        # Glance's router treats //v2//images as /v2/images.
+        path = re.sub('/{2,}', '/', environ.get('PATH_INFO', '') or '/')
+        if environ.get('REQUEST_METHOD') == 'OPTIONS':
+            # Glance answers OPTIONS with a bare 200, token or not.
+            start_response('200 OK', [('Content-Type', 'text/html; '
+                                       'charset=UTF-8'),
+                                      ('Content-Length', '0')])
+            return [b'']
         if path in ('/versions', '/versions/'):
             return self._versions(environ, start_response, '200 OK')
         match = _VERSIONED_PATH.match(path)

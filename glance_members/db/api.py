@@ -198,6 +198,9 @@ class Repository:
         image.created_at = image.updated_at = now
         try:
             with self._write():
+                if models.DeletedImage.select().where(
+                        models.DeletedImage.id == image.id).exists():
+                    raise exception.Duplicate()
                 models.Image.insert(
                     **{f: getattr(image, f) for f in _IMAGE_FIELDS}).execute()
                 self._write_children(image)
@@ -249,6 +252,8 @@ class Repository:
                           models.ImageTag):
                 model.delete().where(model.image == image_id).execute()
             models.Image.delete().where(models.Image.id == image_id).execute()
+            models.DeletedImage.insert(
+                id=image_id, deleted_at=records.utcnow()).execute()
         return row[0]
 
     @_translate_db_errors

@@ -88,4 +88,13 @@ class ImageMember(BaseModel):
         )
 
 
-ALL_MODELS = (Image, ImageProperty, ImageTag, ImageMember)
+class DeletedImage(BaseModel):
+    """The ids of deleted images: an id is never reused (as Glance)."""
+    id = peewee.CharField(max_length=36, primary_key=True)
+    deleted_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = 'deleted_images'
+
+
+ALL_MODELS = (Image, ImageProperty, ImageTag, ImageMember, DeletedImage)

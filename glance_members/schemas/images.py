@@ -1,13 +1,13 @@
 """Image wire format: Glance's image view, and the create, patch and list
 requests parsed with Glance's rules and messages."""
 
-import datetime
 import json
 import re
 
 import jsonschema
 from marshmallow import fields
 import marshmallow
+from oslo_utils import timeutils
 
 from glance_members import exception
 from glance_members import records
@@ -267,16 +267,12 @@ def _split_op(expression):
 
 
 def _parse_isotime(value):
-    text = value.strip()
-    if text.endswith('Z') or text.endswith('z'):
-        text = text[:-1] + '+00:00'
+    """oslo.utils' ISO 8601 parsing, as Glance's filters use; naive UTC."""
     try:
-        parsed = datetime.datetime.fromisoformat(text)
+        parsed = timeutils.parse_isotime(value.strip())
     except ValueError:
         return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    return parsed
+    return timeutils.normalize_time(parsed)
 
 
 def _split_quoted(value):
@@ -408,7 +404,7 @@ def _add_filter(query, key, value):
         if moment is None:
             raise exception.Invalid('Bad "%s" query filter format. Use ISO '
                                     '8601 DateTime notation.' % key)
-        if op not in _TIME_OPS:
+        if op not in _TIME_OPS:  # Glance checks the time first
             raise exception.Invalid('Unable to filter on a unknown operator.')
         query.column_filters.append((key, op, moment))
     elif key in _OP_COLUMNS:
