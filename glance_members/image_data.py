@@ -15,7 +15,8 @@ from glance_members import store as gm_store
 LOG = logging.getLogger(__name__)
 
 
-def upload(ctx, authz, repo, store, image_id, stream, size_cap):
+def upload(ctx, authz, repo, store, image_id, stream, size_cap,
+           expected_length=None):
     image = sharing.image_for_upload(ctx, authz, repo, image_id)
     if not repo.change_status(image.id, 'queued', 'saving'):
         current = repo.get_image(image.id)
@@ -24,12 +25,11 @@ def upload(ctx, authz, repo, store, image_id, stream, size_cap):
             % (current.status if current else 'deleted'))
     try:
         location, size, checksum, algo, hash_value = store.add(
-            image.id, stream, size_cap)
+            image.id, stream, size_cap, expected_length)
     except gm_store.SizeCapExceeded:
         _restore(repo, image.id)
-        raise exception.OverLimit(
-            'The incoming image is too large: Image exceeds the size cap '
-            'of %d bytes.' % size_cap)
+        raise exception.OverLimit('The incoming image is too large: The '
+                                  'provided image is too large.')
     except (IOError, OSError, ValueError) as e:
         # The client went away or sent a broken body: Glance restores the
         # image to queued and answers 400.
@@ -37,6 +37,9 @@ def upload(ctx, authz, repo, store, image_id, stream, size_cap):
         raise exception.Invalid('Error reading image data: %s' % (e or
                                 'client disconnected'))
     except BaseException:
+        # The worker is being stopped mid-upload (timeout, shutdown): the
+        # store cleans up after exceptions only, so do it here.
+        store.discard_partial(image.id)
         _restore(repo, image.id)
         raise
     virtual_size = size if image.disk_format in ('raw', 'iso') else None

@@ -5,11 +5,15 @@ backend glance_store offers (Swift, Ceph RBD, S3, ...) is configured in
 [glance_store] exactly as in glance-api.conf.
 """
 
+import logging
+import os
+
 import glance_store
 
 from glance_members import conf as gm_conf
 from glance_members import exception
 
+LOG = logging.getLogger(__name__)
 CHUNK_SIZE = 64 * 1024
 
 
@@ -19,11 +23,14 @@ class SizeCapExceeded(Exception):
 
 class CappedReader:
     """A file-like view of the request body that refuses to read past the
-    cap, so an oversized upload stops at cap + 1 bytes, not at its end."""
+    cap (an oversized upload stops at cap + 1 bytes, not at its end) and
+    that calls a body shorter than its Content-Length a broken upload,
+    not a complete image."""
 
-    def __init__(self, stream, cap):
+    def __init__(self, stream, cap, expected_length=None):
         self.stream = stream
         self.cap = cap
+        self.expected_length = expected_length
         self.read_so_far = 0
 
     def read(self, size=CHUNK_SIZE):
@@ -33,6 +40,10 @@ class CappedReader:
         self.read_so_far += len(chunk)
         if self.read_so_far > self.cap:
             raise SizeCapExceeded()
+        if not chunk and self.expected_length is not None and \
+                self.read_so_far < self.expected_length:
+            raise IOError('the client sent %d of %d bytes'
+                          % (self.read_so_far, self.expected_length))
         return chunk
 
 
@@ -48,15 +59,25 @@ class ImageStore:
         # CONF; check our own conf's default store instead.
         glance_store.get_store_from_scheme(conf.glance_store.default_store)
 
-    def add(self, image_id, stream, size_cap):
+    def add(self, image_id, stream, size_cap, expected_length=None):
         """Store the stream; (location, size, md5, algo, hash). Partial data
         is removed by the store when reading fails."""
-        reader = CappedReader(stream, size_cap)
+        reader = CappedReader(stream, size_cap, expected_length)
         algo = self.conf.hashing_algorithm
         try:
-            location, size, checksum, multihash, _ = \
-                glance_store.add_to_backend_with_multihash(
-                    self.conf, image_id, reader, 0, algo)
+            try:
+                location, size, checksum, multihash, _ = \
+                    glance_store.add_to_backend_with_multihash(
+                        self.conf, image_id, reader, 0, algo)
+            except glance_store.Duplicate:
+                # Only the upload that moved the image to `saving` gets
+                # here: existing bytes are the leftover of an upload whose
+                # worker died. Drop them and store afresh.
+                if not self.discard_partial(image_id):
+                    raise
+                location, size, checksum, multihash, _ = \
+                    glance_store.add_to_backend_with_multihash(
+                        self.conf, image_id, reader, 0, algo)
         except glance_store.Duplicate:
             raise exception.Conflict('Image data for %s exists already.'
                                      % image_id)
@@ -66,6 +87,20 @@ class ImageStore:
             raise exception.ServiceUnavailable(
                 'Insufficient permissions on image storage media: %s' % e)
         return location, size, checksum, algo, multihash
+
+    def discard_partial(self, image_id):
+        """Remove bytes a dead upload left behind (filesystem store)."""
+        if self.conf.glance_store.default_store != 'file':
+            return False
+        path = os.path.join(self.conf.glance_store.filesystem_store_datadir,
+                            image_id)
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            return False
+        LOG.warning('Removed leftover data of an interrupted upload: %s',
+                    path)
+        return True
 
     def get(self, location, offset=0, length=None):
         try:

@@ -20,7 +20,9 @@ class ImageData(flask.views.MethodView):
     def get(self, image_id):
         common.refuse_body()
         s = common.services()
-        byte_range = schemas.range_parser(flask.request.headers.get('Range'))
+        byte_range = schemas.range_parser(
+            flask.request.headers.get('Range'),
+            flask.request.headers.get('Content-Range'))
         image, chunks, offset, length = image_data.download(
             common.context(), s.authz, s.repo, s.store, image_id, byte_range)
         if chunks is None:
@@ -41,7 +43,7 @@ class ImageData(flask.views.MethodView):
         s = common.services()
         image_data.upload(common.context(), s.authz, s.repo, s.store,
                           image_id, flask.request.stream,
-                          s.conf.image_size_cap)
+                          s.conf.image_size_cap, flask.request.content_length)
         return common.no_content('text/html; charset=UTF-8')
 
 

@@ -72,15 +72,17 @@ def prepare(conf):
 
 
 def run(conf):
-    """gunicorn, prefork sync workers: one request per process at a time,
-    the most stable model on small machines (see benchmarks)."""
+    """gunicorn, prefork workers with a few threads each (gthread): the
+    main thread keeps the worker's heartbeat going, so a long image upload
+    is not mistaken for a hung worker and killed."""
     from gunicorn.app import base
 
     class Server(base.BaseApplication):
         def load_config(self):
             self.cfg.set('bind', '%s:%d' % (conf.bind_host, conf.bind_port))
             self.cfg.set('workers', conf.workers)
-            self.cfg.set('worker_class', 'sync')
+            self.cfg.set('worker_class', 'gthread')
+            self.cfg.set('threads', conf.threads)
             self.cfg.set('accesslog', '-')
             self.cfg.set('timeout', 120)
             self.cfg.set('limit_request_line', 0)

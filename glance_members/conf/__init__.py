@@ -14,6 +14,8 @@ default_opts = [
     cfg.PortOpt('bind_port', default=9292, help='Port to listen on.'),
     cfg.IntOpt('workers', default=1, min=1,
                help='Number of WSGI worker processes.'),
+    cfg.IntOpt('threads', default=4, min=1,
+               help='Request threads per worker process.'),
     cfg.StrOpt('public_endpoint',
                help='Public URL of this service, used in the versions '
                     'document (as Glance\'s option of the same name).'),

@@ -13,11 +13,12 @@ def check_upload_type(mimetype):
             detail='Invalid content type %s' % (mimetype or None))
 
 
-def range_parser(header):
+def range_parser(header, content_range=None):
     """None, or a function of the image size giving (offset, length) with
-    Glance's reading of a single `Range: bytes=...`."""
+    Glance's reading of a single `Range: bytes=...` (or, as Glance also
+    takes it on a download, a `Content-Range: bytes a-b/n`)."""
     if header is None:
-        return None
+        return _content_range_parser(content_range)
     if ',' in header:
         raise exception.Invalid(
             'Requests with multiple ranges are not supported in Glance. You '
@@ -38,4 +39,27 @@ def range_parser(header):
         end = requested.end if requested.end is not None and \
             requested.end < size else size
         return offset, end - offset
+    return byte_range
+
+
+def _content_range_parser(header):
+    if header is None:
+        return None
+    requested = webob.byterange.ContentRange.parse(header)
+    if requested is None:
+        raise exception.RangeNotSatisfiable(
+            detail='Invalid Content-Range header.')
+
+    def byte_range(size):
+        if requested.length is None and requested.stop > size:
+            raise exception.RangeNotSatisfiable(
+                detail='Invalid stop position in Content-Range header. The '
+                       'stop position MUST be in the inclusive range [0, %s].'
+                       % (size - 1))
+        if requested.start >= size:
+            raise exception.RangeNotSatisfiable(
+                detail='Invalid start position in Content-Range header. '
+                       'Start position MUST be in the inclusive range [0, '
+                       '%s].' % (size - 1))
+        return requested.start, min(requested.stop, size) - requested.start
     return byte_range
