@@ -29,12 +29,14 @@ from glance_members import conf as gm_conf
 from glance_members import context
 from glance_members import db
 from glance_members import exception
+from glance_members import health
 from glance_members import policy
 from glance_members import store
 
 LOG = logging.getLogger(__name__)
 MAX_REQUEST_LINE = 16384
 REQUEST_ID_HEADER = 'x-openstack-request-id'
+OPENAPI_PATH = '/openapi.json'
 
 
 @dataclasses.dataclass
@@ -131,11 +133,24 @@ def create_app(conf, repo=None):
     app.register_error_handler(Exception, _handle_unexpected)
 
     app.wsgi_app = _auth_middleware(app.wsgi_app, conf)
-    app.wsgi_app = versions.VersionNegotiation(app.wsgi_app,
-                                               conf.public_endpoint)
+    app.wsgi_app = versions.VersionNegotiation(
+        app.wsgi_app, conf.public_endpoint,
+        unversioned={health.PATH: health.application(conf),
+                     OPENAPI_PATH: _openapi_document(api)})
     app.wsgi_app = RequestIds(app.wsgi_app)
     app.wsgi_app = RequestLimits(app.wsgi_app)
     return app
+
+
+def _openapi_document(api):
+    """The flask-smorest OpenAPI document, served outside /v2, no token."""
+    body = json.dumps(api.spec.to_dict()).encode()
+
+    def serve(environ, start_response):
+        start_response('200 OK', [('Content-Type', 'application/json'),
+                                  ('Content-Length', str(len(body)))])
+        return [body]
+    return serve
 
 
 class RequestIds:

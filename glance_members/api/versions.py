@@ -40,9 +40,11 @@ def _application_url(environ):
 class VersionNegotiation:
     """WSGI middleware: answers discovery itself, passes /v2 on."""
 
-    def __init__(self, app, public_endpoint=None):
+    def __init__(self, app, public_endpoint=None, unversioned=None):
         self.app = app
         self.public_endpoint = public_endpoint
+        # Paths outside the API versions (health check, API document).
+        self.unversioned = unversioned or {}
 
     def __call__(self, environ, start_response):
         # Glance's router treats //v2//images as /v2/images.
@@ -53,6 +55,8 @@ class VersionNegotiation:
                                        'charset=UTF-8'),
                                       ('Content-Length', '0')])
             return [b'']
+        if path in self.unversioned:
+            return self.unversioned[path](environ, start_response)
         if path in ('/versions', '/versions/'):
             return self._versions(environ, start_response, '200 OK')
         match = _VERSIONED_PATH.match(path)

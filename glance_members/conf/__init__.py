@@ -78,6 +78,13 @@ def register_opts(conf):
     import glance_store
     glance_store.register_opts(conf)
     conf.set_default('filesystem_store_datadir', None, group='glance_store')
+    # /healthcheck: oslo.middleware's options, with our defaults.
+    from oslo_middleware.healthcheck import opts as healthcheck_opts
+    conf.register_opts(healthcheck_opts.HEALTHCHECK_OPTS, group='healthcheck')
+    conf.register_opts(healthcheck_opts.DISABLE_BY_FILE_OPTS,
+                       group='healthcheck')
+    conf.set_default('backends', ['disable_by_file', 'database'],
+                     group='healthcheck')
     conf.set_default('stores', ['file'], group='glance_store')
 
 

@@ -1,0 +1,99 @@
+"""The operator's tools: health check, API document, upgrade checks,
+manage commands, and samples that match their generators."""
+
+import os
+import subprocess
+import sys
+
+import flask
+
+from glance_members.cmd import manage
+from glance_members.cmd import status
+from glance_members import conf as gm_conf
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+
+def test_healthcheck_needs_no_token_and_checks_the_database(client):
+    r = client.get('/healthcheck', headers={'Accept': 'application/json'})
+    assert r.status_code == 200
+    assert r.json['reasons'] == ['OK', 'DATABASE OK']
+
+
+def test_healthcheck_disable_file_drains_the_node(app, client):
+    conf = app.extensions['glance_members'].conf
+    path = conf.healthcheck.disable_by_file_path
+    open(path, 'w').close()
+    try:
+        r = client.get('/healthcheck')
+        assert r.status_code == 503
+        assert r.data.startswith(b'DISABLED BY FILE')
+    finally:
+        os.unlink(path)
+    assert client.get('/healthcheck').status_code == 200
+
+
+def test_openapi_document_lists_every_route(app, client):
+    r = client.get('/openapi.json')
+    assert r.status_code == 200
+    served = set(r.json['paths'])
+    rules = {rule.rule.replace('<', '{').replace('>', '}')
+             for rule in app.url_map.iter_rules()
+             if rule.rule.startswith('/v2/') and rule.endpoint != 'static'}
+    rules = {'/v2/schemas/{name}' if r.startswith('/v2/schemas/') else r
+             for r in rules}
+    assert served == rules
+
+
+def _conf_file(tmp_path, extra=''):
+    path = tmp_path / 'gm.conf'
+    path.write_text('[DEFAULT]\ndata_dir = %s\n%s' % (tmp_path / 'd', extra))
+    return str(path)
+
+
+def test_upgrade_check_fails_until_db_sync(tmp_path, capsys):
+    config = _conf_file(tmp_path)
+    assert status.main(['--config', config, 'upgrade', 'check']) == 2
+    assert manage.main(['--config', config, 'db', 'sync']) == 0
+    assert status.main(['--config', config, 'upgrade', 'check']) == 0
+    manage.main(['--config', config, 'db', 'version'])
+    assert capsys.readouterr().out.strip().endswith('3')
+
+
+def test_upgrade_check_finds_an_incomplete_keystone_section(tmp_path):
+    config = _conf_file(tmp_path, '[auth]\nbackend = keystone\n'
+                        '[keystone_authtoken]\nauth_type = password\n')
+    manage.main(['--config', config, 'db', 'sync'])
+    assert status.main(['--config', config, 'upgrade', 'check']) == 2
+
+
+def test_upgrade_check_finds_a_broken_policy_file(tmp_path):
+    policy = tmp_path / 'policy.yaml'
+    policy.write_text('"add_member": "role:member and ("\n')
+    config = _conf_file(tmp_path, '[oslo_policy]\npolicy_file = %s\n'
+                        % policy)
+    manage.main(['--config', config, 'db', 'sync'])
+    assert status.main(['--config', config, 'upgrade', 'check']) == 2
+
+
+def _generated(tool, config, tmp_path):
+    out = tmp_path / 'sample'
+    subprocess.run([os.path.join(os.path.dirname(sys.executable), tool),
+                    '--config-file', os.path.join(ROOT, 'etc', config),
+                    '--output-file', str(out)], check=True, cwd=ROOT,
+                   capture_output=True)
+    return out.read_text()
+
+
+def test_config_sample_is_what_the_generator_writes(tmp_path):
+    committed = open(os.path.join(ROOT, 'etc',
+                                  'glance-members.conf.sample')).read()
+    assert _generated('oslo-config-generator', 'oslo-config-generator.conf',
+                      tmp_path) == committed
+
+
+def test_policy_sample_is_what_the_generator_writes(tmp_path):
+    committed = open(os.path.join(ROOT, 'etc', 'policy.yaml.sample')).read()
+    assert _generated('oslopolicy-sample-generator',
+                      'oslo-policy-generator.conf', tmp_path) == committed
