@@ -30,6 +30,7 @@ from glance_members import context
 from glance_members import db
 from glance_members import exception
 from glance_members import health
+from glance_members import logs
 from glance_members import policy
 from glance_members import store
 
@@ -95,6 +96,8 @@ def create_app(conf, repo=None):
     app.extensions['glance_members'] = Services(conf, repo, authz,
                                                 store.ImageStore(conf))
 
+    app.before_request(logs.start_request)
+
     @app.before_request
     def authenticate():
         ctx = context.from_environ(flask.request.environ, authz.is_admin)
@@ -114,6 +117,7 @@ def create_app(conf, repo=None):
         # "201 Created", as WebOb writes it, not werkzeug's "201 CREATED".
         response.status = '%d %s' % (response.status_code, http.HTTPStatus(
             response.status_code).phrase)
+        logs.log_access(response)
         return response
 
     @app.teardown_request

@@ -5,12 +5,11 @@ a static token file, both created on first start.
 """
 
 import argparse
-import logging
-import os
 import sys
 
 from glance_members import app as gm_app
 from glance_members import bootstrap
+from glance_members import logs
 from glance_members import conf as gm_conf
 from glance_members import db
 from glance_members.db import migrations
@@ -83,7 +82,8 @@ def run(conf):
             self.cfg.set('workers', conf.workers)
             self.cfg.set('worker_class', 'gthread')
             self.cfg.set('threads', conf.threads)
-            self.cfg.set('accesslog', '-')
+            # Our own access log has the request id, project and user.
+            self.cfg.set('accesslog', None)
             self.cfg.set('timeout', 120)
             self.cfg.set('limit_request_line', 0)
             # No gunicorn control socket in $HOME: operators stop us with
@@ -99,10 +99,8 @@ def run(conf):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format='%(asctime)s %(process)d %(levelname)s '
-                               '%(name)s %(message)s')
     conf = load_conf(args)
+    logs.setup(conf)
     prepare(conf)
     run(conf)
 

@@ -34,6 +34,10 @@ default_opts = [
                help='Largest page size of GET /v2/images.'),
     cfg.IntOpt('max_request_body_size', default=65536, min=1024,
                help='Largest JSON request body accepted, in bytes.'),
+    cfg.StrOpt('log_config_append',
+               help='A standard Python logging config file (fileConfig); '
+                    'the same option name as oslo.log.'),
+    cfg.BoolOpt('debug', default=False, help='Log at DEBUG level.'),
     cfg.IntOpt('image_size_cap', default=1099511627776, min=1,
                help='Largest image upload in bytes (Glance\'s option; '
                     'default 1 TiB).'),

@@ -97,3 +97,21 @@ def test_policy_sample_is_what_the_generator_writes(tmp_path):
     committed = open(os.path.join(ROOT, 'etc', 'policy.yaml.sample')).read()
     assert _generated('oslopolicy-sample-generator',
                       'oslo-policy-generator.conf', tmp_path) == committed
+
+
+def test_every_log_line_of_a_request_carries_its_id(client, caplog):
+    import logging
+    from glance_members import logs
+    from tests import personas
+    caplog.set_level(logging.INFO, logger='glance_members.access')
+    caplog.handler.addFilter(logs.RequestContextFilter())
+    r = client.get('/v2/images?limit=1', headers={
+        'X-Auth-Token': personas.token('producer'),
+        'X-Openstack-Request-Id': 'req-0123'})
+    assert r.status_code == 200
+    (record,) = [rec for rec in caplog.records
+                 if rec.name == 'glance_members.access']
+    assert record.request_id == 'req-0123'
+    assert record.project_id == personas.PRODUCER_PROJECT
+    assert record.getMessage().startswith('GET /v2/images?limit=1 200 ')
+    assert 'tok-producer' not in record.getMessage()
