@@ -63,18 +63,25 @@ class GlanceJSON(flask.json.provider.DefaultJSONProvider):
 
 class RequestLimits:
     """Answer 414 to request lines no client sends (Glance's uwsgi just
-    drops the connection)."""
+    drops the connection) and 400 to NUL characters in them."""
 
     def __init__(self, app):
         self.app = app
 
     def __call__(self, environ, start_response):
-        if len(environ.get('QUERY_STRING', '')) + len(
-                environ.get('PATH_INFO', '')) > MAX_REQUEST_LINE:
-            response = errors.render(exception.URITooLong(
-                'The request line is longer than %d bytes.'
-                % MAX_REQUEST_LINE), environ)
-            return response(environ, start_response)
+        path, query = environ.get('PATH_INFO', ''), environ.get(
+            'QUERY_STRING', '')
+        error = None
+        if len(query) + len(path) > MAX_REQUEST_LINE:
+            error = exception.URITooLong('The request line is longer than %d '
+                                         'bytes.' % MAX_REQUEST_LINE)
+        elif '\x00' in path or '%00' in query:
+            # No stored value can hold NUL (bodies refuse it), and
+            # PostgreSQL cannot even compare with one.
+            error = exception.Invalid('The request line may not contain NUL '
+                                      'characters.')
+        if error is not None:
+            return errors.render(error, environ)(environ, start_response)
         return self.app(environ, start_response)
 
 

@@ -66,6 +66,10 @@ def _translate_db_errors(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
+        except peewee.DataError as e:
+            # A value the database refuses (the API layer should have): a
+            # client error, never a 500.
+            raise exception.Invalid('Invalid value: %s' % e) from e
         except (peewee.OperationalError, peewee.InterfaceError) as e:
             # Drop the connection: the next request opens a fresh one, so
             # the service recovers by itself when the database returns.

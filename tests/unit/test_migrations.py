@@ -1,10 +1,35 @@
-"""The schema history: an old database with data upgrades without loss."""
+"""The schema history: an old database with data upgrades without loss,
+on SQLite and on PostgreSQL (a private cluster, tests/pg.py)."""
 
 import datetime
+
+import peewee
+import pytest
 
 from glance_members import db
 from glance_members.db import migrations
 from glance_members import records
+
+IMAGE = '11111111-2222-3333-4444-555555555555'
+IMAGE2 = '66666666-7777-8888-9999-000000000000'
+
+
+@pytest.fixture(params=['sqlite', 'postgresql'])
+def database_url(request, tmp_path):
+    """An empty database of each kind."""
+    if request.param == 'sqlite':
+        return 'sqlite:///%s' % (tmp_path / 'old.sqlite')
+    return request.getfixturevalue('fresh_postgresql_url')
+
+
+@pytest.fixture
+def database(database_url):
+    database = db.connect(database_url)
+    yield database
+    if hasattr(database, 'close_all'):
+        database.close_all()
+    else:
+        database.close()
 
 
 def test_history_is_contiguous_from_one():
@@ -13,44 +38,91 @@ def test_history_is_contiguous_from_one():
     assert migrations.head() == versions[-1]
 
 
-def test_empty_database_is_version_zero():
-    assert db.version(db.connect('sqlite://')) == 0
+def test_empty_database_is_version_zero(database):
+    assert db.version(database) == 0
 
 
-def test_sync_is_idempotent():
-    database = db.connect('sqlite://')
+def test_sync_is_idempotent(database):
     assert db.sync(database) == migrations.head()
     assert db.sync(database) == migrations.head()
+    assert db.version(database) == migrations.head()
 
 
-def test_upgrade_from_first_version_keeps_data(tmp_path):
-    database = db.connect('sqlite:///%s' % (tmp_path / 'old.sqlite'))
+def _counts(database):
+    return {table: database.execute_sql(
+        'SELECT COUNT(*) FROM %s' % table).fetchone()[0]
+        for table in ('images', 'image_properties', 'image_tags',
+                      'image_members')}
+
+
+def test_upgrade_from_first_version_keeps_data(database):
     assert db.sync(database, 1) == 1
+    assert db.version(database) == 1
+    p = database.param
     when = datetime.datetime(2020, 1, 2, 3, 4, 5)
-    database.execute_sql(
-        "INSERT INTO images (id, name, visibility, status, protected, "
-        "min_ram, min_disk, owner, os_hidden, created_at, updated_at) "
-        "VALUES (?, 'old', 'shared', 'queued', 0, 0, 0, 'p1', 0, ?, ?)",
-        ('11111111-2222-3333-4444-555555555555', when, when))
-    database.execute_sql(
-        "INSERT INTO image_properties (image_id, name, value) "
-        "VALUES ('11111111-2222-3333-4444-555555555555', 'os_distro', 'x')")
-    database.execute_sql(
-        "INSERT INTO image_tags (image_id, value) "
-        "VALUES ('11111111-2222-3333-4444-555555555555', 't1')")
-    database.execute_sql(
-        "INSERT INTO image_members (image_id, member, status, deleted, "
-        "created_at, updated_at) VALUES "
-        "('11111111-2222-3333-4444-555555555555', 'p2', 'accepted', 0, ?, ?)",
-        (when, when))
+    later = datetime.datetime(2021, 6, 7, 8, 9, 10, 123456)
+
+    def sql(text, params=()):
+        database.execute_sql(text.replace('?', p), params)
+
+    with database.atomic():
+        sql("INSERT INTO images (id, name, visibility, status, protected, "
+            "min_ram, min_disk, owner, os_hidden, created_at, updated_at) "
+            "VALUES (?, 'old', 'shared', 'queued', FALSE, 0, 0, 'p1', FALSE,"
+            " ?, ?)", (IMAGE, when, when))
+        sql("INSERT INTO images (id, name, disk_format, container_format, "
+            "visibility, size, virtual_size, status, checksum, protected, "
+            "min_ram, min_disk, owner, os_hidden, os_hash_algo, "
+            "os_hash_value, created_at, updated_at) VALUES (?, 'two', 'raw', "
+            "'bare', 'private', 5000000000, 6000000000, 'active', ?, TRUE, "
+            "512, 10, 'p2', TRUE, 'sha512', ?, ?, ?)",
+            (IMAGE2, 'c' * 32, 'h' * 128, when, later))
+        sql("INSERT INTO image_properties (image_id, name, value) "
+            "VALUES (?, 'os_distro', 'x')", (IMAGE,))
+        sql("INSERT INTO image_properties (image_id, name, value) "
+            "VALUES (?, 'long', ?)", (IMAGE, 'v' * 5000))
+        sql("INSERT INTO image_tags (image_id, value) VALUES (?, 't1')",
+            (IMAGE,))
+        sql("INSERT INTO image_tags (image_id, value) VALUES (?, 't0')",
+            (IMAGE,))
+        sql("INSERT INTO image_members (image_id, member, status, deleted, "
+            "created_at, updated_at) VALUES (?, 'p2', 'accepted', FALSE, "
+            "?, ?)", (IMAGE, when, when))
+        sql("INSERT INTO image_members (image_id, member, status, deleted, "
+            "created_at, updated_at) VALUES (?, 'p3', 'rejected', TRUE, "
+            "?, ?)", (IMAGE, when, later))
+    before = _counts(database)
 
     assert db.sync(database) == migrations.head()
+    assert db.version(database) == migrations.head()
+    assert _counts(database) == before == {
+        'images': 2, 'image_properties': 2, 'image_tags': 2,
+        'image_members': 2}
 
     repo = db.repository(database)
-    image = repo.get_image('11111111-2222-3333-4444-555555555555')
+    image = repo.get_image(IMAGE)
     assert (image.name, image.owner, image.location) == ('old', 'p1', None)
-    assert image.properties == {'os_distro': 'x'}
-    assert image.tags == ['t1']
+    assert (image.protected, image.os_hidden) == (False, False)
+    assert image.properties == {'os_distro': 'x', 'long': 'v' * 5000}
+    assert image.tags == ['t0', 't1']
     assert image.created_at == when
-    member = repo.get_member(image.id, 'p2')
-    assert member == records.Member(image.id, 'p2', 'accepted', when, when)
+    image2 = repo.get_image(IMAGE2)
+    assert (image2.size, image2.virtual_size, image2.protected,
+            image2.os_hidden, image2.min_ram, image2.min_disk) == (
+        5000000000, 6000000000, True, True, 512, 10)
+    assert (image2.checksum, image2.os_hash_value) == ('c' * 32, 'h' * 128)
+    assert (image2.created_at, image2.updated_at) == (when, later)
+    assert repo.get_member(IMAGE, 'p2') == records.Member(
+        IMAGE, 'p2', 'accepted', when, when)
+    assert repo.get_member(IMAGE, 'p3') is None  # deleted stays deleted
+    assert [m.member_id for m in repo.list_members(IMAGE)] == ['p2']
+
+    # The upgraded schema takes new writes, and its constraints still hold.
+    assert repo.add_member(IMAGE, 'p4', quota=-1).status == 'pending'
+    revived = repo.add_member(IMAGE, 'p3', quota=-1)
+    assert (revived.status, revived.created_at) == ('pending', when)
+    with pytest.raises(peewee.IntegrityError):
+        with database.atomic():
+            sql("INSERT INTO image_members (image_id, member, status, "
+                "deleted, created_at, updated_at) VALUES (?, 'p2', "
+                "'pending', FALSE, ?, ?)", (IMAGE, when, when))
