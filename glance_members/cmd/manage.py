@@ -1,10 +1,15 @@
-"""`glance-members-manage`: deploy-time database commands.
+"""`glance-members-manage`: deploy-time database commands and membership
+housekeeping.
 
     glance-members-manage [--config-file FILE] db sync [--version N]
     glance-members-manage [--config-file FILE] db version
+    glance-members-manage [--config-file FILE] members list|export|purge
+        (--image IMAGE_ID | --project PROJECT_ID) [--yes]
 """
 
 import argparse
+import csv
+import json
 import sys
 
 from glance_members import conf as gm_conf
@@ -24,7 +29,59 @@ def parse_args(argv):
                                   '(or given) schema version')
     sync.add_argument('--version', type=int)
     db_commands.add_parser('version', help='print the schema version')
+    members = commands.add_parser('members', help='image memberships')
+    member_commands = members.add_subparsers(dest='action', required=True)
+    for action, text in (('list', 'print the memberships as a table'),
+                         ('export', 'write the memberships as JSON lines '
+                                    '(or CSV with --format csv)'),
+                         ('purge', 'remove the memberships for good')):
+        sub = member_commands.add_parser(action, help=text)
+        which = sub.add_mutually_exclusive_group(required=True)
+        which.add_argument('--image', help='an image id')
+        which.add_argument('--project', help='a member project id')
+        if action == 'export':
+            sub.add_argument('--format', choices=['json', 'csv'],
+                             default='json')
+        if action == 'purge':
+            sub.add_argument('--yes', action='store_true',
+                             help='do it (otherwise only count)')
     return parser.parse_args(argv)
+
+
+_COLUMNS = ('image_id', 'member_id', 'status', 'created_at', 'updated_at')
+
+
+def _row(member):
+    return [member.image_id, member.member_id, member.status,
+            member.created_at.strftime('%Y-%m-%dT%H:%M:%SZ'),
+            member.updated_at.strftime('%Y-%m-%dT%H:%M:%SZ')]
+
+
+def members_command(args, repo, out):
+    found = repo.find_memberships(args.image, args.project)
+    if args.action == 'list':
+        widths = [max([len(c)] + [len(_row(m)[i]) for m in found])
+                  for i, c in enumerate(_COLUMNS)]
+        for cells in [_COLUMNS] + [_row(m) for m in found]:
+            out.write('  '.join(c.ljust(w) for c, w in zip(cells, widths))
+                      .rstrip() + '\n')
+    elif args.action == 'export':
+        if args.format == 'csv':
+            writer = csv.writer(out)
+            writer.writerow(_COLUMNS)
+            writer.writerows(_row(m) for m in found)
+        else:
+            for member in found:
+                out.write(json.dumps(dict(zip(_COLUMNS, _row(member)))) +
+                          '\n')
+    elif not args.yes:
+        out.write('%d current memberships would be purged; add --yes.\n'
+                  % len(found))
+        return 1
+    else:
+        gone = repo.purge_memberships(args.image, args.project)
+        out.write('Purged %d membership rows.\n' % gone)
+    return 0
 
 
 def main(argv=None):
@@ -33,6 +90,8 @@ def main(argv=None):
     conf = gm_conf.new_conf(config_file=args.config, overrides=overrides)
     database = db.connect(gm_conf.database_url(conf),
                           conf.database.busy_timeout)
+    if args.category == 'members':
+        return members_command(args, db.repository(database), sys.stdout)
     if args.action == 'sync':
         before = db.version(database)
         after = db.sync(database, args.version)

@@ -340,6 +340,38 @@ class Repository:
                 (Member.deleted == False)).execute()  # noqa: E712
         return self.get_member(image_id, member_id) if updated else None
 
+    # --- operator tools ----------------------------------------------------
+
+    def _memberships(self, image_id, project_id):
+        Member = models.ImageMember
+        query = Member.select(*self._MEMBER_FIELDS)
+        if image_id is not None:
+            query = query.where(Member.image == image_id)
+        if project_id is not None:
+            query = query.where(Member.member == project_id)
+        return query
+
+    @_translate_db_errors
+    def find_memberships(self, image_id=None, project_id=None):
+        """Current memberships of an image and/or a project, oldest first."""
+        Member = models.ImageMember
+        query = self._memberships(image_id, project_id).where(
+            Member.deleted == False).order_by(Member.id)  # noqa: E712
+        return [records.Member(*row) for row in query.tuples()]
+
+    @_translate_db_errors
+    def purge_memberships(self, image_id=None, project_id=None):
+        """Remove every membership row (current or revoked) of an image
+        and/or a project; return how many went."""
+        Member = models.ImageMember
+        with self._write():
+            query = Member.delete()
+            if image_id is not None:
+                query = query.where(Member.image == image_id)
+            if project_id is not None:
+                query = query.where(Member.member == project_id)
+            return query.execute()
+
     @_translate_db_errors
     def delete_member(self, image_id, member_id):
         Member = models.ImageMember

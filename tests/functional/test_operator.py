@@ -115,3 +115,37 @@ def test_every_log_line_of_a_request_carries_its_id(client, caplog):
     assert record.project_id == personas.PRODUCER_PROJECT
     assert record.getMessage().startswith('GET /v2/images?limit=1 200 ')
     assert 'tok-producer' not in record.getMessage()
+
+
+def test_manage_members_list_export_purge(app, client, tmp_path, capsys):
+    import json as json_module
+    from tests import personas
+    headers = {'X-Auth-Token': personas.token('producer')}
+    image_id = client.post('/v2/images', json={'name': 'x'},
+                           headers=headers).json['id']
+    for project in (personas.CONSUMER_PROJECT, personas.CONSUMER2_PROJECT):
+        assert client.post('/v2/images/%s/members' % image_id,
+                           json={'member': project},
+                           headers=headers).status_code == 200
+    repo = app.extensions['glance_members'].repo
+
+    def run(*argv):
+        args = manage.parse_args(list(argv))
+        code = manage.members_command(args, repo, sys.stdout)
+        return code, capsys.readouterr().out
+
+    code, out = run('members', 'list', '--image', image_id)
+    assert code == 0 and out.count('pending') == 2
+    code, out = run('members', 'export', '--project',
+                    personas.CONSUMER_PROJECT)
+    (line,) = out.splitlines()
+    assert json_module.loads(line)['image_id'] == image_id
+    code, out = run('members', 'purge', '--project',
+                    personas.CONSUMER_PROJECT)
+    assert code == 1 and '1 current memberships would be purged' in out
+    code, out = run('members', 'purge', '--project',
+                    personas.CONSUMER_PROJECT, '--yes')
+    assert code == 0 and 'Purged 1' in out
+    r = client.get('/v2/images/%s/members' % image_id, headers=headers)
+    assert [m['member_id'] for m in r.json['members']] == [
+        personas.CONSUMER2_PROJECT]
