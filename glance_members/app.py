@@ -31,6 +31,7 @@ from glance_members import db
 from glance_members import exception
 from glance_members import health
 from glance_members import logs
+from glance_members import notifications
 from glance_members import policy
 from glance_members import store
 
@@ -99,6 +100,9 @@ def create_app(conf, repo=None):
         database = db.connect(gm_conf.database_url(conf),
                               conf.database.busy_timeout)
         repo = db.repository(database)
+    notifier = notifications.Notifier(conf)
+    if notifier.enabled:
+        repo = notifications.NotifyingRepository(repo, notifier)
     authz = policy.Authorizer(conf)
     app.extensions['glance_members'] = Services(conf, repo, authz,
                                                 store.ImageStore(conf))
@@ -111,6 +115,7 @@ def create_app(conf, repo=None):
         if ctx is None:
             raise exception.NotAuthenticated()
         flask.g.context = ctx
+        notifications.current_context.set(ctx)
         rule = flask.request.url_rule
         if flask.request.method == 'HEAD' and rule is not None:
             # Glance's router knows no HEAD; werkzeug adds it to every GET.

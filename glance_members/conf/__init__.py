@@ -1,6 +1,7 @@
 """oslo.config options, one list per group, and list_opts() for oslo-config-generator."""
 
 import os
+import warnings
 
 from oslo_config import cfg
 
@@ -89,6 +90,17 @@ def register_opts(conf):
                        group='healthcheck')
     conf.set_default('backends', ['disable_by_file', 'database'],
                      group='healthcheck')
+    # Notifications: oslo.messaging's own options ([DEFAULT] transport_url,
+    # [oslo_messaging_notifications] driver, ...), as in glance-api.conf.
+    with warnings.catch_warnings():
+        # oslo.messaging still imports eventlet; we never use it.
+        warnings.filterwarnings('ignore', message='.*[Ee]ventlet')
+        from oslo_messaging import opts as messaging_opts
+    for group, opts in messaging_opts.list_opts():
+        if group in (None, 'DEFAULT', 'oslo_messaging_notifications',
+                     'oslo_messaging_rabbit'):
+            conf.register_opts(opts, group=None if group == 'DEFAULT'
+                               else group)
     conf.set_default('stores', ['file'], group='glance_store')
 
 

@@ -1,0 +1,70 @@
+"""Glance's notifications, through oslo.messaging's in-memory test driver:
+an audit consumer rebuilds who shared what with whom, and when."""
+
+import pytest
+
+from tests import conftest as root
+from tests import personas
+
+
+@pytest.fixture
+def notified(tmp_path, gm_database):
+    import oslo_messaging
+    from oslo_messaging.notify import _impl_test
+    _impl_test.reset()
+    app = root.make_app(str(tmp_path / 'n'),
+                        **{'oslo_messaging_notifications.driver': ['test'],
+                           'transport_url': 'fake:/'})
+    assert oslo_messaging  # imported for its drivers
+    yield app.test_client(), _impl_test.NOTIFICATIONS
+    _impl_test.reset()
+
+
+def _h(name):
+    return {'X-Auth-Token': personas.token(name),
+            'Accept': 'application/json'}
+
+
+def test_audit_trail_of_a_share(notified):
+    client, sent = notified
+    image_id = client.post('/v2/images', json={'name': 'x'},
+                           headers=_h('producer')).json['id']
+    members = '/v2/images/%s/members' % image_id
+    client.post(members, json={'member': personas.CONSUMER_PROJECT},
+                headers=_h('producer'))
+    client.put(members + '/' + personas.CONSUMER_PROJECT,
+               json={'status': 'accepted'}, headers=_h('consumer'))
+    client.delete(members + '/' + personas.CONSUMER_PROJECT,
+                  headers=_h('producer'))
+    client.delete('/v2/images/' + image_id, headers=_h('producer'))
+
+    events = [(ctxt, m['event_type'], m['payload'])
+              for ctxt, m, _priority, _retry in sent]
+    assert [e for _, e, _ in events] == [
+        'image.create', 'image.member.create', 'image.member.update',
+        'image.member.delete', 'image.delete']
+    # Rebuild the story from the events alone.
+    owner = {p['id']: p['owner'] for _, e, p in events
+             if e == 'image.create'}
+    story = [(ctxt['project_id'], e.split('.')[-1], owner[p['image_id']],
+              p['member_id'], p['status'], p['deleted'])
+             for ctxt, e, p in events if e.startswith('image.member.')]
+    assert story == [
+        (personas.PRODUCER_PROJECT, 'create', personas.PRODUCER_PROJECT,
+         personas.CONSUMER_PROJECT, 'pending', False),
+        (personas.CONSUMER_PROJECT, 'update', personas.PRODUCER_PROJECT,
+         personas.CONSUMER_PROJECT, 'accepted', False),
+        (personas.PRODUCER_PROJECT, 'delete', personas.PRODUCER_PROJECT,
+         personas.CONSUMER_PROJECT, 'accepted', True)]
+    member_payload = events[1][2]
+    assert set(member_payload) == {'image_id', 'member_id', 'status',
+                                   'created_at', 'updated_at', 'deleted',
+                                   'deleted_at'}
+    assert events[-1][2]['deleted'] is True
+    assert personas.token('producer') not in str(events[0][0])
+
+
+def test_no_driver_no_notifications(client):
+    # The default: nothing configured, nothing imported or sent.
+    r = client.post('/v2/images', json={'name': 'x'}, headers=_h('producer'))
+    assert r.status_code == 201
