@@ -76,6 +76,10 @@ class RequestLimits:
         if len(query) + len(path) > MAX_REQUEST_LINE:
             error = exception.URITooLong('The request line is longer than %d '
                                          'bytes.' % MAX_REQUEST_LINE)
+        elif not query.isascii():
+            # A raw (not percent-encoded) byte >= 0x80: no client sends it.
+            error = exception.Invalid('The query string must be '
+                                      'percent-encoded ASCII.')
         elif '\x00' in path or '%00' in query:
             # No stored value can hold NUL (bodies refuse it), and
             # PostgreSQL cannot even compare with one.

@@ -269,10 +269,9 @@ def _split_op(expression):
 def _parse_isotime(value):
     """oslo.utils' ISO 8601 parsing, as Glance's filters use; naive UTC."""
     try:
-        parsed = timeutils.parse_isotime(value.strip())
-    except ValueError:
+        return timeutils.normalize_time(timeutils.parse_isotime(value.strip()))
+    except (ValueError, OverflowError):  # e.g. year 1 at UTC+23:59
         return None
-    return timeutils.normalize_time(parsed)
 
 
 def _split_quoted(value):
