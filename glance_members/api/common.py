@@ -24,6 +24,13 @@ def refuse_body():
     body.refuse_body(flask.request)
 
 
+def render(view, status=200):
+    """A JSON response in Glance's formatting (see app.GlanceJSON)."""
+    response = flask.current_app.json.response(view)
+    response.status_code = status
+    return response
+
+
 def no_content(content_type=None):
     """204 with an empty body (tempest refuses any body on a 204); Glance
     sends a Content-Type on some of its 204s and none on others."""

@@ -19,8 +19,8 @@ class Members(flask.views.MethodView):
     def get(self, image_id):
         common.refuse_body()
         s = common.services()
-        return {'members': sharing.list_members(
-            common.context(), s.authz, s.repo, image_id)}
+        return common.render(schemas.members_view(sharing.list_members(
+            common.context(), s.authz, s.repo, image_id)))
 
     @blp.doc(requestBody={'content': {'application/json': {
         'schema': schemas.MemberCreateSchema}}})
@@ -28,9 +28,9 @@ class Members(flask.views.MethodView):
     def post(self, image_id):
         member_id = schemas.parse_create(common.json_body())
         s = common.services()
-        return sharing.add_member(common.context(), s.authz, s.repo,
-                                  image_id, member_id,
-                                  s.conf.image_member_quota)
+        return common.render(schemas.member_view(sharing.add_member(
+            common.context(), s.authz, s.repo, image_id, member_id,
+            s.conf.image_member_quota)))
 
 
 @blp.route('/<member_id>', strict_slashes=True)
@@ -40,8 +40,8 @@ class Member(flask.views.MethodView):
     def get(self, image_id, member_id):
         common.refuse_body()
         s = common.services()
-        return sharing.get_member(common.context(), s.authz, s.repo,
-                                  image_id, member_id)
+        return common.render(schemas.member_view(sharing.get_member(
+            common.context(), s.authz, s.repo, image_id, member_id)))
 
     @blp.doc(requestBody={'content': {'application/json': {
         'schema': schemas.MemberUpdateSchema}}})
@@ -49,8 +49,9 @@ class Member(flask.views.MethodView):
     def put(self, image_id, member_id):
         status = schemas.parse_update(common.json_body())
         s = common.services()
-        return sharing.update_member(common.context(), s.authz, s.repo,
-                                     image_id, member_id, status)
+        return common.render(schemas.member_view(sharing.update_member(
+            common.context(), s.authz, s.repo, image_id, member_id,
+            status)))
 
     @blp.response(204)
     def delete(self, image_id, member_id):

@@ -14,7 +14,6 @@ from glance_members.schemas import images as schemas
 blp = flask_smorest.Blueprint('images', __name__, url_prefix='/v2/images',
                               description='Images, as far as sharing needs')
 
-_image_view = schemas.ImageSchema()
 
 
 def _quotas(conf):
@@ -32,8 +31,7 @@ class Images(flask.views.MethodView):
                                          s.conf.api_limit_max)
         images, more = sharing.list_images(common.context(), s.authz, s.repo,
                                            query)
-        return flask.current_app.json.response(
-            _list_view(images, more, flask.request.args))
+        return common.render(_list_view(images, more, flask.request.args))
 
     @blp.doc(requestBody={'content': {'application/json': {
         'schema': schemas.ImageCreateSchema}}})
@@ -42,8 +40,7 @@ class Images(flask.views.MethodView):
         s = common.services()
         image = sharing.create_image(common.context(), s.authz, s.repo,
                                      image, _quotas(s.conf))
-        response = flask.current_app.json.response(_image_view.dump(image))
-        response.status_code = 201
+        response = common.render(schemas.image_view(image), 201)
         response.headers['Location'] = '%s/v2/images/%s' % (
             flask.request.host_url.rstrip('/'), image.id)
         return response
@@ -57,7 +54,7 @@ def _list_view(images, more, args):
     params = [(k, v) for k, v in dict(args.items(multi=True)).items()
               if k != 'marker']
     query = urllib.parse.urlencode(params)
-    view = {'images': _image_view.dump(images, many=True),
+    view = {'images': [schemas.image_view(i) for i in images],
             'first': '/v2/images' + ('?' + query if query else ''),
             'schema': '/v2/schemas/images'}
     if more:
@@ -74,7 +71,7 @@ class Image(flask.views.MethodView):
         s = common.services()
         image = sharing.get_image(common.context(), s.authz, s.repo,
                                   image_id)
-        return flask.current_app.json.response(_image_view.dump(image))
+        return common.render(schemas.image_view(image))
 
     def patch(self, image_id):
         changes = schemas.parse_patch(flask.request.mimetype,
@@ -82,7 +79,7 @@ class Image(flask.views.MethodView):
         s = common.services()
         image = sharing.update_image(common.context(), s.authz, s.repo,
                                      image_id, changes, _quotas(s.conf))
-        return flask.current_app.json.response(_image_view.dump(image))
+        return common.render(schemas.image_view(image))
 
     @blp.response(204)
     def delete(self, image_id):

@@ -101,6 +101,9 @@ def register_opts(conf):
                      'oslo_messaging_rabbit'):
             conf.register_opts(opts, group=None if group == 'DEFAULT'
                                else group)
+    # A broker that is down must not hold a request (whose write has
+    # committed) for ever: oslo.messaging's default is to retry endlessly.
+    conf.set_default('retry', 3, group='oslo_messaging_notifications')
     conf.set_default('stores', ['file'], group='glance_store')
 
 

@@ -5,6 +5,8 @@ decide what a "no" means (403 or a 404 that hides the image).
 """
 
 import itertools
+import threading
+import time
 
 from oslo_config import cfg
 from oslo_policy import policy as oslo_policy
@@ -34,21 +36,71 @@ def _new_enforcer(conf):
 
 
 class Authorizer:
-    """Wraps an oslo.policy Enforcer with the yes/no questions we ask."""
+    """Wraps an oslo.policy Enforcer with the yes/no questions we ask.
+
+    oslo.policy evaluates a rule in hundreds of microseconds (it inspects
+    every check's signature on every call), and a request asks several.
+    A decision depends only on the rule, the caller's credentials and the
+    target, so decisions are remembered, and forgotten whenever the policy
+    file changes (looked at no more than once a second).
+    """
+
+    CACHE_SIZE = 8192
+    RELOAD_INTERVAL = 1.0
 
     def __init__(self, conf):
         self.enforcer = _new_enforcer(conf)
         self.enforcer.load_rules()
+        self._decisions = {}
+        self._rules_seen = self.enforcer.rules
+        self._next_reload = time.monotonic() + self.RELOAD_INTERVAL
+        self._lock = threading.Lock()
+
+    def _reload_rules(self):
+        now = time.monotonic()
+        if now < self._next_reload:
+            return
+        self._next_reload = now + self.RELOAD_INTERVAL
+        self.enforcer.load_rules()
+        if self.enforcer.rules is not self._rules_seen:
+            with self._lock:
+                self._rules_seen = self.enforcer.rules
+                self._decisions.clear()
 
     def check(self, ctx, rule, target):
         """True when `ctx` may do `rule` to `target`. Wrong scope is a no."""
-        try:
-            return bool(self.enforcer.enforce(rule, target, ctx,
-                                              do_raise=False))
-        except oslo_policy.InvalidScope:
-            return False
+        self._reload_rules()
+        key = (rule, _credentials_key(ctx),
+               tuple(sorted((k, v) for k, v in target.items()
+                            if isinstance(v, (str, int, bool, type(None))))))
+        decision = self._decisions.get(key)
+        if decision is None:
+            try:
+                decision = bool(self.enforcer.enforce(rule, target, ctx,
+                                                      do_raise=False))
+            except oslo_policy.InvalidScope:
+                decision = False
+            with self._lock:
+                if len(self._decisions) >= self.CACHE_SIZE:
+                    self._decisions.clear()
+                self._decisions[key] = decision
+        return decision
 
     def is_admin(self, ctx):
         # Glance: context_is_admin is checked with no scope restriction, so
         # a system-scoped admin is admin; scoped rules still refuse it.
         return self.check(ctx, 'context_is_admin', {})
+
+
+def _credentials_key(ctx):
+    """What of the caller a rule can look at, hashable; computed once per
+    request context."""
+    key = getattr(ctx, '_policy_key', None)
+    if key is None:
+        values = ctx.to_policy_values()
+        key = tuple(sorted(
+            (k, tuple(sorted(v)) if isinstance(v, (list, tuple, set)) else v)
+            for k, v in values.items()
+            if isinstance(v, (str, int, bool, type(None), list, tuple, set))))
+        ctx._policy_key = key
+    return key

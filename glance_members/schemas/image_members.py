@@ -24,6 +24,23 @@ class MembersSchema(marshmallow.Schema):
     schema = fields.Constant('/v2/schemas/members')
 
 
+# The hot path renders with these plain functions: the same six keys as
+# MemberSchema (a unit test holds them equal), at a fraction of the cost of
+# a marshmallow dump, which dominated a 50-member list.
+
+def member_view(member):
+    return {'member_id': member.member_id, 'image_id': member.image_id,
+            'status': member.status,
+            'created_at': timestamps.isotime(member.created_at),
+            'updated_at': timestamps.isotime(member.updated_at),
+            'schema': '/v2/schemas/member'}
+
+
+def members_view(members):
+    return {'members': [member_view(m) for m in members],
+            'schema': '/v2/schemas/members'}
+
+
 class MemberCreateSchema(marshmallow.Schema):
     """Documents POST .../members; parse_create enforces Glance's rules."""
     member = fields.String(required=True)
