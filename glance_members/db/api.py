@@ -60,6 +60,42 @@ _DATA_FIELDS = ('status', 'size', 'virtual_size', 'checksum', 'os_hash_algo',
                 'os_hash_value', 'location')
 
 
+class Prepared:
+    """A read whose SQL peewee builds once per kind of database, then runs
+    with new parameters: building SQL text was the largest cost of a member
+    list. `build(*params)` makes the query; its selected fields convert the
+    row values (SQLite hands back text for datetimes, 0/1 for booleans)."""
+
+    def __init__(self, build, arity):
+        self.build = build
+        self.arity = arity
+        self.compiled = {}
+
+    def _compile(self, database):
+        markers = ['\x00gm-param-%d\x00' % i for i in range(self.arity)]
+        query = self.build(*markers).bind(database)
+        sql, params = query.sql()
+        # Each SQL parameter is one of ours (by position) or a constant of
+        # the query itself (such as deleted = False).
+        order = [(True, markers.index(p)) if p in markers else (False, p)
+                 for p in params]
+        converters = [getattr(c, 'python_value', None)
+                      for c in query._returning]
+        return sql, order, converters
+
+    def rows(self, database, *params):
+        compiled = self.compiled.get(type(database))
+        if compiled is None:
+            compiled = self.compiled[type(database)] = self._compile(database)
+        sql, order, converters = compiled
+        cursor = database.execute_sql(
+            sql, [params[v] if ours else v for ours, v in order])
+        return [tuple(value if convert is None or value is None
+                      else convert(value)
+                      for convert, value in zip(converters, row))
+                for row in cursor.fetchall()]
+
+
 def _translate_db_errors(func):
     """A database that is down or locked past its timeout is a 503."""
     @functools.wraps(func)
@@ -113,13 +149,28 @@ class Repository:
 
     # --- images -----------------------------------------------------------
 
+    _IMAGE_BY_ID = Prepared(lambda image_id: models.Image.select(
+        *[getattr(models.Image, f) for f in _IMAGE_FIELDS]).where(
+        models.Image.id == image_id), 1)
+    _PROPERTIES_OF = Prepared(lambda image_id: models.ImageProperty.select(
+        models.ImageProperty.name, models.ImageProperty.value).where(
+        models.ImageProperty.image == image_id).order_by(
+        models.ImageProperty.id), 1)
+    _TAGS_OF = Prepared(lambda image_id: models.ImageTag.select(
+        models.ImageTag.value).where(models.ImageTag.image == image_id)
+        .order_by(models.ImageTag.value), 1)
+
     @_translate_db_errors
     def get_image(self, image_id):
-        row = models.Image.select().where(
-            models.Image.id == image_id).dicts().first()
-        if row is None:
+        rows = self._IMAGE_BY_ID.rows(self.database, image_id)
+        if not rows:
             return None
-        return self._with_children([row])[0]
+        image = records.Image(**dict(zip(_IMAGE_FIELDS, rows[0])))
+        image.properties = dict(self._PROPERTIES_OF.rows(self.database,
+                                                         image_id))
+        image.tags = [t for (t,) in self._TAGS_OF.rows(self.database,
+                                                       image_id)]
+        return image
 
     @_translate_db_errors
     def list_images(self, query, project_id, is_admin):
@@ -278,22 +329,26 @@ class Repository:
                       models.ImageMember.created_at,
                       models.ImageMember.updated_at)
 
-    def _members(self):
-        return models.ImageMember.select(*self._MEMBER_FIELDS).where(
-            models.ImageMember.deleted == False)  # noqa: E712
+    _MEMBER = Prepared(lambda image_id, member_id: models.ImageMember.select(
+        *Repository._MEMBER_FIELDS).where(
+        (models.ImageMember.deleted == False) &  # noqa: E712
+        (models.ImageMember.image == image_id) &
+        (models.ImageMember.member == member_id)), 2)
+    _MEMBERS_OF = Prepared(lambda image_id: models.ImageMember.select(
+        *Repository._MEMBER_FIELDS).where(
+        (models.ImageMember.deleted == False) &  # noqa: E712
+        (models.ImageMember.image == image_id)).order_by(
+        models.ImageMember.id), 1)
 
     @_translate_db_errors
     def get_member(self, image_id, member_id):
-        row = self._members().where(
-            (models.ImageMember.image == image_id) &
-            (models.ImageMember.member == member_id)).tuples().first()
-        return records.Member(*row) if row else None
+        rows = self._MEMBER.rows(self.database, image_id, member_id)
+        return records.Member(*rows[0]) if rows else None
 
     @_translate_db_errors
     def list_members(self, image_id):
-        return [records.Member(*row) for row in self._members().where(
-            models.ImageMember.image == image_id).order_by(
-            models.ImageMember.id).tuples()]
+        return [records.Member(*row)
+                for row in self._MEMBERS_OF.rows(self.database, image_id)]
 
     @_translate_db_errors
     def add_member(self, image_id, member_id, quota):
