@@ -1,6 +1,7 @@
 """create_app(conf): the Flask app, its blueprints, error handlers and
 middleware (outermost first in the order a request meets them):
 
+    RequestIds         x-openstack-request-id in, and on every response
     RequestLimits      414 for absurd request lines, before any parsing
     VersionNegotiation discovery answers with no token, like Glance's filter
     auth backend       token -> identity headers (static file or Keystone)
@@ -157,8 +158,8 @@ def create_app(conf, repo=None):
         app.wsgi_app, conf.public_endpoint,
         unversioned={health.PATH: health.application(conf),
                      OPENAPI_PATH: _openapi_document(api)})
-    app.wsgi_app = RequestIds(app.wsgi_app)
     app.wsgi_app = RequestLimits(app.wsgi_app)
+    app.wsgi_app = RequestIds(app.wsgi_app)
     return app
 
 
@@ -175,7 +176,8 @@ def _openapi_document(api):
 
 class RequestIds:
     """Glance echoes a caller's request id (with `req-` added if missing);
-    otherwise it makes one. oslo.context reads it from the environ."""
+    otherwise it makes one. oslo.context reads it from the environ; this
+    middleware puts it on every response."""
 
     def __init__(self, app):
         self.app = app
@@ -187,7 +189,14 @@ class RequestIds:
         if not given or len(given) > 64 or not given.isprintable():
             given = 'req-%s' % uuid.uuid4()
         environ['openstack.request_id'] = given
-        return self.app(environ, start_response)
+
+        def start_with_request_id(status, headers, exc_info=None):
+            # Every response carries it, 401s and discovery included (Glance
+            # omits it there; operators follow requests by it).
+            if not any(k.lower() == REQUEST_ID_HEADER for k, _ in headers):
+                headers = headers + [(REQUEST_ID_HEADER, given)]
+            return start_response(status, headers, exc_info)
+        return self.app(environ, start_with_request_id)
 
 
 def _auth_middleware(app, conf):

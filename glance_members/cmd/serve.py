@@ -25,6 +25,8 @@ def parse_args(argv):
     serve.add_argument('--data-dir', help='embedded default data directory '
                        '(default ./glance-members-data)')
     serve.add_argument('--workers', type=int, help='worker processes')
+    serve.add_argument('--threads', type=int,
+                       help='request threads per worker')
     return parser.parse_args(argv)
 
 
@@ -32,7 +34,8 @@ def load_conf(args):
     overrides = {}
     for option, value in (('bind_host', args.host), ('bind_port', args.port),
                           ('data_dir', args.data_dir),
-                          ('workers', args.workers)):
+                          ('workers', args.workers),
+                          ('threads', args.threads)):
         if value is not None:
             overrides[option] = value
     return gm_conf.new_conf(config_file=args.config, overrides=overrides)
