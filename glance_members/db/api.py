@@ -382,7 +382,9 @@ class Repository:
                 Member.insert(image=image_id, member=member_id,
                               status='pending', created_at=now,
                               updated_at=now).execute()
-        return self.get_member(image_id, member_id)
+            # Read it back before commit: once committed, a racing image
+            # delete may take it at once.
+            return self.get_member(image_id, member_id)
 
     @_translate_db_errors
     def update_member_status(self, image_id, member_id, status):
@@ -393,7 +395,7 @@ class Repository:
                 status=status, updated_at=records.utcnow()).where(
                 (Member.image == image_id) & (Member.member == member_id) &
                 (Member.deleted == False)).execute()  # noqa: E712
-        return self.get_member(image_id, member_id) if updated else None
+            return self.get_member(image_id, member_id) if updated else None
 
     # --- operator tools ----------------------------------------------------
 
