@@ -30,8 +30,6 @@ tempest).  Only the standard library is used here.
 """
 
 import collections
-import fcntl
-import hashlib
 import json
 import os
 import pty
@@ -39,10 +37,10 @@ import shutil
 import subprocess
 import tempfile
 import textwrap
-import time
 from pathlib import Path
 
 from tests.integration.stack import keystone as ks_stack
+from tests.integration import venvs
 
 HERE = Path(__file__).resolve().parent
 CLIENT_CONSTRAINTS = HERE / "constraints-clients.txt"
@@ -50,7 +48,6 @@ CLIENT_PACKAGES = ("python-openstackclient==10.5.0",
                    "python-glanceclient==4.13.0",
                    "openstacksdk==4.22.0")
 CLIENT_VENV = "venv-clients"
-MARKER_FILE = ".gm-installed"
 TIMEOUT = 180
 
 log = ks_stack.log
@@ -58,68 +55,7 @@ log = ks_stack.log
 
 # ------------------------------------------------------------------ venvs
 
-def venv_marker(packages, constraints):
-    digest = hashlib.sha256(Path(constraints).read_bytes()).hexdigest()[:16]
-    return "%s constraints-sha256:%s" % (" ".join(packages), digest)
-
-
-def ensure_venv(name, packages, constraints, executables=(),
-                cache_root=None):
-    """Return ``<cache root>/<name>``, a venv with ``packages`` installed
-    under ``constraints``; (re)built when its marker does not match the
-    packages and the pins, or an executable of ``executables`` is missing.
-    """
-    root = Path(cache_root) if cache_root else ks_stack.default_cache_root()
-    venv = root / name
-    constraints = Path(constraints).resolve()
-    root.mkdir(parents=True, exist_ok=True)
-    marker = venv_marker(packages, constraints)
-
-    def current():
-        try:
-            if (venv / MARKER_FILE).read_text() != marker:
-                return False
-        except OSError:
-            return False
-        return all((venv / "bin" / exe).exists() for exe in executables)
-
-    with open(root / (name + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if current():
-            return venv
-        t0 = time.monotonic()
-        if venv.exists():
-            log("rebuilding %s (marker does not match the pins)" % venv)
-            shutil.rmtree(venv)
-        python = ks_stack.base_python()
-        log("creating %s with %s; pip install %s (first time: a few minutes)"
-            % (venv, python, " ".join(packages)))
-        env = ks_stack._clean_env()
-        subprocess.run([python, "-m", "venv", str(venv)], check=True,
-                       env=env, stdin=subprocess.DEVNULL)
-        pip = [str(venv / "bin" / "python"), "-m", "pip"]
-        pip_log = root / ("pip-%s.log" % name)
-        steps = [pip + ["install", "--upgrade", "pip"],
-                 pip + ["install", "-c", str(constraints)] + list(packages)]
-        with open(pip_log, "w") as out:
-            for cmd in steps:
-                out.write("$ %s\n" % " ".join(cmd))
-                out.flush()
-                rc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, env=env,
-                                    cwd=str(root)).returncode
-                if rc:
-                    raise RuntimeError(
-                        "pip failed (rc %d) building %s; log %s:\n%s"
-                        % (rc, venv, pip_log, ks_stack._tail(pip_log)))
-        missing = [exe for exe in executables
-                   if not (venv / "bin" / exe).exists()]
-        if missing:
-            raise RuntimeError("%s has no %s after pip install"
-                               % (venv, ", ".join(missing)))
-        (venv / MARKER_FILE).write_text(marker)
-        log("%s ready in %.0f s" % (venv, time.monotonic() - t0))
-    return venv
+ensure_venv = venvs.ensure_venv
 
 
 def ensure_client_venv(cache_root=None):
@@ -170,7 +106,7 @@ class StockClients:
 
     def env(self, user, **extra):
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith("OS_") and k not in ks_stack._SCRUB_ENV}
+               if not k.startswith("OS_") and k not in venvs.SCRUB_ENV}
         env.update(self.keystone.env(user))
         env["HOME"] = self.home
         env["PYTHONWARNINGS"] = "ignore"

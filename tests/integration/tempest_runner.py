@@ -32,8 +32,8 @@ import time
 from pathlib import Path
 
 from tests.integration import clients
+from tests.integration import venvs
 from tests.integration.stack import identities as ids_mod
-from tests.integration.stack import keystone as ks_stack
 from tests.integration.stack.identities import issue_token  # noqa: F401
 
 HERE = Path(__file__).resolve().parent
@@ -228,7 +228,7 @@ class TempestWorkspace:
 
     def env(self):
         env = {k: v for k, v in os.environ.items()
-               if not k.startswith("OS_") and k not in ks_stack._SCRUB_ENV}
+               if not k.startswith("OS_") and k not in venvs.SCRUB_ENV}
         env["PYTHONWARNINGS"] = "ignore"
         # tempest keeps a workspace registry in ~/.tempest: keep it here.
         env["HOME"] = str(self.path.parent)

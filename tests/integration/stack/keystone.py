@@ -12,11 +12,8 @@ cache only within its own process.
 Only the standard library and ``requests`` are used here.
 """
 
-import fcntl
-import hashlib
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -24,13 +21,14 @@ import sys
 import time
 from pathlib import Path
 
+from tests.integration import venvs
+
 import requests
 
 KEYSTONE_VERSION = "30.0.0"
 HOST = "127.0.0.1"
 REGION = "RegionOne"
 VENV_NAME = "venv-keystone-30"
-MARKER_FILE = ".gm-installed"
 CONSTRAINTS = Path(__file__).resolve().with_name("constraints-keystone.txt")
 # Keystone 30 ships no keystone-wsgi-public script: serve the module.
 WSGI_APP = "keystone.wsgi.api:application"
@@ -57,25 +55,16 @@ def post_fork(server, worker):
     del sys.argv[1:]
 """
 
-# Variables of the caller's environment that must not reach Keystone: a
-# foreign PYTHONPATH would mix our venv with another one, OS_KEYSTONE_CONFIG_*
-# would override the config directory, GUNICORN_CMD_ARGS would add options.
-_SCRUB_ENV = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV",
-              "GUNICORN_CMD_ARGS", "__PYVENV_LAUNCHER__")
-
-
 def log(msg):
     print("[stack] %s" % msg, file=sys.stderr, flush=True)
 
 
 # ------------------------------------------------------------------ venv
 
-def default_cache_root():
-    """``$GM_CACHE_DIR``, else ``~/.cache/glance-members``."""
-    root = os.environ.get("GM_CACHE_DIR")
-    if root:
-        return Path(root).expanduser()
-    return Path.home() / ".cache" / "glance-members"
+default_cache_root = venvs.default_cache_root
+base_python = venvs.base_python
+_clean_env = venvs.clean_env
+_tail = venvs.tail
 
 
 def venv_path(cache_root=None):
@@ -83,99 +72,12 @@ def venv_path(cache_root=None):
     return root / VENV_NAME
 
 
-def venv_marker():
-    """What the marker file of an up-to-date venv contains."""
-    digest = hashlib.sha256(CONSTRAINTS.read_bytes()).hexdigest()[:16]
-    return "keystone==%s gunicorn constraints-sha256:%s" % (
-        KEYSTONE_VERSION, digest)
-
-
-def venv_is_current(venv):
-    marker = Path(venv) / MARKER_FILE
-    try:
-        ok = marker.read_text() == venv_marker()
-    except OSError:
-        return False
-    return (ok and (Path(venv) / "bin" / "gunicorn").exists()
-            and (Path(venv) / "bin" / "keystone-manage").exists())
-
-
-def base_python():
-    """The machine's python3 (``$GM_PYTHON`` overrides)."""
-    return (os.environ.get("GM_PYTHON") or shutil.which("python3")
-            or sys.executable)
-
-
-def _clean_env(**extra):
-    env = {k: v for k, v in os.environ.items()
-           if k not in _SCRUB_ENV and not k.startswith("OS_")}
-    env.setdefault("PYTHONWARNINGS", "ignore")
-    env.update(extra)
-    return env
-
-
-def _tail(path, lines=30):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-lines:])
-    except OSError:
-        return ""
-
-
 def ensure_venv(cache_root=None):
-    """Return the Keystone venv, building it first if needed.
-
-    The venv lives at ``<cache_root>/venv-keystone-30`` (cache_root defaults
-    to ``$GM_CACHE_DIR`` or ``~/.cache/glance-members``).  It is reused when
-    its marker file matches :func:`venv_marker` (the pins' hash), otherwise
-    rebuilt from scratch.  A lock file serialises concurrent callers.
-    """
-    venv = venv_path(cache_root)
-    root = venv.parent
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / (VENV_NAME + ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if venv_is_current(venv):
-            return venv
-        t0 = time.monotonic()
-        if venv.exists():
-            log("rebuilding %s (marker does not match the pins)" % venv)
-            shutil.rmtree(venv)
-        python = base_python()
-        log("creating %s with %s; pip install keystone==%s gunicorn "
-            "(first time: several minutes)" % (venv, python, KEYSTONE_VERSION))
-        env = _clean_env()
-        subprocess.run([python, "-m", "venv", str(venv)], check=True, env=env,
-                       stdin=subprocess.DEVNULL)
-        pip = [str(venv / "bin" / "python"), "-m", "pip"]
-        pip_log = root / ("pip-%s.log" % VENV_NAME)
-        steps = [
-            pip + ["install", "--upgrade", "pip"],
-            pip + ["install", "-c", str(CONSTRAINTS),
-                   "keystone==%s" % KEYSTONE_VERSION, "gunicorn"],
-        ]
-        with open(pip_log, "w") as out:
-            for cmd in steps:
-                out.write("$ %s\n" % " ".join(cmd))
-                out.flush()
-                rc = subprocess.run(cmd, stdout=out, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, env=env,
-                                    cwd=str(root)).returncode
-                if rc:
-                    raise RuntimeError(
-                        "pip failed (rc %d) building %s; log %s:\n%s"
-                        % (rc, venv, pip_log, _tail(pip_log)))
-        check = subprocess.run(
-            [str(venv / "bin" / "python"), "-c",
-             "import importlib.util as u, sys; "
-             "sys.exit(0 if u.find_spec('keystone.wsgi.api') else 1)"],
-            env=env, stdin=subprocess.DEVNULL)
-        if check.returncode or not (venv / "bin" / "gunicorn").exists():
-            raise RuntimeError("%s has no keystone.wsgi.api or no gunicorn"
-                               % venv)
-        (venv / MARKER_FILE).write_text(venv_marker())
-        log("venv ready in %.0f s" % (time.monotonic() - t0))
-    return venv
+    """The Keystone venv (built first if needed; see tests.integration.venvs),
+    checked to serve keystone.wsgi.api with gunicorn."""
+    return venvs.ensure_venv(
+        VENV_NAME, ('keystone==%s' % KEYSTONE_VERSION, 'gunicorn'),
+        CONSTRAINTS, ('gunicorn', 'keystone-manage'), cache_root)
 
 
 # ---------------------------------------------------------------- server
