@@ -218,14 +218,18 @@ class Repository:
         listable = Image.visibility.in_(['public', 'community'])
         if project_id is None:
             return listable
-        membership = Member.select(peewee.SQL('1')).where(
-            (Member.image == Image.id) & (Member.member == project_id) &
+        # An uncorrelated IN, not a correlated EXISTS: the database reads
+        # the caller's memberships once through their index and looks the
+        # images up by id, instead of probing memberships for every shared
+        # image of every project.
+        membership = Member.select(Member.image).where(
+            (Member.member == project_id) &
             (Member.deleted == False))  # noqa: E712 (SQL, not Python)
         if member_status != 'all':
             membership = membership.where(Member.status == member_status)
         return (listable | (Image.owner == project_id) |
                 ((Image.visibility == 'shared') &
-                 peewee.fn.EXISTS(membership)))
+                 Image.id.in_(membership)))
 
     def _with_children(self, rows):
         """Records for image rows, with properties and tags: two queries
