@@ -1,0 +1,82 @@
+"""The framework's ceiling: a bare Flask view returning a fixed 50-item JSON
+list, served by gunicorn with the settings `glance-members serve` uses
+(gthread workers, `timeout 120`, no access log, no control socket,
+`limit_request_line 0`), so that every glance-members figure can be given
+as a fraction of what Flask + gunicorn can do at all on this machine.
+
+    python benchmarks/ceiling_app.py [--host 127.0.0.1] [--port 9393]
+        [--workers 2] [--threads 4]
+
+    GET /list   -> {"members": [50 member-like objects], "schema": ...}
+                   (the list is built once; it is JSON-encoded per request,
+                   as any Flask view's response is)
+    GET /       -> "ok" (readiness probe)
+"""
+
+import argparse
+import json
+
+import flask
+
+ITEMS = 50
+
+
+def _items():
+    return [{'member_id': '%032x' % (0xbe7c4 + i),
+             'image_id': '6f1c0a4e-2f4b-4bd7-8f3c-%012x' % i,
+             'status': 'accepted',
+             'created_at': '2025-01-01T00:00:00Z',
+             'updated_at': '2025-01-01T00:00:00Z',
+             'schema': '/v2/schemas/member'} for i in range(ITEMS)]
+
+
+def create_app():
+    app = flask.Flask(__name__)
+    document = {'members': _items(), 'schema': '/v2/schemas/members'}
+
+    @app.route('/list')
+    def fixed_list():
+        return flask.Response(json.dumps(document),
+                              mimetype='application/json')
+
+    @app.route('/')
+    def ready():
+        return 'ok'
+
+    return app
+
+
+def run(host, port, workers, threads):
+    from gunicorn.app import base
+
+    class Server(base.BaseApplication):
+        # The same settings as glance_members/cmd/serve.py's run().
+        def load_config(self):
+            self.cfg.set('bind', '%s:%d' % (host, port))
+            self.cfg.set('workers', workers)
+            self.cfg.set('worker_class', 'gthread')
+            self.cfg.set('threads', threads)
+            self.cfg.set('accesslog', None)
+            self.cfg.set('timeout', 120)
+            self.cfg.set('limit_request_line', 0)
+            if 'control_socket_disable' in self.cfg.settings:
+                self.cfg.set('control_socket_disable', True)
+
+        def load(self):
+            return create_app()
+
+    Server().run()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--host', default='127.0.0.1')
+    parser.add_argument('--port', type=int, default=9393)
+    parser.add_argument('--workers', type=int, default=2)
+    parser.add_argument('--threads', type=int, default=4)
+    args = parser.parse_args(argv)
+    run(args.host, args.port, args.workers, args.threads)
+
+
+if __name__ == '__main__':
+    main()
