@@ -5,11 +5,9 @@ import os
 import subprocess
 import sys
 
-import flask
 
 from glance_members.cmd import manage
 from glance_members.cmd import status
-from glance_members import conf as gm_conf
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
