@@ -54,8 +54,12 @@ class Services:
 class GlanceJSON(flask.json.provider.DefaultJSONProvider):
     """json.dumps as Glance calls it: key order kept, ', ' and ': '."""
 
+    # One encoder for every response: json.dumps with arguments builds a
+    # new one on each call.
+    _encoder = json.JSONEncoder(ensure_ascii=False)
+
     def dumps(self, obj, **kwargs):
-        return json.dumps(obj, ensure_ascii=False)
+        return self._encoder.encode(obj)
 
     def response(self, *args, **kwargs):
         obj = args[0] if len(args) == 1 else (args or kwargs)

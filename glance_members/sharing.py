@@ -232,13 +232,14 @@ def list_images(ctx, authz, repo, query):
     """
     _require(ctx, authz, image_rules.GET_IMAGES,
              {'project_id': ctx.project_id})
+    marker = None
     if query.marker is not None:
         marker = repo.get_image(query.marker) if _is_uuid(query.marker) \
             else None
         if marker is None or not is_visible(ctx, marker, repo):
             raise exception.Invalid(IMAGE_NOT_FOUND % query.marker)
     page = repo.list_images(query, project_id=ctx.project_id,
-                            is_admin=ctx.is_admin)
+                            is_admin=ctx.is_admin, marker=marker)
     visible = [i for i in page
                if authz.check(ctx, image_rules.GET_IMAGE,
                               policy_target(ctx, i))]

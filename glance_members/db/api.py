@@ -173,7 +173,9 @@ class Repository:
         return image
 
     @_translate_db_errors
-    def list_images(self, query, project_id, is_admin):
+    def list_images(self, query, project_id, is_admin, marker=None):
+        """One page of `query`; `marker` is the record of query.marker,
+        which the caller has already looked up (and checked)."""
         Image = models.Image
         conditions = [Image.status.not_in(['killed', 'deleted'])]
         if not is_admin:
@@ -200,8 +202,7 @@ class Repository:
                     (models.ImageTag.image == Image.id) &
                     (models.ImageTag.value == tag))))
         keys, dirs = _sort_spec(query.sort_keys, query.sort_dirs)
-        if query.marker is not None:
-            marker = self.get_image(query.marker)
+        if marker is not None:
             conditions.append(_after(marker, keys, dirs))
         order = [_SORT_COLUMNS[k].asc() if d == 'asc' else
                  _SORT_COLUMNS[k].desc() for k, d in zip(keys, dirs)]
