@@ -1,9 +1,12 @@
-"""Database access: connect by URL, create the schema, hand out a Repository."""
+"""Database access: connect by URL, create the schema, hand out a
+Repository."""
 
 import os
+import time
 import urllib.parse
 
 import peewee
+from playhouse import pool
 
 from glance_members.db import api
 from glance_members.db import migrations
@@ -47,10 +50,40 @@ def _sqlite(parsed, busy_timeout_ms):
     }, timeout=busy_timeout_ms / 1000.0)
 
 
+class PostgresqlPool(pool.PooledPostgresqlDatabase):
+    """peewee's pool, without a `SELECT 1` round trip on every checkout
+    (14% of a PostgreSQL request's CPU): a connection handed back moments
+    ago is taken as alive. One idle for longer is probed as before; one
+    that died meanwhile fails its statement, which is a 503 that discards
+    it (Repository), so the next request gets a fresh one."""
+
+    PROBE_AFTER_IDLE_S = 2.0
+
+    def __init__(self, *args, **kwargs):
+        self._returned = {}
+        super().__init__(*args, **kwargs)
+
+    def _close(self, conn, close_conn=False):
+        key = self.conn_key(conn)
+        if close_conn:
+            self._returned.pop(key, None)
+        else:
+            self._returned[key] = time.monotonic()
+        super()._close(conn, close_conn)
+
+    def _is_closed(self, conn):
+        returned = self._returned.pop(self.conn_key(conn), None)
+        if (returned is not None and not conn.closed and
+                not getattr(conn, 'broken', False) and
+                time.monotonic() - returned < self.PROBE_AFTER_IDLE_S and
+                self._adapter.txn_status(conn) == self._adapter.txn_idle):
+            return False
+        return super()._is_closed(conn)
+
+
 def _postgresql(parsed, busy_timeout_ms, pool_size):
-    from playhouse import pool
     timeout_s = max(1, busy_timeout_ms // 1000)
-    return pool.PooledPostgresqlDatabase(
+    return PostgresqlPool(
         urllib.parse.unquote(parsed.path.lstrip('/')),
         user=urllib.parse.unquote(parsed.username or '') or None,
         password=urllib.parse.unquote(parsed.password or '') or None,

@@ -6,7 +6,10 @@ write is one transaction that takes the write lock first (SQLite
 uniqueness and delete-vs-add races are decided by the database, not by luck.
 """
 
+import dataclasses
 import functools
+import operator
+import types
 
 import peewee
 
@@ -52,7 +55,7 @@ _OPERATORS = {
     'lt': lambda c, v: c < v, 'lte': lambda c, v: c <= v,
     'in': lambda c, v: c.in_(v),
 }
-_IMAGE_FIELDS = ('id', 'owner') + records.BASE_ATTRIBUTES + (
+_IMAGE_FIELDS = ('id',) + records.BASE_ATTRIBUTES + (
     'location', 'created_at', 'updated_at')
 # What a metadata update may write: data fields change only through the
 # upload path, so a PATCH racing an upload cannot undo it.
@@ -66,9 +69,10 @@ class Prepared:
     list. `build(*params)` makes the query; its selected fields convert the
     row values (SQLite hands back text for datetimes, 0/1 for booleans)."""
 
-    def __init__(self, build, arity):
+    def __init__(self, build, arity, converters=None):
         self.build = build
         self.arity = arity
+        self.converters = converters  # when the query's own cannot say
         self.compiled = {}
 
     def _compile(self, database):
@@ -79,8 +83,8 @@ class Prepared:
         # the query itself (such as deleted = False).
         order = [(True, markers.index(p)) if p in markers else (False, p)
                  for p in params]
-        converters = [getattr(c, 'python_value', None)
-                      for c in query._returning]
+        converters = self.converters or [getattr(c, 'python_value', None)
+                                         for c in query._returning]
         return sql, order, converters
 
     def rows(self, database, *params):
@@ -96,23 +100,34 @@ class Prepared:
                 for row in cursor.fetchall()]
 
 
-def _translate_db_errors(func):
-    """A database that is down or locked past its timeout is a 503."""
+def _translate_db_errors(func, retries=0):
+    """A database that is down or locked past its timeout is a 503. A read
+    outside a transaction is retried once on a fresh connection: a pooled
+    one may have died unnoticed (PostgresqlPool does not probe each one)."""
     @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except peewee.DataError as e:
-            # A value the database refuses (the API layer should have): a
-            # client error, never a 500.
-            raise exception.Invalid('Invalid value: %s' % e) from e
-        except (peewee.OperationalError, peewee.InterfaceError) as e:
-            # Drop the connection: the next request opens a fresh one, so
-            # the service recovers by itself when the database returns.
-            args[0].discard_connection()
-            raise exception.ServiceUnavailable(
-                'The image database is unavailable: %s' % e) from e
+    def wrapper(repo, *args, **kwargs):
+        for attempt in range(retries + 1):
+            in_transaction = repo.database.in_transaction()
+            try:
+                return func(repo, *args, **kwargs)
+            except peewee.DataError as e:
+                # A value the database refuses (the API layer should have):
+                # a client error, never a 500.
+                raise exception.Invalid('Invalid value: %s' % e) from e
+            except (peewee.OperationalError, peewee.InterfaceError) as e:
+                # Drop the connection: the next request opens a fresh one,
+                # so the service recovers by itself when the database is
+                # back.
+                repo.discard_connection()
+                if attempt < retries and not in_transaction and not \
+                        isinstance(repo.database, peewee.SqliteDatabase):
+                    continue
+                raise exception.ServiceUnavailable(
+                    'The image database is unavailable: %s' % e) from e
     return wrapper
+
+
+_read = functools.partial(_translate_db_errors, retries=1)
 
 
 class Repository:
@@ -140,117 +155,93 @@ class Repository:
         return self.database.atomic()
 
     def _lock_image(self, image_id):
-        """The image row, locked for the rest of the transaction."""
-        query = models.Image.select(models.Image.id).where(
+        """The image's created_at (None if it is gone), its row locked for
+        the rest of the transaction."""
+        query = models.Image.select(models.Image.created_at).where(
             models.Image.id == image_id)
         if not isinstance(self.database, peewee.SqliteDatabase):
             query = query.for_update()
-        return query.first() is not None
+        row = query.tuples().first()
+        return None if row is None else row[0]
 
     # --- images -----------------------------------------------------------
 
     _IMAGE_BY_ID = Prepared(lambda image_id: models.Image.select(
         *[getattr(models.Image, f) for f in _IMAGE_FIELDS]).where(
         models.Image.id == image_id), 1)
-    _PROPERTIES_OF = Prepared(lambda image_id: models.ImageProperty.select(
-        models.ImageProperty.name, models.ImageProperty.value).where(
-        models.ImageProperty.image == image_id).order_by(
-        models.ImageProperty.id), 1)
-    _TAGS_OF = Prepared(lambda image_id: models.ImageTag.select(
-        models.ImageTag.value).where(models.ImageTag.image == image_id)
-        .order_by(models.ImageTag.value), 1)
 
-    @_translate_db_errors
+    @_read
     def get_image(self, image_id):
         rows = self._IMAGE_BY_ID.rows(self.database, image_id)
         if not rows:
             return None
         image = records.Image(**dict(zip(_IMAGE_FIELDS, rows[0])))
-        image.properties = dict(self._PROPERTIES_OF.rows(self.database,
-                                                         image_id))
-        image.tags = [t for (t,) in self._TAGS_OF.rows(self.database,
-                                                       image_id)]
+        self._load_children({image_id: image})
         return image
 
-    @_translate_db_errors
+    # Plain lists (no filter, default sort) by shape: their SQL is built
+    # once per database, as the hot reads' (building it was most of a list).
+    _PLAIN_LISTS = {}
+
+    @_read
     def list_images(self, query, project_id, is_admin, marker=None):
         """One page of `query`; `marker` is the record of query.marker,
         which the caller has already looked up (and checked)."""
-        Image = models.Image
-        conditions = [Image.status.not_in(['killed', 'deleted'])]
-        if not is_admin:
-            conditions.append(self._listable_by(project_id,
-                                                query.member_status))
-        if query.visibility not in (None, 'all'):
-            conditions.append(Image.visibility == query.visibility)
-        elif query.visibility is None:
-            # Community images are listed only on request, or to the owner.
-            not_community = Image.visibility != 'community'
-            conditions.append(not_community if project_id is None else
-                              (not_community | (Image.owner == project_id)))
-        for name, op, value in query.column_filters:
-            conditions.append(_OPERATORS[op](_FILTER_COLUMNS[name], value))
-        for name, value in query.property_filters.items():
-            conditions.append(peewee.fn.EXISTS(
-                models.ImageProperty.select(peewee.SQL('1')).where(
-                    (models.ImageProperty.image == Image.id) &
-                    (models.ImageProperty.name == name) &
-                    (models.ImageProperty.value == value))))
-        for tag in query.tags:
-            conditions.append(peewee.fn.EXISTS(
-                models.ImageTag.select(peewee.SQL('1')).where(
-                    (models.ImageTag.image == Image.id) &
-                    (models.ImageTag.value == tag))))
         keys, dirs = _sort_spec(query.sort_keys, query.sort_dirs)
-        if marker is not None:
-            conditions.append(_after(marker, keys, dirs))
-        order = [_SORT_COLUMNS[k].asc() if d == 'asc' else
-                 _SORT_COLUMNS[k].desc() for k, d in zip(keys, dirs)]
-        rows = list(Image.select().where(*conditions).order_by(*order)
-                    .limit(query.limit).dicts())
+        if keys == _DEFAULT_KEYS and dirs[0] == dirs[1] and not (
+                query.property_filters or query.tags) and all(
+                f in _PLAIN_FILTERS for f in query.column_filters):
+            shape = (is_admin, project_id is None, query.visibility,
+                     query.member_status == 'all', dirs[0], marker is None,
+                     tuple(query.column_filters))
+            prepared = self._PLAIN_LISTS.get(shape)
+            if prepared is None:
+                prepared = self._PLAIN_LISTS[shape] = Prepared(
+                    lambda project, status, created_at, image_id, limit:
+                    _list_query(dataclasses.replace(
+                        query, limit=limit, member_status='all'
+                        if query.member_status == 'all' else status),
+                        project, is_admin, keys, dirs, marker and
+                        types.SimpleNamespace(created_at=created_at,
+                                              id=image_id)),
+                    5, _LIST_CONVERTERS)
+            rows = prepared.rows(
+                self.database, project_id, query.member_status,
+                *((None, None) if marker is None else
+                  (marker.created_at, marker.id)), query.limit)
+        else:
+            rows = [tuple(None if v is None else convert(v)
+                          for convert, v in zip(_LIST_CONVERTERS, row))
+                    for row in _list_query(query, project_id, is_admin, keys,
+                                           dirs, marker).tuples()
+                    .execute(self.database)]
         return self._with_children(rows)
 
-    @staticmethod
-    def _listable_by(project_id, member_status):
-        """Glance's union for a non-admin: public and community images, the
-        caller's own, and shared images it is a member of in the status
-        asked for."""
-        Image, Member = models.Image, models.ImageMember
-        listable = Image.visibility.in_(['public', 'community'])
-        if project_id is None:
-            return listable
-        # An uncorrelated IN, not a correlated EXISTS: the database reads
-        # the caller's memberships once through their index and looks the
-        # images up by id, instead of probing memberships for every shared
-        # image of every project.
-        membership = Member.select(Member.image).where(
-            (Member.member == project_id) &
-            (Member.deleted == False))  # noqa: E712 (SQL, not Python)
-        if member_status != 'all':
-            membership = membership.where(Member.status == member_status)
-        return (listable | (Image.owner == project_id) |
-                ((Image.visibility == 'shared') &
-                 Image.id.in_(membership)))
-
     def _with_children(self, rows):
-        """Records for image rows, with properties and tags: two queries
-        for the whole page, never one per image."""
-        images = {r['id']: records.Image(**{f: r[f] for f in _IMAGE_FIELDS})
-                  for r in rows}
+        """Records for image rows (the fields, then the sort keys), with
+        their properties and tags."""
+        images = {row[0]: records.Image(**dict(zip(_IMAGE_FIELDS, row)))
+                  for row in rows}
         if images:
-            ids = list(images)
-            for image_id, name, value in models.ImageProperty.select(
-                    models.ImageProperty.image, models.ImageProperty.name,
-                    models.ImageProperty.value).where(
-                    models.ImageProperty.image.in_(ids)).order_by(
-                    models.ImageProperty.id).tuples():
+            self._load_children(images)
+        return [images[row[0]] for row in rows]
+
+    def _load_children(self, images):
+        """Properties (in the order they were added) and tags (sorted) of
+        {id: record}: one statement, never one per image. Plain SQL: peewee
+        building it cost more than running it."""
+        ids = list(images)
+        marks = ', '.join([self.database.param] * len(ids))
+        for image_id, is_tag, name, value, _ in self.database.execute_sql(
+                'SELECT image_id, 0, name, value, id FROM image_properties '
+                'WHERE image_id IN (%s) UNION ALL '
+                'SELECT image_id, 1, value, NULL, 0 FROM image_tags '
+                'WHERE image_id IN (%s) ORDER BY 2, 5, 3' % (marks, marks),
+                ids + ids):
+            if is_tag:
+                images[image_id].tags.append(name)
+            else:
                 images[image_id].properties[name] = value
-            for image_id, value in models.ImageTag.select(
-                    models.ImageTag.image, models.ImageTag.value).where(
-                    models.ImageTag.image.in_(ids)).order_by(
-                    models.ImageTag.value).tuples():
-                images[image_id].tags.append(value)
-        return [images[r['id']] for r in rows]
 
     @_translate_db_errors
     def create_image(self, image):
@@ -297,7 +288,8 @@ class Repository:
         if image.tags:
             models.ImageTag.insert_many(
                 [(image.id, t) for t in image.tags],
-                fields=[models.ImageTag.image, models.ImageTag.value]).execute()
+                fields=[models.ImageTag.image,
+                        models.ImageTag.value]).execute()
 
     @_translate_db_errors
     def delete_image(self, image_id):
@@ -345,12 +337,12 @@ class Repository:
         (models.ImageMember.image == image_id)).order_by(
         models.ImageMember.id), 1)
 
-    @_translate_db_errors
+    @_read
     def get_member(self, image_id, member_id):
         rows = self._MEMBER.rows(self.database, image_id, member_id)
         return records.Member(*rows[0]) if rows else None
 
-    @_translate_db_errors
+    @_read
     def list_members(self, image_id):
         return [records.Member(*row)
                 for row in self._MEMBERS_OF.rows(self.database, image_id)]
@@ -366,7 +358,8 @@ class Repository:
         Member = models.ImageMember
         now = records.utcnow()
         with self._write():
-            if not self._lock_image(image_id):
+            image_created_at = self._lock_image(image_id)
+            if image_created_at is None:
                 raise exception.NotFound()
             count = Member.select().where(
                 (Member.image == image_id) &
@@ -386,7 +379,8 @@ class Repository:
             else:
                 Member.insert(image=image_id, member=member_id,
                               status='pending', created_at=now,
-                              updated_at=now).execute()
+                              updated_at=now,
+                              image_created_at=image_created_at).execute()
             # Read it back before commit: once committed, a racing image
             # delete may take it at once.
             return self.get_member(image_id, member_id)
@@ -413,7 +407,7 @@ class Repository:
             query = query.where(Member.member == project_id)
         return query
 
-    @_translate_db_errors
+    @_read
     def find_memberships(self, image_id=None, project_id=None):
         """Current memberships of an image and/or a project, oldest first."""
         Member = models.ImageMember
@@ -443,6 +437,115 @@ class Repository:
                 (Member.image == image_id) & (Member.member == member_id) &
                 (Member.deleted == False)).execute()  # noqa: E712
         return bool(deleted)
+
+
+_IMAGE_COLUMNS = [getattr(models.Image, f) for f in _IMAGE_FIELDS]
+_DEFAULT_KEYS = ['created_at', 'id']
+# Filters a plain list may have (Glance hides os_hidden images by default).
+_PLAIN_FILTERS = [('os_hidden', 'eq', False), ('os_hidden', 'eq', True)]
+# A list's rows come back raw (SQLite: text datetimes, 0/1 booleans): the
+# image fields convert as the model's; the sort keys after them are dropped.
+_LIST_CONVERTERS = [models.Image._meta.fields[f].python_value
+                    for f in _IMAGE_FIELDS]
+
+
+def _list_conditions(query, project_id):
+    """The query's filters, for every branch of the list."""
+    Image = models.Image
+    conditions = [Image.status.not_in(['killed', 'deleted'])]
+    if query.visibility not in (None, 'all'):
+        conditions.append(Image.visibility == query.visibility)
+    elif query.visibility is None:
+        # Community images are listed only on request, or to the owner.
+        not_community = Image.visibility != 'community'
+        conditions.append(not_community if project_id is None else
+                          (not_community | (Image.owner == project_id)))
+    for name, op, value in query.column_filters:
+        conditions.append(_OPERATORS[op](_FILTER_COLUMNS[name], value))
+    for name, value in query.property_filters.items():
+        conditions.append(peewee.fn.EXISTS(
+            models.ImageProperty.select(peewee.SQL('1')).where(
+                (models.ImageProperty.image == Image.id) &
+                (models.ImageProperty.name == name) &
+                (models.ImageProperty.value == value))))
+    for tag in query.tags:
+        conditions.append(peewee.fn.EXISTS(
+            models.ImageTag.select(peewee.SQL('1')).where(
+                (models.ImageTag.image == Image.id) &
+                (models.ImageTag.value == tag))))
+    return conditions
+
+
+def _list_query(query, project_id, is_admin, keys, dirs, marker):
+    """The page's query: one sorted, limited query per branch of what the
+    caller may list, their union sorted and limited again."""
+    conditions = _list_conditions(query, project_id)
+    if is_admin:
+        branches = [models.Image.select(*_IMAGE_COLUMNS).where(*conditions)]
+    else:
+        branches = _listable_branches(query, project_id, conditions)
+    pages = [_page(b, keys, dirs, marker, query.limit) for b in branches]
+    if len(pages) == 1:
+        return pages[0]
+    union = functools.reduce(operator.or_, [
+        peewee.Select([page.alias('b%d' % i)], [peewee.SQL('*')])
+        for i, page in enumerate(pages)])
+    return union.order_by(*[peewee.SQL('sort_%d %s' % (i, d.upper()))
+                            for i, d in enumerate(dirs)]).limit(query.limit)
+
+
+def _listable_branches(query, project_id, conditions):
+    """Glance's union for a non-admin (public and community images, the
+    caller's own, and shared images it is a member of in the status asked
+    for) as separate queries, each of which one index serves in order; a
+    branch the visibility filter rules out is left out."""
+    Image, Member = models.Image, models.ImageMember
+    visibility = query.visibility
+    branches = [Image.select(*_IMAGE_COLUMNS).where(
+        Image.visibility == v, *conditions)
+        for v in ('public', 'community')
+        if visibility in ('all', v) or (visibility, v) == (None, 'public')]
+    if project_id is None:
+        return branches
+    branches.append(Image.select(*_IMAGE_COLUMNS).where(
+        Image.owner == project_id, *conditions))
+    if visibility in (None, 'all', 'shared'):
+        # Driven from the caller's memberships: a consumer with 10,000
+        # shares reads one page of them, not all of them.
+        shares = [Member.member == project_id,
+                  Member.deleted == False]  # noqa: E712 (SQL, not Python)
+        if query.member_status != 'all':
+            shares.append(Member.status == query.member_status)
+        branches.append(Member.select(*_IMAGE_COLUMNS).join(
+            Image, on=(Member.image == Image.id)).where(
+            *shares, Image.visibility == 'shared', *conditions))
+    return branches
+
+
+def _page(branch, keys, dirs, marker, limit):
+    """`branch` sorted, after `marker`, cut to `limit`; it also selects
+    the sort keys as sort_0, sort_1... for the union's outer sort."""
+    default = keys == _DEFAULT_KEYS and dirs[0] == dirs[1]
+    if default and branch.model is models.ImageMember:
+        # The shares branch sorts on its index's copy of created_at.
+        ordered_by = [models.ImageMember.image_created_at,
+                      models.ImageMember.image]
+    else:
+        ordered_by = [_SORT_COLUMNS[k] for k in keys]
+    if marker is not None:
+        if default:
+            # A row value: both databases seek an index with it.
+            after = peewee.Tuple(*ordered_by)
+            before = peewee.Tuple(marker.created_at, marker.id)
+            branch = branch.where(after > before if dirs[0] == 'asc' else
+                                  after < before)
+        else:
+            branch = branch.where(_after(marker, keys, dirs))
+    sort_keys = [_SORT_COLUMNS[k].alias('sort_%d' % i)
+                 for i, k in enumerate(keys)]
+    return branch.select_extend(*sort_keys).order_by(
+        *[c.asc() if d == 'asc' else c.desc()
+          for c, d in zip(ordered_by, dirs)]).limit(limit)
 
 
 def _sort_spec(sort_keys, sort_dirs):

@@ -78,13 +78,18 @@ class ImageMember(BaseModel):
     deleted = peewee.BooleanField(default=False)
     created_at = peewee.DateTimeField()
     updated_at = peewee.DateTimeField()
+    # The image's created_at (fixed for life): a consumer's shares, read
+    # through the indexes below, come out in the image list's default order.
+    image_created_at = peewee.DateTimeField()
 
     class Meta:
         table_name = 'image_members'
+        # Created by migration v004 (named there).
         indexes = (
             (('image', 'member'), True),
-            # A consumer's shares: the image list's membership probe.
-            (('member', 'deleted', 'status', 'image'), False),
+            (('member', 'deleted', 'status', 'image_created_at', 'image'),
+             False),
+            (('member', 'deleted', 'image_created_at', 'image'), False),
         )
 
 

@@ -116,6 +116,10 @@ def test_upgrade_from_first_version_keeps_data(database):
         IMAGE, 'p2', 'accepted', when, when)
     assert repo.get_member(IMAGE, 'p3') is None  # deleted stays deleted
     assert [m.member_id for m in repo.list_members(IMAGE)] == ['p2']
+    # v004 copied each image's created_at onto its memberships: the
+    # consumer's list (driven from them) finds the share, in order.
+    listed = repo.list_images(records.ImageQuery(limit=10), 'p2', False)
+    assert [i.id for i in listed] == [IMAGE2, IMAGE]
 
     # The upgraded schema takes new writes, and its constraints still hold.
     assert repo.add_member(IMAGE, 'p4', quota=-1).status == 'pending'
