@@ -40,6 +40,9 @@ LOG = logging.getLogger(__name__)
 MAX_REQUEST_LINE = 16384
 REQUEST_ID_HEADER = 'x-openstack-request-id'
 OPENAPI_PATH = '/openapi.json'
+# "201 Created", as WebOb writes it, not werkzeug's "201 CREATED".
+STATUS_LINES = {status.value: '%d %s' % (status.value, status.phrase)
+                for status in http.HTTPStatus}
 
 
 @dataclasses.dataclass
@@ -135,9 +138,8 @@ def create_app(conf, repo=None):
         ctx = flask.g.get('context')
         if ctx is not None:
             response.headers[REQUEST_ID_HEADER] = ctx.request_id
-        # "201 Created", as WebOb writes it, not werkzeug's "201 CREATED".
-        response.status = '%d %s' % (response.status_code, http.HTTPStatus(
-            response.status_code).phrase)
+        response.status = STATUS_LINES.get(response.status_code,
+                                           response.status)
         logs.log_access(response)
         return response
 

@@ -12,20 +12,27 @@ import flask
 FORMAT = ('%(asctime)s %(process)d %(levelname)s %(name)s '
           '[%(request_id)s %(user_id)s %(project_id)s] %(message)s')
 ACCESS = logging.getLogger('glance_members.access')
+IDS = frozenset(('request_id', 'user_id', 'project_id'))
 
 
 class RequestContextFilter(logging.Filter):
-    """Adds request_id, user_id and project_id ('-' outside a request)."""
+    """Adds request_id, user_id and project_id ('-' outside a request),
+    keeping those the call gave (extra=)."""
 
     def filter(self, record):
-        record.request_id = record.user_id = record.project_id = '-'
-        if flask.has_request_context():
-            environ = flask.request.environ
-            record.request_id = environ.get('openstack.request_id', '-')
-            ctx = flask.g.get('context')
-            if ctx is not None:
-                record.user_id = ctx.user_id or '-'
-                record.project_id = ctx.project_id or '-'
+        given = record.__dict__
+        if not IDS <= given.keys():
+            request_id = user_id = project_id = '-'
+            if flask.has_request_context():
+                request_id = flask.request.environ.get(
+                    'openstack.request_id', '-')
+                ctx = flask.g.get('context')
+                if ctx is not None:
+                    user_id = ctx.user_id or '-'
+                    project_id = ctx.project_id or '-'
+            given.setdefault('request_id', request_id)
+            given.setdefault('user_id', user_id)
+            given.setdefault('project_id', project_id)
         return True
 
 
@@ -53,12 +60,21 @@ def start_request():
 
 def log_access(response):
     """`GET /v2/images?limit=1 200 0.004s 123B`; never the token."""
+    if not ACCESS.isEnabledFor(logging.INFO):
+        return
     started = flask.g.get('started')
     elapsed = time.monotonic() - started if started else 0.0
     request = flask.request
     path = request.full_path.rstrip('?') if request.query_string else \
         request.path
+    # Given here, so that RequestContextFilter need not look them up again.
+    ids = {'request_id': request.environ.get('openstack.request_id', '-'),
+           'user_id': '-', 'project_id': '-'}
+    ctx = flask.g.get('context')
+    if ctx is not None:
+        ids['user_id'] = ctx.user_id or '-'
+        ids['project_id'] = ctx.project_id or '-'
     ACCESS.info('%s %s %d %.3fs %sB', request.method, path,
                 response.status_code, elapsed,
                 response.content_length if response.content_length
-                is not None else '-')
+                is not None else '-', extra=ids)

@@ -15,7 +15,6 @@ blp = flask_smorest.Blueprint('images', __name__, url_prefix='/v2/images',
                               description='Images, as far as sharing needs')
 
 
-
 def _quotas(conf):
     return conf.image_property_quota, conf.image_tag_quota
 

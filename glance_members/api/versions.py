@@ -47,8 +47,10 @@ class VersionNegotiation:
         self.unversioned = unversioned or {}
 
     def __call__(self, environ, start_response):
-        # Glance's router treats //v2//images as /v2/images.
-        path = re.sub('/{2,}', '/', environ.get('PATH_INFO', '') or '/')
+        path = environ.get('PATH_INFO', '') or '/'
+        if '//' in path:
+            # Glance's router treats //v2//images as /v2/images.
+            path = re.sub('/{2,}', '/', path)
         if environ.get('REQUEST_METHOD') == 'OPTIONS':
             # Glance answers OPTIONS with a bare 200, token or not.
             start_response('200 OK', [('Content-Type', 'text/html; '
@@ -59,6 +61,10 @@ class VersionNegotiation:
             return self.unversioned[path](environ, start_response)
         if path in ('/versions', '/versions/'):
             return self._versions(environ, start_response, '200 OK')
+        if path.startswith('/v2/') and '\n' not in path:
+            # The API itself (nearly every request): nothing to rewrite.
+            environ['PATH_INFO'] = path
+            return self.app(environ, start_response)
         match = _VERSIONED_PATH.match(path)
         if match is None or (match.group(1) is not None and
                              match.group(1) not in _KNOWN_MINORS):

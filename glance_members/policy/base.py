@@ -21,7 +21,8 @@ _VISIBLE_TO = (f'project_id:%(project_id)s or {IMAGE_MEMBER_CHECK} '
 ADMIN = 'rule:context_is_admin'
 ADMIN_OR_PROJECT_MEMBER = f'{ADMIN} or ({PROJECT_MEMBER})'
 ADMIN_OR_PROJECT_READER = f'{ADMIN} or ({PROJECT_READER})'
-ADMIN_OR_PROJECT_READER_GET_IMAGE = f'{ADMIN} or (role:reader and ({_VISIBLE_TO}))'
+ADMIN_OR_PROJECT_READER_GET_IMAGE = (
+    f'{ADMIN} or (role:reader and ({_VISIBLE_TO}))')
 ADMIN_OR_PROJECT_MEMBER_DOWNLOAD_IMAGE = (
     f'{ADMIN} or (role:member and ({_VISIBLE_TO}))')
 ADMIN_OR_PROJECT_MEMBER_CREATE_IMAGE = (
