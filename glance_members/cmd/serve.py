@@ -5,6 +5,7 @@ a static token file, both created on first start.
 """
 
 import argparse
+import os
 import sys
 
 from glance_members import app as gm_app
@@ -82,7 +83,7 @@ def run(conf):
     class Server(base.BaseApplication):
         def load_config(self):
             self.cfg.set('bind', '%s:%d' % (conf.bind_host, conf.bind_port))
-            self.cfg.set('workers', conf.workers)
+            self.cfg.set('workers', conf.workers or os.cpu_count() or 1)
             self.cfg.set('worker_class', 'gthread')
             self.cfg.set('threads', conf.threads)
             # Our own access log has the request id, project and user.
