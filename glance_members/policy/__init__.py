@@ -5,10 +5,12 @@ decide what a "no" means (403 or a 404 that hides the image).
 """
 
 import itertools
+import re
 import threading
 import time
 
 from oslo_config import cfg
+from oslo_policy import _checks
 from oslo_policy import policy as oslo_policy
 
 from glance_members.policy import base
@@ -41,8 +43,10 @@ class Authorizer:
     oslo.policy evaluates a rule in hundreds of microseconds (it inspects
     every check's signature on every call), and a request asks several.
     A decision depends only on the rule, the caller's credentials and the
-    target, so decisions are remembered, and forgotten whenever the policy
-    file changes (looked at no more than once a second).
+    target attributes the rule refers to (`%(owner)s`...), so decisions are
+    remembered by those, and forgotten whenever the policy file changes
+    (looked at no more than once a second). Keyed on the whole target, every
+    image would be a new key: walking a list cost 0.3 ms per image.
     """
 
     CACHE_SIZE = 8192
@@ -52,6 +56,7 @@ class Authorizer:
         self.enforcer = _new_enforcer(conf)
         self.enforcer.load_rules()
         self._decisions = {}
+        self._target_keys = {}  # rule -> the target keys it reads, or None
         self._rules_seen = self.enforcer.rules
         self._next_reload = time.monotonic() + self.RELOAD_INTERVAL
         self._lock = threading.Lock()
@@ -66,30 +71,78 @@ class Authorizer:
             with self._lock:
                 self._rules_seen = self.enforcer.rules
                 self._decisions.clear()
+                self._target_keys.clear()
 
     def check(self, ctx, rule, target):
         """True when `ctx` may do `rule` to `target`. Wrong scope is a no."""
         self._reload_rules()
-        key = (rule, _credentials_key(ctx),
-               tuple(sorted((k, v) for k, v in target.items()
-                            if isinstance(v, (str, int, bool, type(None))))))
-        decision = self._decisions.get(key)
+        key = self._decision_key(ctx, rule, target)
+        decision = None if key is None else self._decisions.get(key)
         if decision is None:
             try:
                 decision = bool(self.enforcer.enforce(rule, target, ctx,
                                                       do_raise=False))
             except oslo_policy.InvalidScope:
                 decision = False
-            with self._lock:
-                if len(self._decisions) >= self.CACHE_SIZE:
-                    self._decisions.clear()
-                self._decisions[key] = decision
+            if key is not None:
+                with self._lock:
+                    if len(self._decisions) >= self.CACHE_SIZE:
+                        self._decisions.clear()
+                    self._decisions[key] = decision
         return decision
+
+    def _decision_key(self, ctx, rule, target):
+        """What the decision depends on; None when it cannot be told."""
+        names = self._target_keys.get(rule, _UNKNOWN)
+        if names is _UNKNOWN:
+            names = self._target_keys[rule] = _target_references(
+                self.enforcer.rules, rule)
+        if names is None:  # a check we cannot see into: the whole target
+            names = sorted(target)
+        values = tuple(target.get(name, _UNKNOWN) for name in names)
+        if not all(isinstance(v, _SCALARS) or v is _UNKNOWN for v in values):
+            return None
+        return rule, _credentials_key(ctx), tuple(names), values
 
     def is_admin(self, ctx):
         # Glance: context_is_admin is checked with no scope restriction, so
         # a system-scoped admin is admin; scoped rules still refuse it.
         return self.check(ctx, 'context_is_admin', {})
+
+
+_UNKNOWN = object()
+_SCALARS = (str, int, bool, type(None))
+_REFERENCE = re.compile(r'%\(([^)]+)\)s')
+
+
+def _target_references(rules, name, seen=()):
+    """Sorted target keys the rule `name` reads, through the rules it
+    refers to; None if one of its checks may read anything (http:...)."""
+    if name in seen:
+        return []
+    try:
+        check = rules[name]  # a missing rule means the default rule
+    except KeyError:
+        return None
+    names = set()
+    pending = [check]
+    while pending:
+        check = pending.pop()
+        if isinstance(check, (_checks.AndCheck, _checks.OrCheck)):
+            pending.extend(check.rules)
+        elif isinstance(check, _checks.NotCheck):
+            pending.append(check.rule)
+        elif isinstance(check, _checks.RuleCheck):
+            inner = _target_references(rules, check.match, seen + (name,))
+            if inner is None:
+                return None
+            names.update(inner)
+        elif isinstance(check, (_checks.GenericCheck, _checks.RoleCheck)):
+            # oslo.policy fills `match` from the target: match % target.
+            names.update(_REFERENCE.findall(check.match))
+        elif not isinstance(check, (_checks.TrueCheck, _checks.FalseCheck)):
+            return None
+    return sorted(names)
 
 
 def _credentials_key(ctx):
