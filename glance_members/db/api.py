@@ -204,36 +204,14 @@ class Repository:
         self._load_children({image_id: image})
         return image
 
-    # Plain lists (no filter, default sort) by shape: their SQL is built
-    # once per database, as the hot reads' (building it was most of a list).
-    _PLAIN_LISTS = {}
-
     @_read
     def list_images(self, query, project_id, is_admin, marker=None):
         """One page of `query`; `marker` is the record of query.marker,
         which the caller has already looked up (and checked)."""
         keys, dirs = _sort_spec(query.sort_keys, query.sort_dirs)
-        if keys == _DEFAULT_KEYS and dirs[0] == dirs[1] and not (
-                query.property_filters or query.tags) and all(
-                f in _PLAIN_FILTERS for f in query.column_filters):
-            shape = (is_admin, project_id is None, query.visibility,
-                     query.member_status == 'all', dirs[0], marker is None,
-                     tuple(query.column_filters))
-            prepared = self._PLAIN_LISTS.get(shape)
-            if prepared is None:
-                prepared = self._PLAIN_LISTS[shape] = Prepared(
-                    lambda project, status, created_at, image_id, limit:
-                    _list_query(dataclasses.replace(
-                        query, limit=limit, member_status='all'
-                        if query.member_status == 'all' else status),
-                        project, is_admin, keys, dirs, marker and
-                        types.SimpleNamespace(created_at=created_at,
-                                              id=image_id)),
-                    5, _LIST_CONVERTERS)
-            rows = prepared.rows(
-                self.database, project_id, query.member_status,
-                *((None, None) if marker is None else
-                  (marker.created_at, marker.id)), query.limit)
+        if _is_plain(query, keys, dirs):
+            rows = self._plain_list(query, project_id, is_admin, keys, dirs,
+                                    marker)
         else:
             rows = [tuple(v if v is None or convert is None else convert(v)
                           for convert, v in zip(_LIST_CONVERTERS, row))
@@ -241,6 +219,33 @@ class Repository:
                                            dirs, marker).tuples()
                     .execute(self.database)]
         return self._with_children(rows)
+
+    # Plain lists by shape: every default GET /v2/images and page walk.
+    _PLAIN_LISTS = {}
+
+    def _plain_list(self, query, project_id, is_admin, keys, dirs, marker):
+        """Rows of a plain list, whose SQL is built once per shape and
+        database, as the hot reads' (building it cost more than running
+        it)."""
+        shape = (is_admin, project_id is None, query.visibility,
+                 query.member_status == 'all', dirs[0], marker is None,
+                 tuple(query.column_filters))
+        prepared = self._PLAIN_LISTS.get(shape)
+        if prepared is None:
+            def build(project, status, created_at, image_id, limit):
+                shaped = dataclasses.replace(query, limit=limit)
+                if query.member_status != 'all':
+                    shaped.member_status = status
+                mark = None if marker is None else types.SimpleNamespace(
+                    created_at=created_at, id=image_id)
+                return _list_query(shaped, project, is_admin, keys, dirs,
+                                   mark)
+            prepared = self._PLAIN_LISTS[shape] = Prepared(
+                build, 5, _LIST_CONVERTERS)
+        return prepared.rows(
+            self.database, project_id, query.member_status,
+            *((None, None) if marker is None else
+              (marker.created_at, marker.id)), query.limit)
 
     def _with_children(self, rows):
         """Records for image rows (the fields, then the sort keys), with
@@ -465,13 +470,20 @@ class Repository:
 
 
 _IMAGE_COLUMNS = [getattr(models.Image, f) for f in _IMAGE_FIELDS]
-_DEFAULT_KEYS = ['created_at', 'id']
-# Filters a plain list may have (Glance hides os_hidden images by default).
-_PLAIN_FILTERS = [('os_hidden', 'eq', False), ('os_hidden', 'eq', True)]
 # A list's rows come back raw (SQLite: text datetimes, 0/1 booleans): the
 # image fields convert as the model's; the sort keys after them are dropped.
 _LIST_CONVERTERS = [_converter(models.Image._meta.fields[f])
                     for f in _IMAGE_FIELDS]
+_DEFAULT_KEYS = ['created_at', 'id']
+# Filters a plain list may have (Glance hides os_hidden images by default).
+_PLAIN_FILTERS = [('os_hidden', 'eq', False), ('os_hidden', 'eq', True)]
+
+
+def _is_plain(query, keys, dirs):
+    """The default order, and no filter but os_hidden."""
+    return (keys == _DEFAULT_KEYS and dirs[0] == dirs[1] and
+            not query.property_filters and not query.tags and
+            all(f in _PLAIN_FILTERS for f in query.column_filters))
 
 
 def _list_conditions(query, project_id):
