@@ -175,8 +175,10 @@ class Repository:
             self.database.close()
 
     def _write(self):
-        if isinstance(self.database, peewee.SqliteDatabase):
-            return self.database.atomic('IMMEDIATE')
+        """A write transaction: on SQLite, writers in turn (db.Sqlite); on
+        PostgreSQL, row locks decide."""
+        if hasattr(self.database, 'writing'):
+            return self.database.writing()
         return self.database.atomic()
 
     def _lock_image(self, image_id):
