@@ -65,10 +65,11 @@ _DATA_FIELDS = ('status', 'size', 'virtual_size', 'checksum', 'os_hash_algo',
 
 
 class Prepared:
-    """A read whose SQL peewee builds once per kind of database, then runs
-    with new parameters: building SQL text was the largest cost of a member
-    list. `build(*params)` makes the query; its selected fields convert the
-    row values (SQLite hands back text for datetimes, 0/1 for booleans)."""
+    """A statement whose SQL peewee builds once per kind of database, then
+    runs with new parameters: building SQL text cost more than running it.
+    `build(*params)` makes the query; for a read, its selected fields
+    convert the row values (SQLite hands back text for datetimes, 0/1 for
+    booleans)."""
 
     def __init__(self, build, arity, converters=None):
         self.build = build
@@ -84,21 +85,28 @@ class Prepared:
         # the query itself (such as deleted = False).
         order = [(True, markers.index(p)) if p in markers else (False, p)
                  for p in params]
-        converters = self.converters or [_converter(c)
-                                         for c in query._returning]
+        converters = self.converters or [
+            _converter(c) for c in getattr(query, '_returning', None) or ()]
         return sql, order, converters
 
-    def rows(self, database, *params):
+    def _execute(self, database, params):
         compiled = self.compiled.get(type(database))
         if compiled is None:
             compiled = self.compiled[type(database)] = self._compile(database)
         sql, order, converters = compiled
-        cursor = database.execute_sql(
-            sql, [params[v] if ours else v for ours, v in order])
+        return database.execute_sql(
+            sql, [params[v] if ours else v for ours, v in order]), converters
+
+    def rows(self, database, *params):
+        cursor, converters = self._execute(database, params)
         return [tuple(value if convert is None or value is None
                       else convert(value)
                       for convert, value in zip(converters, row))
                 for row in cursor.fetchall()]
+
+    def run(self, database, *params):
+        """A write: how many rows it changed."""
+        return self._execute(database, params)[0].rowcount
 
 
 def _datetime(value):
@@ -119,10 +127,11 @@ def _converter(column):
         return _datetime
     if isinstance(column, peewee.BooleanField):
         return bool
-    if isinstance(column, (peewee.CharField, peewee.TextField,
-                           peewee.IntegerField, peewee.ForeignKeyField)):
-        return None
-    return getattr(column, 'python_value', None)
+    if isinstance(column, peewee.Field) and not isinstance(
+            column, (peewee.CharField, peewee.TextField,
+                     peewee.IntegerField, peewee.ForeignKeyField)):
+        return column.python_value
+    return None  # text, integers, and SQL functions such as COUNT
 
 
 def _translate_db_errors(func, retries=0):
@@ -181,15 +190,20 @@ class Repository:
             return self.database.writing()
         return self.database.atomic()
 
+    _IMAGE_CREATED_AT = Prepared(lambda image_id: models.Image.select(
+        models.Image.created_at).where(models.Image.id == image_id), 1)
+    _IMAGE_CREATED_AT_LOCKED = Prepared(
+        lambda image_id: models.Image.select(models.Image.created_at).where(
+            models.Image.id == image_id).for_update(), 1)
+
     def _lock_image(self, image_id):
         """The image's created_at (None if it is gone), its row locked for
-        the rest of the transaction."""
-        query = models.Image.select(models.Image.created_at).where(
-            models.Image.id == image_id)
-        if not isinstance(self.database, peewee.SqliteDatabase):
-            query = query.for_update()
-        row = query.tuples().first()
-        return None if row is None else row[0]
+        the rest of the transaction (SQLite: the write lock is taken)."""
+        query = self._IMAGE_CREATED_AT if isinstance(
+            self.database, peewee.SqliteDatabase) else \
+            self._IMAGE_CREATED_AT_LOCKED
+        rows = query.rows(self.database, image_id)
+        return rows[0][0] if rows else None
 
     # --- images -----------------------------------------------------------
 
@@ -379,6 +393,39 @@ class Repository:
         return [records.Member(*row)
                 for row in self._MEMBERS_OF.rows(self.database, image_id)]
 
+    _MEMBER_COUNT = Prepared(lambda image_id: models.ImageMember.select(
+        peewee.fn.COUNT(models.ImageMember.id)).where(
+        (models.ImageMember.image == image_id) &
+        (models.ImageMember.deleted == False)), 1)  # noqa: E712
+    _MEMBER_DELETED = Prepared(
+        lambda image_id, member_id: models.ImageMember.select(
+            models.ImageMember.deleted).where(
+            (models.ImageMember.image == image_id) &
+            (models.ImageMember.member == member_id)), 2)
+    _INSERT_MEMBER = Prepared(
+        lambda image_id, member_id, now, image_created_at:
+        models.ImageMember.insert(
+            image=image_id, member=member_id, status='pending',
+            deleted=False, created_at=now, updated_at=now,
+            image_created_at=image_created_at), 4)
+    _REVIVE_MEMBER = Prepared(
+        lambda image_id, member_id, now: models.ImageMember.update(
+            status='pending', deleted=False, updated_at=now).where(
+            (models.ImageMember.image == image_id) &
+            (models.ImageMember.member == member_id)), 3)
+    _SET_MEMBER_STATUS = Prepared(
+        lambda image_id, member_id, status, now: models.ImageMember.update(
+            status=status, updated_at=now).where(
+            (models.ImageMember.image == image_id) &
+            (models.ImageMember.member == member_id) &
+            (models.ImageMember.deleted == False)), 4)  # noqa: E712
+    _DELETE_MEMBER = Prepared(
+        lambda image_id, member_id, now: models.ImageMember.update(
+            deleted=True, updated_at=now).where(
+            (models.ImageMember.image == image_id) &
+            (models.ImageMember.member == member_id) &
+            (models.ImageMember.deleted == False)), 3)  # noqa: E712
+
     @_translate_db_errors
     def add_member(self, image_id, member_id, quota):
         """Add (or revive, as pending) a membership.
@@ -387,32 +434,24 @@ class Repository:
         `attempted`) past `quota` (negative: unlimited), Duplicate if the
         membership exists. Quota is checked before duplicates, as Glance.
         """
-        Member = models.ImageMember
         now = records.utcnow()
         with self._write():
             image_created_at = self._lock_image(image_id)
             if image_created_at is None:
                 raise exception.NotFound()
-            count = Member.select().where(
-                (Member.image == image_id) &
-                (Member.deleted == False)).count()  # noqa: E712
+            [(count,)] = self._MEMBER_COUNT.rows(self.database, image_id)
             if 0 <= quota < count + 1:
                 raise exception.OverLimit(attempted=count + 1)
-            existing = Member.select(Member.deleted).where(
-                (Member.image == image_id) &
-                (Member.member == member_id)).tuples().first()
-            if existing is not None and not existing[0]:
+            existing = self._MEMBER_DELETED.rows(self.database, image_id,
+                                                 member_id)
+            if existing and not existing[0][0]:
                 raise exception.Duplicate()
-            if existing is not None:
-                Member.update(status='pending', deleted=False,
-                              updated_at=now).where(
-                    (Member.image == image_id) &
-                    (Member.member == member_id)).execute()
+            if existing:
+                self._REVIVE_MEMBER.run(self.database, image_id, member_id,
+                                        now)
             else:
-                Member.insert(image=image_id, member=member_id,
-                              status='pending', created_at=now,
-                              updated_at=now,
-                              image_created_at=image_created_at).execute()
+                self._INSERT_MEMBER.run(self.database, image_id, member_id,
+                                        now, image_created_at)
             # Read it back before commit: once committed, a racing image
             # delete may take it at once.
             return self.get_member(image_id, member_id)
@@ -420,12 +459,9 @@ class Repository:
     @_translate_db_errors
     def update_member_status(self, image_id, member_id, status):
         """None if the membership is gone: an update never revives it."""
-        Member = models.ImageMember
         with self._write():
-            updated = Member.update(
-                status=status, updated_at=records.utcnow()).where(
-                (Member.image == image_id) & (Member.member == member_id) &
-                (Member.deleted == False)).execute()  # noqa: E712
+            updated = self._SET_MEMBER_STATUS.run(
+                self.database, image_id, member_id, status, records.utcnow())
             return self.get_member(image_id, member_id) if updated else None
 
     # --- operator tools ----------------------------------------------------
@@ -462,12 +498,9 @@ class Repository:
 
     @_translate_db_errors
     def delete_member(self, image_id, member_id):
-        Member = models.ImageMember
         with self._write():
-            deleted = Member.update(
-                deleted=True, updated_at=records.utcnow()).where(
-                (Member.image == image_id) & (Member.member == member_id) &
-                (Member.deleted == False)).execute()  # noqa: E712
+            deleted = self._DELETE_MEMBER.run(self.database, image_id,
+                                              member_id, records.utcnow())
         return bool(deleted)
 
 
