@@ -207,17 +207,25 @@ class Repository:
 
     # --- images -----------------------------------------------------------
 
-    _IMAGE_BY_ID = Prepared(lambda image_id: models.Image.select(
-        *[getattr(models.Image, f) for f in _IMAGE_FIELDS]).where(
-        models.Image.id == image_id), 1)
-
     @_read
     def get_image(self, image_id):
-        rows = self._IMAGE_BY_ID.rows(self.database, image_id)
-        if not rows:
+        """The image with its properties and tags, in one round trip (the
+        start of nearly every request: PostgreSQL's round trips were a
+        third of a member request)."""
+        sql = _IMAGE_AND_CHILDREN % {'p': self.database.param}
+        rows = self.database.execute_sql(sql, [image_id] * 3).fetchall()
+        if not rows or rows[0][0] != 0:
             return None
-        image = records.Image(**dict(zip(_IMAGE_FIELDS, rows[0])))
-        self._load_children({image_id: image})
+        image = records.Image(**{
+            f: v if v is None or convert is None else convert(v)
+            for f, convert, v in zip(_IMAGE_FIELDS, _LIST_CONVERTERS,
+                                     rows[0][1:])})
+        for row in rows[1:]:
+            kind, name, value = row[0], row[-3], row[-2]
+            if kind == 1:
+                image.properties[name] = value
+            else:
+                image.tags.append(name)
         return image
 
     @_read
@@ -510,6 +518,18 @@ _IMAGE_COLUMNS = [getattr(models.Image, f) for f in _IMAGE_FIELDS]
 _LIST_CONVERTERS = [_converter(models.Image._meta.fields[f])
                     for f in _IMAGE_FIELDS]
 _DEFAULT_KEYS = ['created_at', 'id']
+# An image row (kind 0), then its properties in the order they were added
+# (1) and its tags sorted (2), as rows of one shape; %(p)s: the parameter
+# mark of the database.
+_IMAGE_AND_CHILDREN = (
+    'SELECT 0, {columns}, NULL, NULL, 0 FROM images WHERE id = %(p)s '
+    'UNION ALL SELECT 1, {nulls}, name, value, id FROM image_properties '
+    'WHERE image_id = %(p)s '
+    'UNION ALL SELECT 2, {nulls}, value, NULL, 0 FROM image_tags '
+    'WHERE image_id = %(p)s ORDER BY 1, {order}, {name}').format(
+    columns=', '.join('"%s"' % f for f in _IMAGE_FIELDS),
+    nulls=', '.join(['NULL'] * len(_IMAGE_FIELDS)),
+    order=len(_IMAGE_FIELDS) + 4, name=len(_IMAGE_FIELDS) + 2)
 # Filters a plain list may have (Glance hides os_hidden images by default).
 _PLAIN_FILTERS = [('os_hidden', 'eq', False), ('os_hidden', 'eq', True)]
 
