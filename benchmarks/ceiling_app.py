@@ -47,25 +47,9 @@ def create_app():
 
 
 def run(host, port, workers, threads):
-    from gunicorn.app import base
-
-    class Server(base.BaseApplication):
-        # The same settings as glance_members/cmd/serve.py's run().
-        def load_config(self):
-            self.cfg.set('bind', '%s:%d' % (host, port))
-            self.cfg.set('workers', workers)
-            self.cfg.set('worker_class', 'gthread')
-            self.cfg.set('threads', threads)
-            self.cfg.set('accesslog', None)
-            self.cfg.set('timeout', 120)
-            self.cfg.set('limit_request_line', 0)
-            if 'control_socket_disable' in self.cfg.settings:
-                self.cfg.set('control_socket_disable', True)
-
-        def load(self):
-            return create_app()
-
-    Server().run()
+    # The very gunicorn settings `glance-members serve` runs with.
+    from glance_members.cmd import serve
+    serve.run_gunicorn(create_app, host, port, workers, threads)
 
 
 def main(argv=None):

@@ -75,17 +75,24 @@ def prepare(conf):
 
 
 def run(conf):
+    run_gunicorn(lambda: gm_app.create_app(conf), conf.bind_host,
+                 conf.bind_port, conf.workers or os.cpu_count() or 1,
+                 conf.threads)
+
+
+def run_gunicorn(load_app, host, port, workers, threads):
     """gunicorn, prefork workers with a few threads each (gthread): the
     main thread keeps the worker's heartbeat going, so a long image upload
-    is not mistaken for a hung worker and killed."""
+    is not mistaken for a hung worker and killed. (The benchmarks' ceiling
+    app runs under this too, so that both are measured alike.)"""
     from gunicorn.app import base
 
     class Server(base.BaseApplication):
         def load_config(self):
-            self.cfg.set('bind', '%s:%d' % (conf.bind_host, conf.bind_port))
-            self.cfg.set('workers', conf.workers or os.cpu_count() or 1)
+            self.cfg.set('bind', '%s:%d' % (host, port))
+            self.cfg.set('workers', workers)
             self.cfg.set('worker_class', 'gthread')
-            self.cfg.set('threads', conf.threads)
+            self.cfg.set('threads', threads)
             # Our own access log has the request id, project and user.
             self.cfg.set('accesslog', None)
             self.cfg.set('timeout', 120)
@@ -96,7 +103,7 @@ def run(conf):
                 self.cfg.set('control_socket_disable', True)
 
         def load(self):
-            return gm_app.create_app(conf)
+            return load_app()
 
     Server().run()
 
