@@ -22,18 +22,21 @@ class RequestContextFilter(logging.Filter):
     def filter(self, record):
         given = record.__dict__
         if not IDS <= given.keys():
-            request_id = user_id = project_id = '-'
-            if flask.has_request_context():
-                request_id = flask.request.environ.get(
-                    'openstack.request_id', '-')
-                ctx = flask.g.get('context')
-                if ctx is not None:
-                    user_id = ctx.user_id or '-'
-                    project_id = ctx.project_id or '-'
-            given.setdefault('request_id', request_id)
-            given.setdefault('user_id', user_id)
-            given.setdefault('project_id', project_id)
+            for key, value in _request_ids().items():
+                given.setdefault(key, value)
         return True
+
+
+def _request_ids():
+    ids = {'request_id': '-', 'user_id': '-', 'project_id': '-'}
+    if flask.has_request_context():
+        ids['request_id'] = flask.request.environ.get('openstack.request_id',
+                                                      '-')
+        ctx = flask.g.get('context')
+        if ctx is not None:
+            ids['user_id'] = ctx.user_id or '-'
+            ids['project_id'] = ctx.project_id or '-'
+    return ids
 
 
 def setup(conf):
@@ -67,14 +70,7 @@ def log_access(response):
     request = flask.request
     path = request.full_path.rstrip('?') if request.query_string else \
         request.path
-    # Given here, so that RequestContextFilter need not look them up again.
-    ids = {'request_id': request.environ.get('openstack.request_id', '-'),
-           'user_id': '-', 'project_id': '-'}
-    ctx = flask.g.get('context')
-    if ctx is not None:
-        ids['user_id'] = ctx.user_id or '-'
-        ids['project_id'] = ctx.project_id or '-'
     ACCESS.info('%s %s %d %.3fs %sB', request.method, path,
                 response.status_code, elapsed,
                 response.content_length if response.content_length
-                is not None else '-', extra=ids)
+                is not None else '-')
