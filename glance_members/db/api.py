@@ -99,14 +99,19 @@ class Prepared:
 
     def rows(self, database, *params):
         cursor, converters = self._execute(database, params)
-        return [tuple(value if convert is None or value is None
-                      else convert(value)
-                      for convert, value in zip(converters, row))
-                for row in cursor.fetchall()]
+        return [_typed(row, converters) for row in cursor.fetchall()]
 
     def run(self, database, *params):
         """A write: how many rows it changed."""
         return self._execute(database, params)[0].rowcount
+
+
+def _typed(row, converters):
+    """A raw row with each value converted (None stays None); values past
+    the converters are dropped."""
+    return tuple(value if convert is None or value is None
+                 else convert(value)
+                 for convert, value in zip(converters, row))
 
 
 def _datetime(value):
@@ -216,10 +221,8 @@ class Repository:
         rows = self.database.execute_sql(sql, [image_id] * 3).fetchall()
         if not rows or rows[0][0] != 0:
             return None
-        image = records.Image(**{
-            f: v if v is None or convert is None else convert(v)
-            for f, convert, v in zip(_IMAGE_FIELDS, _LIST_CONVERTERS,
-                                     rows[0][1:])})
+        image = records.Image(**dict(zip(
+            _IMAGE_FIELDS, _typed(rows[0][1:], _IMAGE_CONVERTERS))))
         for row in rows[1:]:
             kind, name, value = row[0], row[-3], row[-2]
             if kind == 1:
@@ -237,8 +240,7 @@ class Repository:
             rows = self._plain_list(query, project_id, is_admin, keys, dirs,
                                     marker)
         else:
-            rows = [tuple(v if v is None or convert is None else convert(v)
-                          for convert, v in zip(_LIST_CONVERTERS, row))
+            rows = [_typed(row, _IMAGE_CONVERTERS)
                     for row in _list_query(query, project_id, is_admin, keys,
                                            dirs, marker).tuples()
                     .execute(self.database)]
@@ -265,7 +267,7 @@ class Repository:
                 return _list_query(shaped, project, is_admin, keys, dirs,
                                    mark)
             prepared = self._PLAIN_LISTS[shape] = Prepared(
-                build, 5, _LIST_CONVERTERS)
+                build, 5, _IMAGE_CONVERTERS)
         return prepared.rows(
             self.database, project_id, query.member_status,
             *((None, None) if marker is None else
@@ -513,10 +515,11 @@ class Repository:
 
 
 _IMAGE_COLUMNS = [getattr(models.Image, f) for f in _IMAGE_FIELDS]
-# A list's rows come back raw (SQLite: text datetimes, 0/1 booleans): the
-# image fields convert as the model's; the sort keys after them are dropped.
-_LIST_CONVERTERS = [_converter(models.Image._meta.fields[f])
-                    for f in _IMAGE_FIELDS]
+# Image rows read in plain SQL come back raw (SQLite: text datetimes, 0/1
+# booleans): the fields convert as the model's; a list's sort keys after
+# them are dropped.
+_IMAGE_CONVERTERS = [_converter(models.Image._meta.fields[f])
+                     for f in _IMAGE_FIELDS]
 _DEFAULT_KEYS = ['created_at', 'id']
 # An image row (kind 0), then its properties in the order they were added
 # (1) and its tags sorted (2), as rows of one shape; %(p)s: the parameter
