@@ -540,35 +540,11 @@ def keystone_validations(stack_server):
 
 # --- glance-members ---------------------------------------------------------
 
-CONFIG = """\
-# Written by benchmarks/sharing.py: the keystone backend as in
-# tests/integration/keystone_service.py (the section an operator copies from
-# glance-api.conf), plus workers/threads and the database.
-[DEFAULT]
-data_dir = {data_dir}
-bind_host = 127.0.0.1
-bind_port = {port}
-workers = {workers}
-threads = {threads}
-{database}
-[auth]
-backend = keystone
-
-[keystone_authtoken]
-www_authenticate_uri = {keystone_base}
-auth_url = {keystone_base}
-auth_type = password
-username = {service_user}
-password = {service_password}
-project_name = service
-user_domain_name = Default
-project_domain_name = Default
-region_name = RegionOne
-interface = public
-# In-process cache (no memcached_servers); an hour, so that each token is
-# validated once per worker for the whole run (the default is 300 s).
-token_cache_time = 3600
-"""
+# The keystone backend as in tests/integration/keystone_service.py (the
+# section an operator copies from glance-api.conf), plus the database and an
+# in-process token cache of an hour, so that each token is validated once per
+# worker for the whole run (the default is 300 s). Threads: `serve --threads`.
+TOKEN_CACHE = 'token_cache_time = 3600\n'
 
 
 class Deployment:
@@ -603,18 +579,19 @@ class Deployment:
             return ''
         return '\n[database]\nconnection = %s\n' % self.db_url
 
-    def write_config(self, port, workers, threads):
+    def write_config(self, port, workers):
         self.config_count += 1
         service = self.ks['service_user']
         path = os.path.join(self.base, 'glance-members-%d.conf'
                             % self.config_count)
+        # Imported here: it imports glance_members, which must come from
+        # the run's snapshot (snapshot_package).
+        from tests.integration import keystone_service
         with open(path, 'w') as f:
-            f.write(CONFIG.format(
-                data_dir=self.data_dir, port=port, workers=workers,
-                threads=threads, database=self.database_section(),
-                keystone_base=self.ks['auth_url'].rsplit('/v3', 1)[0],
-                service_user=service,
-                service_password=self.ks['credentials'][service]['password']))
+            f.write(keystone_service.config_text(
+                self.data_dir, port, self.ks['auth_url'].rsplit('/v3', 1)[0],
+                service, self.ks['credentials'][service]['password'],
+                workers, TOKEN_CACHE + self.database_section()))
         return path
 
     def sync(self):
@@ -622,7 +599,7 @@ class Deployment:
         serve; PostgreSQL needs glance-members-manage)."""
         if self.db_url is None:
             return
-        config = self.write_config(free_port(), 1, 1)
+        config = self.write_config(free_port(), 1)
         subprocess.run([sys.executable, '-m', 'glance_members.cmd.manage',
                         '--config-file', config, 'db', 'sync'],
                        check=True, env=child_env(), cwd=self.base,
@@ -630,7 +607,7 @@ class Deployment:
 
     def server(self, workers, threads):
         port = free_port()
-        config = self.write_config(port, workers, threads)
+        config = self.write_config(port, workers)
         home = os.path.join(self.base, 'home')
         os.makedirs(home, exist_ok=True)
         return Server('glance-members %s %dx%d' % (self.kind, workers,

@@ -49,13 +49,21 @@ def write_config(path, data_dir, port, keystone_stack, workers=1, extra='',
                  keystone_base=None):
     service = keystone_stack.identities['service_user']
     with open(path, 'w') as f:
-        f.write(CONFIG_TEMPLATE.format(
-            data_dir=data_dir, port=port, workers=workers,
-            keystone_base=keystone_base or keystone_stack.base_url,
-            service_user=service,
-            service_password=keystone_stack.password(service),
-            region=REGION, extra=extra))
+        f.write(config_text(data_dir, port, keystone_base or
+                            keystone_stack.base_url, service,
+                            keystone_stack.password(service), workers,
+                            extra))
     return path
+
+
+def config_text(data_dir, port, keystone_base, service_user,
+                service_password, workers=1, extra=''):
+    """The config file; `extra` ends the [keystone_authtoken] section and
+    may add sections of its own (the benchmarks' [database])."""
+    return CONFIG_TEMPLATE.format(
+        data_dir=data_dir, port=port, workers=workers,
+        keystone_base=keystone_base, service_user=service_user,
+        service_password=service_password, region=REGION, extra=extra)
 
 
 class ConfiguredServer(helpers.Server):
