@@ -52,6 +52,7 @@ class Services:
     repo: object
     authz: policy.Authorizer
     store: store.ImageStore
+    notifier: notifications.Notifier
 
 
 class GlanceJSON(flask.json.provider.DefaultJSONProvider):
@@ -116,8 +117,8 @@ def create_app(conf, repo=None):
     if notifier.enabled:
         repo = notifications.NotifyingRepository(repo, notifier)
     authz = policy.Authorizer(conf)
-    app.extensions['glance_members'] = Services(conf, repo, authz,
-                                                store.ImageStore(conf))
+    app.extensions['glance_members'] = Services(
+        conf, repo, authz, store.ImageStore(conf), notifier)
 
     app.before_request(logs.start_request)
 

@@ -6,43 +6,57 @@ two uploads cannot both win, and a failed or abandoned upload goes back to
 queued with no partial data kept.
 """
 
+import dataclasses
 import logging
 
 from glance_members import exception
+from glance_members import image_format
+from glance_members import notifications
 from glance_members import sharing
 from glance_members import store as gm_store
 
 LOG = logging.getLogger(__name__)
 
 
-def upload(ctx, authz, repo, store, image_id, stream, size_cap,
-           expected_length=None):
-    image = sharing.image_for_upload(ctx, authz, repo, image_id)
+def upload(ctx, services, image_id, stream, expected_length=None):
+    """Store the body as the image's bytes and make it active, or refuse
+    it (nothing kept, the image queued again)."""
+    repo, store, notifier = services.repo, services.store, services.notifier
+    image = sharing.image_for_upload(ctx, services.authz, repo, image_id)
     if not repo.change_status(image.id, 'queued', 'saving'):
         current = repo.get_image(image.id)
         raise exception.Conflict(
             'Image status transition from %s to saving is not allowed'
             % (current.status if current else 'deleted'))
+    notifier.info('image.prepare', notifications.upload_payload(
+        dataclasses.replace(image, status='saving')))
+    reader = gm_store.CappedReader(stream, services.conf.image_size_cap,
+                                   expected_length)
+    inspection = image_format.inspecting(reader, image.container_format)
+    location = None
     try:
         location, size, checksum, algo, hash_value = store.add(
-            image.id, stream, size_cap, expected_length)
+            image.id, inspection or reader)
+        virtual_size = image_format.verdict(
+            inspection, image.disk_format,
+            image_format.Options.from_conf(services.conf))
     except gm_store.SizeCapExceeded:
-        _restore(repo, image.id)
-        raise exception.OverLimit('The incoming image is too large: The '
-                                  'provided image is too large.')
+        raise _refused(services, image, location, exception.OverLimit(
+            'The incoming image is too large: The provided image is too '
+            'large.'))
     except (IOError, OSError, ValueError) as e:
         # The client went away or sent a broken body: Glance restores the
         # image to queued and answers 400.
-        _restore(repo, image.id)
-        raise exception.Invalid('Error reading image data: %s' % (e or
-                                'client disconnected'))
+        raise _refused(services, image, location, exception.Invalid(
+            'Error reading image data: %s' % (e or 'client disconnected')))
+    except exception.GlanceMembersError as e:
+        raise _refused(services, image, location, e)
     except BaseException:
         # The worker is being stopped mid-upload (timeout, shutdown): the
         # store cleans up after exceptions only, so do it here.
         store.discard_partial(image.id)
         _restore(repo, image.id)
         raise
-    virtual_size = size if image.disk_format in ('raw', 'iso') else None
     if not repo.change_status(image.id, 'saving', 'active', size=size,
                               virtual_size=virtual_size, checksum=checksum,
                               os_hash_algo=algo, os_hash_value=hash_value,
@@ -51,6 +65,26 @@ def upload(ctx, authz, repo, store, image_id, stream, size_cap,
         raise exception.Gone(
             'Image %s could not be found after upload. The image may have '
             'been deleted during the upload.' % image.id)
+    if notifier.enabled:
+        active = repo.get_image(image.id)
+        if active is not None:
+            notifier.info('image.upload',
+                          notifications.upload_payload(active))
+            notifier.info('image.activate',
+                          notifications.image_payload(active))
+
+
+def _refused(services, image, location, error):
+    """Undo a refused upload (stored bytes removed, image queued again),
+    say so as Glance does, and return the error to raise."""
+    if location is not None:
+        services.store.delete(location)
+    _restore(services.repo, image.id)
+    services.notifier.error(
+        'image.upload', 'Failed to upload image data for image %s due to '
+        'internal error: %s' % (image.id, getattr(error, 'detail', None)
+                                or error.message))
+    return error
 
 
 def _restore(repo, image_id):

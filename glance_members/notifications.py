@@ -53,6 +53,15 @@ def image_payload(image, deleted_at=None):
             'deleted': deleted_at is not None, 'deleted_at': deleted_at}
 
 
+def upload_payload(image):
+    """image.prepare and image.upload: the image, and the import fields
+    Glance adds (empty: this service has no import tasks)."""
+    payload = image_payload(image)
+    payload.update(os_glance_importing_to_stores=[],
+                   os_glance_failed_import=[])
+    return payload
+
+
 def _now():
     return datetime.datetime.now(datetime.timezone.utc).strftime(ISO)
 
@@ -78,11 +87,18 @@ class Notifier:
                 serializer=ContextSerializer())
 
     def info(self, event_type, payload):
+        self._send('info', event_type, payload)
+
+    def error(self, event_type, payload):
+        self._send('error', event_type, payload)
+
+    def _send(self, priority, event_type, payload):
         if not self.enabled:
             return
         try:
             # oslo.messaging redacts the token from the context it sends.
-            self._notifier.info(current_context.get(), event_type, payload)
+            getattr(self._notifier, priority)(current_context.get(),
+                                              event_type, payload)
         except Exception:  # noqa: BLE001 - the write stands; say so loudly
             LOG.exception('Could not send %s notification', event_type)
 

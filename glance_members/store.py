@@ -59,10 +59,10 @@ class ImageStore:
         # CONF; check our own conf's default store instead.
         glance_store.get_store_from_scheme(conf.glance_store.default_store)
 
-    def add(self, image_id, stream, size_cap, expected_length=None):
-        """Store the stream; (location, size, md5, algo, hash). Partial data
-        is removed by the store when reading fails."""
-        reader = CappedReader(stream, size_cap, expected_length)
+    def add(self, image_id, reader):
+        """Store what `reader` reads (a CappedReader, or a wrapper around
+        one); (location, size, md5, algo, hash). Partial data is removed by
+        the store when reading fails."""
         algo = self.conf.hashing_algorithm
         try:
             try:

@@ -40,10 +40,8 @@ class ImageData(flask.views.MethodView):
 
     def put(self, image_id):
         schemas.check_upload_type(flask.request.mimetype)
-        s = common.services()
-        image_data.upload(common.context(), s.authz, s.repo, s.store,
-                          image_id, flask.request.stream,
-                          s.conf.image_size_cap, flask.request.content_length)
+        image_data.upload(common.context(), common.services(), image_id,
+                          flask.request.stream, flask.request.content_length)
         return common.no_content('text/html; charset=UTF-8')
 
 

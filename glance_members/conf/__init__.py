@@ -72,8 +72,26 @@ static_auth_opts = [
                     'Default: <data_dir>/tokens.yaml.'),
 ]
 
+image_format_opts = [
+    cfg.BoolOpt('require_image_format_match', default=True,
+                help='Inspect uploads and refuse (415) those whose content '
+                     'does not match their disk_format or cannot be '
+                     'inspected (Glance\'s option). A failed safety check '
+                     'refuses an upload either way.'),
+    cfg.ListOpt('gpt_safety_checks_nonfatal', default=[],
+                help='Safety checks ("mbr", "gptmbr") that do not refuse an '
+                     'upload detected as a GPT disk (Glance\'s option; '
+                     'relaxing them is not recommended).'),
+    cfg.ListOpt('vmdk_allowed_types',
+                default=['streamOptimized', 'monolithicSparse'],
+                help='VMDK create types an upload may be; empty refuses '
+                     'every VMDK (Glance\'s option, which Glance applies '
+                     'to conversions only).'),
+]
+
 GROUPS = (
     (None, default_opts),
+    ('image_format', image_format_opts),
     ('database', database_opts),
     ('auth', auth_opts),
     ('static_auth', static_auth_opts),

@@ -25,6 +25,7 @@ import json
 import os
 import pathlib
 import re
+import struct
 
 import pytest
 
@@ -95,13 +96,19 @@ def _member(image_id, member_id):
     return '/v2/images/%s/members/%s' % (image_id, member_id)
 
 
+# The smallest upload that passes for qcow2: a version 3 header (512 bytes)
+# of an empty 1 GiB disk; uploads are inspected as Glance inspects them.
+QCOW2_HEADER = struct.pack('>4sIQIIQ', b'QFI\xfb', 3, 0, 0, 16,
+                           1 << 30).ljust(512, b'\0')
+
+
 def _image_with_data(api):
     """The producer's shared image with data, a property and a tag."""
     image = api.create_image(name='cirros-0.6.2', disk_format='qcow2',
                              container_format='bare', min_disk=1,
                              min_ram=128, os_distro='cirros',
                              tags=['demo'])
-    r = api.put('/v2/images/%s/file' % image['id'], data=b'hello, world\n',
+    r = api.put('/v2/images/%s/file' % image['id'], data=QCOW2_HEADER,
                 content_type='application/octet-stream')
     assert r.status_code == 204, r.data
     return image['id']
