@@ -28,8 +28,12 @@ def upload(ctx, services, image_id, stream, expected_length=None):
         raise exception.Conflict(
             'Image status transition from %s to saving is not allowed'
             % (current.status if current else 'deleted'))
-    notifier.info('image.prepare', notifications.upload_payload(
-        dataclasses.replace(image, status='saving')))
+    # Glance's sequence: image.update (saving), image.prepare, then
+    # image.upload, image.activate and image.update (active), or an error
+    # image.upload and image.update (queued).
+    saving = dataclasses.replace(image, status='saving')
+    notifier.info('image.update', notifications.image_payload(saving))
+    notifier.info('image.prepare', notifications.upload_payload(saving))
     reader = gm_store.CappedReader(stream, services.conf.image_size_cap,
                                    expected_length)
     inspection = image_format.inspecting(reader, image.container_format)
@@ -72,6 +76,8 @@ def upload(ctx, services, image_id, stream, expected_length=None):
                           notifications.upload_payload(active))
             notifier.info('image.activate',
                           notifications.image_payload(active))
+            notifier.info('image.update',
+                          notifications.image_payload(active))
 
 
 def _refused(services, image, location, error):
@@ -84,6 +90,8 @@ def _refused(services, image, location, error):
         'image.upload', 'Failed to upload image data for image %s due to '
         'internal error: %s' % (image.id, getattr(error, 'detail', None)
                                 or error.message))
+    services.notifier.info('image.update', notifications.image_payload(
+        dataclasses.replace(image, status='queued')))
     return error
 
 

@@ -79,7 +79,7 @@ def verdict(wrapper, disk_format, options):
     wrapper.close()
     inspector = None
     try:
-        inspector = _detected(wrapper)
+        inspector = _detected(wrapper, disk_format)
         detected = str(inspector)
         virtual_size = _virtual_size(inspector, detected, disk_format)
         inspector.safety_check()
@@ -100,11 +100,17 @@ def verdict(wrapper, disk_format, options):
     return virtual_size or None
 
 
-def _detected(wrapper):
+def _detected(wrapper, disk_format):
+    """The one format the bytes are. ISO with a GPT in front counts as ISO,
+    except under a raw claim: there Glance's mismatch warning asks the
+    wrapper for its single format, which refuses the pair."""
     matches = {str(i): i for i in wrapper.formats}
-    if matches.keys() == {'iso', 'gpt'}:
+    if matches.keys() == {'iso', 'gpt'} and disk_format != 'raw':
         return matches['iso']
-    return wrapper.format  # raises on any other multiple match
+    if len(matches) > 1:
+        raise format_inspector.ImageFormatError(
+            'Multiple formats detected: %s' % ','.join(sorted(matches)))
+    return next(iter(matches.values()))
 
 
 def _virtual_size(inspector, detected, disk_format):

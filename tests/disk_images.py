@@ -93,9 +93,9 @@ def _fixed_guid(label: str) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, "glance-members-test:" + label)
 
 
-# --------------------------------------------------------------- qemu-img fixups
+# ------------------------------------------------------------ qemu-img fixups
 def _fix_vmdk_cid(path: str) -> None:
-    """Replace the random CID (``%x``, variable length) of a VMDK descriptor."""
+    """Replace the random CID (``%x``, variable length) of a VMDK."""
     with open(path, "rb") as f:
         head = f.read(SECTOR)
     if head[:4] == b"KDMV":
@@ -185,7 +185,7 @@ def _fix_vhdx(path: str) -> None:
         regions = f.read(64 * 1024)
         (count,) = struct.unpack("<I", regions[8:12])
         for i in range(min(count, 2047)):
-            entry = regions[16 + 32 * i : 48 + 32 * i]
+            entry = regions[16 + 32 * i:48 + 32 * i]
             guid = uuid.UUID(bytes_le=entry[:16])
             if guid != _VHDX_METADATA_REGION:
                 continue
@@ -194,14 +194,14 @@ def _fix_vhdx(path: str) -> None:
             table = f.read(64 * 1024)
             (entries,) = struct.unpack("<H", table[10:12])
             for j in range(entries):
-                item = table[32 + 32 * j : 64 + 32 * j]
+                item = table[32 + 32 * j:64 + 32 * j]
                 if uuid.UUID(bytes_le=item[:16]) == _VHDX_PAGE83:
                     (item_off,) = struct.unpack("<I", item[16:20])
                     f.seek(meta_off + item_off)
                     f.write(_fixed_guid("vhdx-page83").bytes_le)
         end = 0
         for i in range(min(count, 2047)):
-            entry = regions[16 + 32 * i : 48 + 32 * i]
+            entry = regions[16 + 32 * i:48 + 32 * i]
             off, length = struct.unpack("<QI", entry[16:28])
             end = max(end, off + length)
         if end:
@@ -224,7 +224,7 @@ def _mbr(entries: list[bytes], boot_code: bytes = b"") -> bytes:
     mbr = bytearray(SECTOR)
     mbr[: len(boot_code)] = boot_code
     for i, e in enumerate(entries):
-        mbr[446 + 16 * i : 462 + 16 * i] = e
+        mbr[446 + 16 * i:462 + 16 * i] = e
     mbr[510:512] = b"\x55\xaa"
     return bytes(mbr)
 
@@ -238,8 +238,8 @@ _LINUX_FS = uuid.UUID("0FC63DAF-8483-4772-8E79-3D69D8477DE4")
 _EFI_SYSTEM = uuid.UUID("C12A7328-F81F-11D2-BA4B-00A0C93EC93B")
 
 
-def _gpt_structures(total_sectors: int, parts: list[tuple[uuid.UUID, int, int,
-                                                         str]],
+def _gpt_structures(total_sectors: int,
+                    parts: list[tuple[uuid.UUID, int, int, str]],
                     label: str) -> tuple[bytes, bytes, bytes, bytes]:
     """Return (primary header, entries, backup entries, backup header)."""
     entries = bytearray(128 * 128)
@@ -247,7 +247,7 @@ def _gpt_structures(total_sectors: int, parts: list[tuple[uuid.UUID, int, int,
         e = (ptype.bytes_le + _fixed_guid(f"{label}-part{i}").bytes_le
              + struct.pack("<QQQ", first, last, 0)
              + name.encode("utf-16-le").ljust(72, b"\0"))
-        entries[128 * i : 128 * (i + 1)] = e
+        entries[128 * i:128 * (i + 1)] = e
     entries_crc = zlib.crc32(entries) & 0xFFFFFFFF
     first_usable = 34
     last_usable = total_sectors - 34
@@ -296,7 +296,8 @@ _ISO_DATE = b"2025010100000000" + b"\x00"  # 17-byte dec-datetime, fixed
 _DIR_DATE = bytes([125, 1, 1, 0, 0, 0, 0])  # 7-byte dir datetime, fixed
 
 
-def _iso_dir_record(name: bytes, extent: int, size: int, is_dir: bool) -> bytes:
+def _iso_dir_record(name: bytes, extent: int, size: int,
+                    is_dir: bool) -> bytes:
     length = 33 + len(name)
     if length % 2:
         length += 1
@@ -308,7 +309,7 @@ def _iso_dir_record(name: bytes, extent: int, size: int, is_dir: bool) -> bytes:
     rec[25] = 0x02 if is_dir else 0x00
     rec[28:32] = _both16(1)
     rec[32] = len(name)
-    rec[33 : 33 + len(name)] = name
+    rec[33:33 + len(name)] = name
     return bytes(rec)
 
 
@@ -337,31 +338,31 @@ def _iso_image(total_blocks: int = 64, system_area: bytes = b"") -> bytes:
     pvd[156:190] = root_self
     for off, length in ((190, 128), (318, 128), (446, 128), (574, 128),
                         (702, 37), (739, 37), (776, 37)):
-        pvd[off : off + length] = b" " * length
+        pvd[off:off + length] = b" " * length
     for off in (813, 830):
-        pvd[off : off + 17] = _ISO_DATE
+        pvd[off:off + 17] = _ISO_DATE
     for off in (847, 864):
-        pvd[off : off + 17] = b"0" * 16 + b"\x00"
+        pvd[off:off + 17] = b"0" * 16 + b"\x00"
     pvd[881] = 1
-    img[pvd_lba * ISO_BLOCK : (pvd_lba + 1) * ISO_BLOCK] = pvd
+    img[pvd_lba * ISO_BLOCK:(pvd_lba + 1) * ISO_BLOCK] = pvd
     # Volume descriptor set terminator
     term = bytearray(ISO_BLOCK)
     term[0] = 255
     term[1:6] = b"CD001"
     term[6] = 1
-    img[term_lba * ISO_BLOCK : (term_lba + 1) * ISO_BLOCK] = term
+    img[term_lba * ISO_BLOCK:(term_lba + 1) * ISO_BLOCK] = term
     # Path tables (root only)
-    img[lpt_lba * ISO_BLOCK : lpt_lba * ISO_BLOCK + 10] = (
+    img[lpt_lba * ISO_BLOCK:lpt_lba * ISO_BLOCK + 10] = (
         bytes([1, 0]) + struct.pack("<I", root_lba) + struct.pack("<H", 1)
         + b"\x00\x00")
-    img[mpt_lba * ISO_BLOCK : mpt_lba * ISO_BLOCK + 10] = (
+    img[mpt_lba * ISO_BLOCK:mpt_lba * ISO_BLOCK + 10] = (
         bytes([1, 0]) + struct.pack(">I", root_lba) + struct.pack(">H", 1)
         + b"\x00\x00")
     # Root directory
     root = (root_self + _iso_dir_record(b"\x01", root_lba, ISO_BLOCK, True)
             + _iso_dir_record(b"README.TXT;1", file_lba, len(content), False))
-    img[root_lba * ISO_BLOCK : root_lba * ISO_BLOCK + len(root)] = root
-    img[file_lba * ISO_BLOCK : file_lba * ISO_BLOCK + len(content)] = content
+    img[root_lba * ISO_BLOCK:root_lba * ISO_BLOCK + len(root)] = root
+    img[file_lba * ISO_BLOCK:file_lba * ISO_BLOCK + len(content)] = content
     return bytes(img)
 
 
@@ -372,13 +373,13 @@ def _iso_hybrid_gpt(total_blocks: int = 64) -> bytes:
     primary, ents, bents, backup = _gpt_structures(sectors, parts, "isohybrid")
     system_area = _protective_mbr(sectors) + primary + ents
     img = bytearray(_iso_image(total_blocks, system_area))
-    img[(sectors - 33) * SECTOR : (sectors - 1) * SECTOR] = bents
-    img[(sectors - 1) * SECTOR :] = backup
+    img[(sectors - 33) * SECTOR:(sectors - 1) * SECTOR] = bents
+    img[(sectors - 1) * SECTOR:] = backup
     return bytes(img)
 
 
 def _iso_hybrid_mbr(total_blocks: int = 64) -> bytes:
-    """ISO whose system area carries a plain MBR (isohybrid -u style, no GPT)."""
+    """ISO whose system area carries a plain MBR (isohybrid style, no GPT)."""
     sectors = total_blocks * ISO_BLOCK // SECTOR
     mbr = _mbr([
         _mbr_entry(0x80, (0, 1, 0), 0x17, (63, 32, 0), 0, sectors),
@@ -406,7 +407,8 @@ def build(directory: str) -> dict[str, str]:
     """Create every test image under ``directory``; return {name: path}."""
     d = os.path.abspath(directory)
     os.makedirs(d, exist_ok=True)
-    p = {name: os.path.join(d, name + _EXT.get(name, ".img")) for name in NAMES}
+    p = {name: os.path.join(d, name + _EXT.get(name, ".img"))
+         for name in NAMES}
 
     # raw: 1 MiB of a fixed, non-zero pattern (zeros would be trivial)
     with open(p["raw"], "wb") as f:
@@ -487,7 +489,8 @@ def build(directory: str) -> dict[str, str]:
     # monolithicSparse with descriptor size field = 2**40 sectors
     shutil.copyfile(p["vmdk_monolithic_sparse"],
                     p["vmdk_descriptor_huge_size_field"])
-    _patch(p["vmdk_descriptor_huge_size_field"], 36, struct.pack("<Q", 1 << 40))
+    _patch(p["vmdk_descriptor_huge_size_field"], 36,
+           struct.pack("<Q", 1 << 40))
 
     with open(p["zero_bytes"], "wb"):
         pass

@@ -68,3 +68,50 @@ def test_no_driver_no_notifications(client):
     # The default: nothing configured, nothing imported or sent.
     r = client.post('/v2/images', json={'name': 'x'}, headers=_h('producer'))
     assert r.status_code == 201
+
+
+OCTET = 'application/octet-stream'
+
+
+def _glance_upload_events(outcome):
+    """What real Glance 33 sent for an accepted and a refused upload
+    (tests/data/glance33_upload_notifications.json): (event, priority,
+    status or the error text)."""
+    import json
+    import os
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), 'data',
+                        'glance33_upload_notifications.json')
+    with open(path) as f:
+        events = json.load(f)['uploads'][outcome]['events']
+    return [(e['notification']['event_type'], e['notification']['priority'],
+             e['notification']['payload']) for e in events]
+
+
+# "Failed to upload image data for image <id> due to ...": the id's word.
+_ID_WORD = 7
+
+
+@pytest.mark.parametrize('outcome, name', [('accepted', 'qcow2'),
+                                           ('refused', 'qcow2_backing_file')])
+def test_upload_events_are_glances(notified, disk_files, outcome, name):
+    client, sent = notified
+    image_id = client.post('/v2/images', json={
+        'name': 'up', 'disk_format': 'qcow2', 'container_format': 'bare'},
+        headers=_h('producer')).json['id']
+    with open(disk_files[name], 'rb') as f:
+        headers = dict(_h('producer'), **{'Content-Type': OCTET})
+        client.put('/v2/images/%s/file' % image_id, data=f.read(),
+                   headers=headers)
+    ours = [(m['event_type'], m['priority'], m['payload'])
+            for _ctxt, m, _priority, _retry in sent]
+    glances = _glance_upload_events(outcome)
+    assert [e[:2] for e in ours] == [e[:2] for e in glances]
+    for (event, _, payload), (_, _, expected) in zip(ours, glances):
+        if isinstance(expected, str):  # the error's text
+            assert payload == expected.replace(expected.split()[_ID_WORD],
+                                               image_id), event
+            continue
+        # Glance adds `backend` only when it runs several stores.
+        assert set(payload) == set(expected) - {'backend'}, event
+        for key in ('status', 'size', 'virtual_size', 'disk_format'):
+            assert payload[key] == expected[key], (event, key)
