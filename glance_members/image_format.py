@@ -19,7 +19,8 @@ inspected as it streams, with the library Glance uses
 - with `require_image_format_match` off, a mismatch or an uninspectable
   payload is logged and accepted, a failed safety check never is.
 Beyond Glance, `vmdk_allowed_types` (there only used when converting) also
-limits which VMDK create types an upload may be.
+limits which VMDK create types an upload may be, and a virtual size past
+what the API can record is refused (Glance fails on it in its database).
 
 No Flask and no store here: the caller wraps its reader, streams it, and
 asks for the verdict before it makes the image active.
@@ -38,6 +39,9 @@ INSPECTED_CONTAINER = 'bare'
 SAFETY_CHECKS_FAILED = 'Image failed safety checks'
 INSPECTION_FAILED = 'Image format inspection failed'
 MISMATCH = 'Image disk_format %s does not match stream data %s'
+# virtual_size is a signed 64-bit integer in the API and every database;
+# a header may claim up to 2**64-1.
+MAX_VIRTUAL_SIZE = 2 ** 63 - 1
 # Disk formats whose payloads may carry an intentionally invalid MBR.
 _KERNEL_FORMATS = ('aki', 'ari')
 
@@ -97,6 +101,10 @@ def verdict(wrapper, disk_format, options):
             raise exception.UnsupportedMediaType(detail=INSPECTION_FAILED)
         return None
     _check_vmdk_type(inspector, options)
+    if virtual_size and virtual_size > MAX_VIRTUAL_SIZE:
+        LOG.warning('Image %s claims a virtual size of %d bytes', inspector,
+                    virtual_size)
+        raise exception.UnsupportedMediaType(detail=SAFETY_CHECKS_FAILED)
     return virtual_size or None
 
 

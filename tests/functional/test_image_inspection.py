@@ -86,3 +86,20 @@ def test_a_refused_image_takes_a_good_upload_afterwards(api, disk_files):
     shown = api.get('/v2/images/%s' % image['id']).json
     assert shown['status'] == 'active'
     assert shown['virtual_size'] == 1024 * 1024
+
+
+def test_a_virtual_size_no_database_can_hold_is_refused(api, disk_files,
+                                                        tmp_path):
+    """A qcow2 header may claim up to 2**64-1 bytes; the image API's
+    virtual_size is a signed 64-bit integer. Glance accepts 2**62 (so do
+    we); past 2**63-1 the upload is refused cleanly, not a database error."""
+    header = bytearray(open(disk_files['qcow2'], 'rb').read())
+    header[24:32] = (2 ** 64 - 1).to_bytes(8, 'big')
+    image = api.create_image(disk_format='qcow2', container_format='bare')
+    r = api.put('/v2/images/%s/file' % image['id'], data=bytes(header),
+                content_type=OCTET)
+    assert r.status_code == 415, r.data
+    assert r.json['message'].endswith('Image failed safety checks')
+    shown = api.get('/v2/images/%s' % image['id']).json
+    assert shown['status'] == 'queued' and shown['virtual_size'] is None
+    assert _files_in(tmp_path / 'data' / 'images') == []
