@@ -306,10 +306,12 @@ class Repository:
         try:
             with self._write():
                 if models.DeletedImage.select().where(
-                        models.DeletedImage.id == image.id).exists():
+                        models.DeletedImage.id == image.id).exists(
+                            self.database):
                     raise exception.Duplicate()
-                models.Image.insert(
-                    **{f: getattr(image, f) for f in _IMAGE_FIELDS}).execute()
+                models.Image.insert(**{
+                    f: getattr(image, f) for f in _IMAGE_FIELDS}).execute(
+                    self.database)
                 self._write_children(image)
         except peewee.IntegrityError as e:
             raise exception.Duplicate() from e
@@ -323,29 +325,28 @@ class Repository:
                   if f not in ('id', 'created_at') + _DATA_FIELDS}
         with self._write():
             updated = models.Image.update(**fields).where(
-                models.Image.id == image.id).execute()
+                models.Image.id == image.id).execute(self.database)
             if not updated:
                 return None
             models.ImageProperty.delete().where(
-                models.ImageProperty.image == image.id).execute()
+                models.ImageProperty.image == image.id).execute(self.database)
             models.ImageTag.delete().where(
-                models.ImageTag.image == image.id).execute()
+                models.ImageTag.image == image.id).execute(self.database)
             self._write_children(image)
         return image
 
-    @staticmethod
-    def _write_children(image):
+    def _write_children(self, image):
         image.tags = sorted(set(image.tags))  # Glance lists them so
         if image.properties:
             models.ImageProperty.insert_many(
                 [(image.id, k, v) for k, v in image.properties.items()],
                 fields=[models.ImageProperty.image, models.ImageProperty.name,
-                        models.ImageProperty.value]).execute()
+                        models.ImageProperty.value]).execute(self.database)
         if image.tags:
             models.ImageTag.insert_many(
                 [(image.id, t) for t in image.tags],
                 fields=[models.ImageTag.image,
-                        models.ImageTag.value]).execute()
+                        models.ImageTag.value]).execute(self.database)
 
     @_translate_db_errors
     def delete_image(self, image_id):
@@ -353,15 +354,17 @@ class Repository:
         the store location of its data (or None), or False if it was gone."""
         with self._write():
             row = models.Image.select(models.Image.location).where(
-                models.Image.id == image_id).tuples().first()
+                models.Image.id == image_id).tuples().first(self.database)
             if row is None:
                 return False
             for model in (models.ImageMember, models.ImageProperty,
-                          models.ImageTag):
-                model.delete().where(model.image == image_id).execute()
-            models.Image.delete().where(models.Image.id == image_id).execute()
+                          models.ImageTag, models.Image):
+                column = model.id if model is models.Image else model.image
+                model.delete().where(column == image_id).execute(
+                    self.database)
             models.DeletedImage.insert(
-                id=image_id, deleted_at=records.utcnow()).execute()
+                id=image_id, deleted_at=records.utcnow()).execute(
+                self.database)
         return row[0]
 
     @_translate_db_errors
@@ -373,7 +376,7 @@ class Repository:
         with self._write():
             return bool(models.Image.update(**data).where(
                 (models.Image.id == image_id) &
-                (models.Image.status == from_status)).execute())
+                (models.Image.status == from_status)).execute(self.database))
 
     # --- members ----------------------------------------------------------
 
@@ -491,7 +494,8 @@ class Repository:
         Member = models.ImageMember
         query = self._memberships(image_id, project_id).where(
             Member.deleted == False).order_by(Member.id)  # noqa: E712
-        return [records.Member(*row) for row in query.tuples()]
+        return [records.Member(*row)
+                for row in query.tuples().execute(self.database)]
 
     @_translate_db_errors
     def purge_memberships(self, image_id=None, project_id=None):
@@ -504,7 +508,7 @@ class Repository:
                 query = query.where(Member.image == image_id)
             if project_id is not None:
                 query = query.where(Member.member == project_id)
-            return query.execute()
+            return query.execute(self.database)
 
     @_translate_db_errors
     def delete_member(self, image_id, member_id):
