@@ -78,12 +78,15 @@ class Prepared:
         self.compiled = {}
 
     def _compile(self, database):
-        markers = ['\x00gm-param-%d\x00' % i for i in range(self.arity)]
+        tags = ['\x00gm-param-%d\x00' % i for i in range(self.arity)]
+        # converter=False: a column's converter would fold the marker into
+        # a constant (a boolean column's turns any marker into TRUE).
+        markers = [peewee.Value(tag, converter=False) for tag in tags]
         query = self.build(*markers).bind(database)
         sql, params = query.sql()
         # Each SQL parameter is one of ours (by position) or a constant of
         # the query itself (such as deleted = False).
-        order = [(True, markers.index(p)) if p in markers else (False, p)
+        order = [(True, tags.index(p)) if p in tags else (False, p)
                  for p in params]
         converters = self.converters or [
             _converter(c) for c in getattr(query, '_returning', None) or ()]
