@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from glance_members.db import api as prepared
+from glance_members.db import prepared
 from glance_members.db import models
 from glance_members import records
 

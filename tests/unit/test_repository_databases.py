@@ -28,7 +28,7 @@ def two_repos(tmp_path):
                  for name in ('first.sqlite', 'second.sqlite')]
     for database in databases:
         db.create_schema(database)
-    yield [db.repository(d) for d in databases]
+    yield [db.make_repository(d) for d in databases]
     for database in databases:
         database.close()
 
