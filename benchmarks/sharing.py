@@ -637,7 +637,7 @@ class Deployment:
         # The embedded default's file (glance_members.conf.database_url).
         url = self.db_url or 'sqlite:///' + os.path.join(
             os.path.abspath(self.data_dir), 'glance-members.sqlite')
-        return db.repository(db.connect(url))
+        return db.make_repository(db.connect(url))
 
 
 def ceiling_server(base, workers, threads):

@@ -112,7 +112,7 @@ def create_app(conf, repo=None):
     if repo is None:
         database = db.connect(gm_conf.database_url(conf),
                               conf.database.busy_timeout)
-        repo = db.repository(database)
+        repo = db.make_repository(database)
     notifier = notifications.Notifier(conf)
     if notifier.enabled:
         repo = notifications.NotifyingRepository(repo, notifier)

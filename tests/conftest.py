@@ -163,7 +163,7 @@ def make_app(data_dir, database_url=None, **overrides):
     database = db.connect(gm_conf.database_url(conf))
     _current.opened.append(database)
     db.create_schema(database)
-    return gm_app.create_app(conf, db.repository(database))
+    return gm_app.create_app(conf, db.make_repository(database))
 
 
 @pytest.fixture

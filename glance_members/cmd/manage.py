@@ -91,7 +91,7 @@ def main(argv=None):
     database = db.connect(gm_conf.database_url(conf),
                           conf.database.busy_timeout)
     if args.category == 'members':
-        return members_command(args, db.repository(database), sys.stdout)
+        return members_command(args, db.make_repository(database), sys.stdout)
     if args.action == 'sync':
         before = db.version(database)
         after = db.sync(database, args.version)

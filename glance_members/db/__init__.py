@@ -12,9 +12,9 @@ import urllib.parse
 import peewee
 from playhouse import pool
 
-from glance_members.db import api
 from glance_members.db import migrations
 from glance_members.db import models
+from glance_members.db import repository
 
 
 def connect(url, busy_timeout_ms=30000, pool_size=8):
@@ -200,5 +200,6 @@ def create_schema(database):
     sync(database)
 
 
-def repository(database):
-    return api.Repository(database)
+def make_repository(database):
+    """The Repository of `database` (every statement runs on it)."""
+    return repository.Repository(database)

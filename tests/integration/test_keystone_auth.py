@@ -157,7 +157,7 @@ def in_process(keystone, tmp_path, monkeypatch):  # noqa: F811
         database = db.connect(gm_conf.database_url(conf))
         databases.append(database)
         db.create_schema(database)
-        app = gm_app.create_app(conf, db.repository(database))
+        app = gm_app.create_app(conf, db.make_repository(database))
         return InProcess(app, keystone, calls, clock)
     yield make
     for database in databases:

@@ -39,7 +39,7 @@ def authz(conf):
 def repo():
     database = db.connect('sqlite://')
     db.create_schema(database)
-    yield db.repository(database)
+    yield db.make_repository(database)
     database.close()
 
 

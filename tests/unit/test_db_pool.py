@@ -15,7 +15,7 @@ IMAGE = '11111111-2222-3333-4444-555555555555'
 def pooled(postgresql_cluster, fresh_postgresql_url):
     database = db.connect(fresh_postgresql_url)
     db.sync(database)
-    repo = db.repository(database)
+    repo = db.make_repository(database)
     repo.release()
     yield postgresql_cluster, database, repo
     database.close_all()

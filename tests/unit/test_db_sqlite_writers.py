@@ -21,7 +21,7 @@ def _repository(tmp_path, busy_timeout_ms):
     path = str(tmp_path / 'writers.sqlite')
     database = db.connect('sqlite:///' + path, busy_timeout_ms)
     db.sync(database)
-    repo = db.repository(database)
+    repo = db.make_repository(database)
     repo.create_image(records.Image(id=IMAGE, owner='p0'))
     return path, repo
 

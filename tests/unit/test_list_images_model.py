@@ -1,7 +1,7 @@
 """The image list against a plain Python model of Glance's rules, on both
 databases: random worlds of images and memberships, every caller, every
 visibility and member_status, walked page by page with markers. The list
-is a union of index-ordered queries (db/api.py); this holds it to the
+is a union of index-ordered queries (db/listing.py); this holds it to the
 simple definition, ties in created_at included."""
 
 import datetime
@@ -30,7 +30,7 @@ def repo(request, tmp_path):
         url = request.getfixturevalue('fresh_postgresql_url')
     database = db.connect(url)
     db.sync(database)
-    yield db.repository(database)
+    yield db.make_repository(database)
     if hasattr(database, 'close_all'):
         database.close_all()
     else:

@@ -99,7 +99,7 @@ def test_upgrade_from_first_version_keeps_data(database):
         'images': 2, 'image_properties': 2, 'image_tags': 2,
         'image_members': 2}
 
-    repo = db.repository(database)
+    repo = db.make_repository(database)
     image = repo.get_image(IMAGE)
     assert (image.name, image.owner, image.location) == ('old', 'p1', None)
     assert (image.protected, image.os_hidden) == (False, False)

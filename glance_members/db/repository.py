@@ -1,0 +1,386 @@
+"""The repository: every read and write of images and members, in SQL.
+
+Functions return records (plain dataclasses); peewee stays in db/. Every
+statement runs on the repository's own database, never the models' global
+proxy. Each write is one transaction that takes the write lock first
+(SQLite `BEGIN IMMEDIATE`; a row lock on the image elsewhere), so quota,
+uniqueness and delete-vs-add races are decided by the database, not by luck.
+The image list's SQL is in db/listing.py, the prepared statements' machinery
+in db/prepared.py.
+"""
+
+import functools
+
+import peewee
+
+from glance_members import exception
+from glance_members import records
+from glance_members.db import listing
+from glance_members.db import models
+from glance_members.db import prepared
+
+# What a metadata update may write: data fields change only through the
+# upload path, so a PATCH racing an upload cannot undo it.
+_DATA_FIELDS = ('status', 'size', 'virtual_size', 'checksum', 'os_hash_algo',
+                'os_hash_value', 'location')
+# An image row (kind 0), then its properties in the order they were added
+# (1) and its tags sorted (2), as rows of one shape; %(p)s: the parameter
+# mark of the database.
+_IMAGE_AND_CHILDREN = (
+    'SELECT 0 AS kind, {columns}, NULL AS child_name, NULL AS child_value, '
+    '0 AS position FROM images WHERE id = %(p)s '
+    'UNION ALL SELECT 1, {nulls}, name, value, id FROM image_properties '
+    'WHERE image_id = %(p)s '
+    'UNION ALL SELECT 2, {nulls}, value, NULL, 0 FROM image_tags '
+    'WHERE image_id = %(p)s ORDER BY kind, position, child_name').format(
+    columns=', '.join('"%s"' % f for f in listing.IMAGE_FIELDS),
+    nulls=', '.join(['NULL'] * len(listing.IMAGE_FIELDS)))
+
+
+def _translate_db_errors(func, retries=0):
+    """A database that is down or locked past its timeout is a 503. A read
+    outside a transaction is retried once on a fresh connection: a pooled
+    one may have died unnoticed (PostgresqlPool does not probe each one)."""
+    @functools.wraps(func)
+    def wrapper(repo, *args, **kwargs):
+        for attempt in range(retries + 1):
+            in_transaction = repo.database.in_transaction()
+            try:
+                return func(repo, *args, **kwargs)
+            except peewee.DataError as e:
+                # A value the database refuses (the API layer should have):
+                # a client error, never a 500.
+                raise exception.Invalid('Invalid value: %s' % e) from e
+            except (peewee.OperationalError, peewee.InterfaceError) as e:
+                # Drop the connection: the next request opens a fresh one,
+                # so the service recovers by itself when the database is
+                # back.
+                repo.discard_connection()
+                if attempt < retries and not in_transaction and not \
+                        isinstance(repo.database, peewee.SqliteDatabase):
+                    continue
+                raise exception.ServiceUnavailable(
+                    'The image database is unavailable: %s' % e) from e
+    return wrapper
+
+
+_read = functools.partial(_translate_db_errors, retries=1)
+
+
+class Repository:
+    """Images, their properties, tags and members."""
+
+    def __init__(self, database):
+        self.database = database
+
+    def discard_connection(self):
+        try:
+            self.database.close()
+        except Exception:  # noqa: BLE001 - it is broken; forget it anyway
+            self.database._state.reset()
+
+    def release(self):
+        """End of a request: a pooled connection goes back to its pool;
+        SQLite keeps its one connection per worker (reopening costs)."""
+        if not isinstance(self.database, peewee.SqliteDatabase) and \
+                not self.database.is_closed():
+            self.database.close()
+
+    def _write(self):
+        """A write transaction: on SQLite, writers in turn (db.Sqlite); on
+        PostgreSQL, row locks decide."""
+        if hasattr(self.database, 'writing'):
+            return self.database.writing()
+        return self.database.atomic()
+
+    _IMAGE_CREATED_AT = prepared.Prepared(
+        lambda image_id: models.Image.select(models.Image.created_at).where(
+            models.Image.id == image_id), 1)
+    _IMAGE_CREATED_AT_LOCKED = prepared.Prepared(
+        lambda image_id: models.Image.select(models.Image.created_at).where(
+            models.Image.id == image_id).for_update(), 1)
+
+    def _lock_image(self, image_id):
+        """The image's created_at (None if it is gone), its row locked for
+        the rest of the transaction (SQLite: the write lock is taken)."""
+        query = self._IMAGE_CREATED_AT if isinstance(
+            self.database, peewee.SqliteDatabase) else \
+            self._IMAGE_CREATED_AT_LOCKED
+        rows = query.rows(self.database, image_id)
+        return rows[0][0] if rows else None
+
+    # --- images -----------------------------------------------------------
+
+    @_read
+    def get_image(self, image_id):
+        """The image with its properties and tags, in one round trip (the
+        start of nearly every request: PostgreSQL's round trips were a
+        third of a member request)."""
+        sql = _IMAGE_AND_CHILDREN % {'p': self.database.param}
+        rows = self.database.execute_sql(sql, [image_id] * 3).fetchall()
+        if not rows or rows[0][0] != 0:
+            return None
+        image = records.Image(**dict(zip(listing.IMAGE_FIELDS, prepared.typed(
+            rows[0][1:], listing.IMAGE_CONVERTERS))))
+        for row in rows[1:]:
+            kind, name, value = row[0], row[-3], row[-2]
+            if kind == 1:
+                image.properties[name] = value
+            else:
+                image.tags.append(name)
+        return image
+
+    @_read
+    def list_images(self, query, project_id, is_admin, marker=None):
+        """One page of `query`; `marker` is the record of query.marker,
+        which the caller has already looked up (and checked)."""
+        return self._with_children(listing.page_rows(
+            self.database, query, project_id, is_admin, marker))
+
+    def _with_children(self, rows):
+        """Records for image rows (the fields, then the sort keys), with
+        their properties and tags."""
+        images = {row[0]: records.Image(**dict(zip(listing.IMAGE_FIELDS,
+                                                   row)))
+                  for row in rows}
+        if images:
+            self._load_children(images)
+        return [images[row[0]] for row in rows]
+
+    def _load_children(self, images):
+        """Properties (in the order they were added) and tags (sorted) of
+        {id: record}: one statement, never one per image. Plain SQL: peewee
+        building it cost more than running it."""
+        ids = list(images)
+        marks = ', '.join([self.database.param] * len(ids))
+        for image_id, is_tag, name, value, _ in self.database.execute_sql(
+                'SELECT image_id, 0 AS is_tag, name, value, id AS position '
+                'FROM image_properties WHERE image_id IN (%s) UNION ALL '
+                'SELECT image_id, 1, value, NULL, 0 FROM image_tags '
+                'WHERE image_id IN (%s) ORDER BY is_tag, position, name'
+                % (marks, marks), ids + ids):
+            if is_tag:
+                images[image_id].tags.append(name)
+            else:
+                images[image_id].properties[name] = value
+
+    @_translate_db_errors
+    def create_image(self, image):
+        now = records.utcnow()
+        image.created_at = image.updated_at = now
+        try:
+            with self._write():
+                if models.DeletedImage.select().where(
+                        models.DeletedImage.id == image.id).exists(
+                            self.database):
+                    raise exception.Duplicate()
+                models.Image.insert(**{
+                    f: getattr(image, f) for f in listing.IMAGE_FIELDS
+                }).execute(self.database)
+                self._write_children(image)
+        except peewee.IntegrityError as e:
+            raise exception.Duplicate() from e
+        return image
+
+    @_translate_db_errors
+    def update_image(self, image):
+        """Store every field of `image`; None if it was deleted meanwhile."""
+        image.updated_at = records.utcnow()
+        fields = {f: getattr(image, f) for f in listing.IMAGE_FIELDS
+                  if f not in ('id', 'created_at') + _DATA_FIELDS}
+        with self._write():
+            updated = models.Image.update(**fields).where(
+                models.Image.id == image.id).execute(self.database)
+            if not updated:
+                return None
+            models.ImageProperty.delete().where(
+                models.ImageProperty.image == image.id).execute(self.database)
+            models.ImageTag.delete().where(
+                models.ImageTag.image == image.id).execute(self.database)
+            self._write_children(image)
+        return image
+
+    def _write_children(self, image):
+        image.tags = sorted(set(image.tags))  # Glance lists them so
+        if image.properties:
+            models.ImageProperty.insert_many(
+                [(image.id, k, v) for k, v in image.properties.items()],
+                fields=[models.ImageProperty.image, models.ImageProperty.name,
+                        models.ImageProperty.value]).execute(self.database)
+        if image.tags:
+            models.ImageTag.insert_many(
+                [(image.id, t) for t in image.tags],
+                fields=[models.ImageTag.image,
+                        models.ImageTag.value]).execute(self.database)
+
+    @_translate_db_errors
+    def delete_image(self, image_id):
+        """Delete the image with its members, properties and tags; return
+        the store location of its data (or None), or False if it was gone."""
+        with self._write():
+            row = models.Image.select(models.Image.location).where(
+                models.Image.id == image_id).tuples().first(self.database)
+            if row is None:
+                return False
+            for model in (models.ImageMember, models.ImageProperty,
+                          models.ImageTag, models.Image):
+                column = model.id if model is models.Image else model.image
+                model.delete().where(column == image_id).execute(
+                    self.database)
+            models.DeletedImage.insert(
+                id=image_id, deleted_at=records.utcnow()).execute(
+                self.database)
+        return row[0]
+
+    @_translate_db_errors
+    def change_status(self, image_id, from_status, to_status, **data):
+        """Compare-and-set the status (and data fields); True if it was
+        `from_status` and now is `to_status`. Upload and (de)activation go
+        through here so that two of them can never both win."""
+        data.update(status=to_status, updated_at=records.utcnow())
+        with self._write():
+            return bool(models.Image.update(**data).where(
+                (models.Image.id == image_id) &
+                (models.Image.status == from_status)).execute(self.database))
+
+    # --- members ----------------------------------------------------------
+
+    _MEMBER_FIELDS = (models.ImageMember.image, models.ImageMember.member,
+                      models.ImageMember.status,
+                      models.ImageMember.created_at,
+                      models.ImageMember.updated_at)
+
+    _MEMBER = prepared.Prepared(
+        lambda image_id, member_id: models.ImageMember.select(
+            *Repository._MEMBER_FIELDS).where(
+            (models.ImageMember.deleted == False) &  # noqa: E712
+            (models.ImageMember.image == image_id) &
+            (models.ImageMember.member == member_id)), 2)
+    _MEMBERS_OF = prepared.Prepared(
+        lambda image_id: models.ImageMember.select(
+            *Repository._MEMBER_FIELDS).where(
+            (models.ImageMember.deleted == False) &  # noqa: E712
+            (models.ImageMember.image == image_id)).order_by(
+            models.ImageMember.id), 1)
+
+    @_read
+    def get_member(self, image_id, member_id):
+        rows = self._MEMBER.rows(self.database, image_id, member_id)
+        return records.Member(*rows[0]) if rows else None
+
+    @_read
+    def list_members(self, image_id):
+        return [records.Member(*row)
+                for row in self._MEMBERS_OF.rows(self.database, image_id)]
+
+    _MEMBER_COUNT = prepared.Prepared(
+        lambda image_id: models.ImageMember.select(
+            peewee.fn.COUNT(models.ImageMember.id)).where(
+            (models.ImageMember.image == image_id) &
+            (models.ImageMember.deleted == False)), 1)  # noqa: E712
+    _MEMBER_DELETED = prepared.Prepared(
+        lambda image_id, member_id: models.ImageMember.select(
+            models.ImageMember.deleted).where(
+            (models.ImageMember.image == image_id) &
+            (models.ImageMember.member == member_id)), 2)
+    _INSERT_MEMBER = prepared.Prepared(
+        lambda image_id, member_id, now, image_created_at:
+        models.ImageMember.insert(
+            image=image_id, member=member_id, status='pending',
+            deleted=False, created_at=now, updated_at=now,
+            image_created_at=image_created_at), 4)
+    _REVIVE_MEMBER = prepared.Prepared(
+        lambda image_id, member_id, now: models.ImageMember.update(
+            status='pending', deleted=False, updated_at=now).where(
+            (models.ImageMember.image == image_id) &
+            (models.ImageMember.member == member_id)), 3)
+    _SET_MEMBER_STATUS = prepared.Prepared(
+        lambda image_id, member_id, status, now: models.ImageMember.update(
+            status=status, updated_at=now).where(
+            (models.ImageMember.image == image_id) &
+            (models.ImageMember.member == member_id) &
+            (models.ImageMember.deleted == False)), 4)  # noqa: E712
+    _DELETE_MEMBER = prepared.Prepared(
+        lambda image_id, member_id, now: models.ImageMember.update(
+            deleted=True, updated_at=now).where(
+            (models.ImageMember.image == image_id) &
+            (models.ImageMember.member == member_id) &
+            (models.ImageMember.deleted == False)), 3)  # noqa: E712
+
+    @_translate_db_errors
+    def add_member(self, image_id, member_id, quota):
+        """Add (or revive, as pending) a membership.
+
+        Raises NotFound if the image went away, OverLimit (with
+        `attempted`) past `quota` (negative: unlimited), Duplicate if the
+        membership exists. Quota is checked before duplicates, as Glance.
+        """
+        now = records.utcnow()
+        with self._write():
+            image_created_at = self._lock_image(image_id)
+            if image_created_at is None:
+                raise exception.NotFound()
+            [(count,)] = self._MEMBER_COUNT.rows(self.database, image_id)
+            if 0 <= quota < count + 1:
+                raise exception.OverLimit(attempted=count + 1)
+            existing = self._MEMBER_DELETED.rows(self.database, image_id,
+                                                 member_id)
+            if existing and not existing[0][0]:
+                raise exception.Duplicate()
+            if existing:
+                self._REVIVE_MEMBER.run(self.database, image_id, member_id,
+                                        now)
+            else:
+                self._INSERT_MEMBER.run(self.database, image_id, member_id,
+                                        now, image_created_at)
+            # Read it back before commit: once committed, a racing image
+            # delete may take it at once.
+            return self.get_member(image_id, member_id)
+
+    @_translate_db_errors
+    def update_member_status(self, image_id, member_id, status):
+        """None if the membership is gone: an update never revives it."""
+        with self._write():
+            updated = self._SET_MEMBER_STATUS.run(
+                self.database, image_id, member_id, status, records.utcnow())
+            return self.get_member(image_id, member_id) if updated else None
+
+    # --- operator tools ----------------------------------------------------
+
+    def _memberships(self, image_id, project_id):
+        Member = models.ImageMember
+        query = Member.select(*self._MEMBER_FIELDS)
+        if image_id is not None:
+            query = query.where(Member.image == image_id)
+        if project_id is not None:
+            query = query.where(Member.member == project_id)
+        return query
+
+    @_read
+    def find_memberships(self, image_id=None, project_id=None):
+        """Current memberships of an image and/or a project, oldest first."""
+        Member = models.ImageMember
+        query = self._memberships(image_id, project_id).where(
+            Member.deleted == False).order_by(Member.id)  # noqa: E712
+        return [records.Member(*row)
+                for row in query.tuples().execute(self.database)]
+
+    @_translate_db_errors
+    def purge_memberships(self, image_id=None, project_id=None):
+        """Remove every membership row (current or revoked) of an image
+        and/or a project; return how many went."""
+        Member = models.ImageMember
+        with self._write():
+            query = Member.delete()
+            if image_id is not None:
+                query = query.where(Member.image == image_id)
+            if project_id is not None:
+                query = query.where(Member.member == project_id)
+            return query.execute(self.database)
+
+    @_translate_db_errors
+    def delete_member(self, image_id, member_id):
+        with self._write():
+            deleted = self._DELETE_MEMBER.run(self.database, image_id,
+                                              member_id, records.utcnow())
+        return bool(deleted)
