@@ -35,6 +35,7 @@ from glance_members import logs
 from glance_members import notifications
 from glance_members import policy
 from glance_members import store
+from glance_members import uploads
 
 LOG = logging.getLogger(__name__)
 MAX_REQUEST_LINE = 16384
@@ -53,6 +54,7 @@ class Services:
     authz: policy.Authorizer
     store: store.ImageStore
     notifier: notifications.Notifier
+    heartbeat: uploads.Heartbeat
 
 
 class GlanceJSON(flask.json.provider.DefaultJSONProvider):
@@ -113,12 +115,15 @@ def create_app(conf, repo=None):
         database = db.connect(gm_conf.database_url(conf),
                               conf.database.busy_timeout)
         repo = db.make_repository(database)
+    heartbeat = uploads.Heartbeat(repo)
     notifier = notifications.Notifier(conf)
     if notifier.enabled:
         repo = notifications.NotifyingRepository(repo, notifier)
+    image_store = store.ImageStore(conf)
+    repo = uploads.ReclaimingRepository(repo, image_store)
     authz = policy.Authorizer(conf)
     app.extensions['glance_members'] = Services(
-        conf, repo, authz, store.ImageStore(conf), notifier)
+        conf, repo, authz, image_store, notifier, heartbeat)
 
     app.before_request(logs.start_request)
 

@@ -23,7 +23,7 @@ def upload(ctx, services, image_id, stream, expected_length=None):
     it (nothing kept, the image queued again)."""
     repo, store, notifier = services.repo, services.store, services.notifier
     image = sharing.image_for_upload(ctx, services.authz, repo, image_id)
-    if not repo.change_status(image.id, 'queued', 'saving'):
+    if not repo.start_upload(image.id, services.heartbeat.owner):
         current = repo.get_image(image.id)
         raise exception.Conflict(
             'Image status transition from %s to saving is not allowed'
@@ -39,8 +39,9 @@ def upload(ctx, services, image_id, stream, expected_length=None):
     inspection = image_format.inspecting(reader, image.container_format)
     location = None
     try:
-        location, size, checksum, algo, hash_value = store.add(
-            image.id, inspection or reader)
+        with services.heartbeat.receiving(image.id):
+            location, size, checksum, algo, hash_value = store.add(
+                image.id, inspection or reader)
         virtual_size = image_format.verdict(
             inspection, image.disk_format,
             image_format.Options.from_conf(services.conf))

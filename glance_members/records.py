@@ -75,3 +75,11 @@ class ImageQuery:
     column_filters: list = dataclasses.field(default_factory=list)
     property_filters: dict = dataclasses.field(default_factory=dict)
     tags: list = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class Upload:
+    """Who is receiving an image's bytes (glance_members.uploads)."""
+    image_id: str
+    owner: str
+    heartbeat_at: datetime.datetime

@@ -102,4 +102,17 @@ class DeletedImage(BaseModel):
         table_name = 'deleted_images'
 
 
-ALL_MODELS = (Image, ImageProperty, ImageTag, ImageMember, DeletedImage)
+class ImageUpload(BaseModel):
+    """The upload in flight of an image in `saving`: the process receiving
+    it (glance_members.uploads) and its last heartbeat."""
+    image = peewee.ForeignKeyField(Image, column_name='image_id',
+                                   primary_key=True, on_delete='CASCADE')
+    owner = peewee.CharField(max_length=255)
+    heartbeat_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = 'image_uploads'
+
+
+ALL_MODELS = (Image, ImageProperty, ImageTag, ImageMember, DeletedImage,
+              ImageUpload)

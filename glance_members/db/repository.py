@@ -236,12 +236,76 @@ class Repository:
     def change_status(self, image_id, from_status, to_status, **data):
         """Compare-and-set the status (and data fields); True if it was
         `from_status` and now is `to_status`. Upload and (de)activation go
-        through here so that two of them can never both win."""
+        through here so that two of them can never both win. Leaving
+        `saving` ends the image's upload record in the same transaction."""
         data.update(status=to_status, updated_at=records.utcnow())
         with self._write():
-            return bool(models.Image.update(**data).where(
+            changed = bool(models.Image.update(**data).where(
                 (models.Image.id == image_id) &
                 (models.Image.status == from_status)).execute(self.database))
+            if changed and from_status == 'saving':
+                models.ImageUpload.delete().where(
+                    models.ImageUpload.image == image_id).execute(
+                    self.database)
+            return changed
+
+    # --- uploads in flight ------------------------------------------------
+
+    @_translate_db_errors
+    def start_upload(self, image_id, owner):
+        """queued -> saving, recording `owner` as the receiving process;
+        False if the image was not queued."""
+        now = records.utcnow()
+        with self._write():
+            if not models.Image.update(status='saving', updated_at=now).where(
+                    (models.Image.id == image_id) &
+                    (models.Image.status == 'queued')).execute(self.database):
+                return False
+            models.ImageUpload.delete().where(
+                models.ImageUpload.image == image_id).execute(self.database)
+            models.ImageUpload.insert(image=image_id, owner=owner,
+                                      heartbeat_at=now).execute(self.database)
+            return True
+
+    @_read
+    def get_upload(self, image_id):
+        rows = models.ImageUpload.select(
+            models.ImageUpload.owner, models.ImageUpload.heartbeat_at).where(
+            models.ImageUpload.image == image_id).tuples().execute(
+            self.database)
+        for owner, heartbeat_at in rows:
+            return records.Upload(image_id, owner, heartbeat_at)
+        return None
+
+    @_translate_db_errors
+    def renew_uploads(self, owner, image_ids):
+        """The heartbeat of `owner`'s uploads in flight."""
+        with self._write():
+            models.ImageUpload.update(heartbeat_at=records.utcnow()).where(
+                (models.ImageUpload.owner == owner) &
+                (models.ImageUpload.image.in_(list(image_ids)))).execute(
+                self.database)
+
+    @_translate_db_errors
+    def abandon_upload(self, image_id, owner):
+        """saving -> queued for an upload whose receiver is gone, only if
+        `owner` (None: no record) is still the one recorded: a new upload
+        that started meanwhile is never undone."""
+        with self._write():
+            if self._lock_image(image_id) is None:
+                return False
+            recorded = models.ImageUpload.select(
+                models.ImageUpload.owner).where(
+                models.ImageUpload.image == image_id).tuples().execute(
+                self.database)
+            if [row[0] for row in recorded] != ([owner] if owner else []):
+                return False
+            models.ImageUpload.delete().where(
+                models.ImageUpload.image == image_id).execute(self.database)
+            return bool(models.Image.update(
+                status='queued', updated_at=records.utcnow()).where(
+                (models.Image.id == image_id) &
+                (models.Image.status == 'saving')).execute(self.database))
 
     # --- members ----------------------------------------------------------
 

@@ -6,11 +6,14 @@ Uses the `gm_server` fixture and helpers of tests/integration/conftest.py.
 openstacksdk is not exercised here (not installed in the test venv).
 """
 
+import contextlib
 import hashlib
 import http.client
 import json
 import os
+import signal
 import socket
+import sqlite3
 import subprocess
 import time
 
@@ -218,6 +221,42 @@ def test_client_disconnect_mid_upload(gm_server, framing):
     assert status == 204, body
     assert _show(gm_server, image_id)['status'] == 'active'
     assert _images_dir(gm_server) == [image_id]
+
+
+def _upload_owner_pid(server, image_id):
+    """The pid of the worker receiving `image_id` (its upload record)."""
+    path = os.path.join(server.data_dir, 'glance-members.sqlite')
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as conn:
+        row = conn.execute('SELECT owner FROM image_uploads WHERE image_id '
+                           '= ?', (image_id,)).fetchone()
+    return int(row[0].split(' ')[2]) if row else None
+
+
+def test_worker_killed_mid_upload_then_next_request(gm_server):
+    """kill -9 of the worker that receives an upload: the next request on
+    the image finds it queued again (Glance leaves it in saving for ever),
+    the partial bytes gone, and a new upload succeeds."""
+    image_id = _create_image(gm_server)
+    sock = socket.create_connection(('127.0.0.1', gm_server.port),
+                                    timeout=30)
+    try:
+        sock.sendall(_put_head(gm_server, image_id,
+                               'Content-Length: %d\r\n' % (8 * MiB)))
+        sock.sendall(os.urandom(MiB))
+        assert _wait_status(gm_server, image_id, 'saving') == 'saving'
+        pid = _upload_owner_pid(gm_server, image_id)
+        assert pid is not None and pid != gm_server.process.pid
+        assert _images_dir(gm_server) == [image_id]  # the partial bytes
+        os.kill(pid, signal.SIGKILL)
+    finally:
+        sock.close()
+    assert _show(gm_server, image_id)['status'] == 'queued'
+    assert _images_dir(gm_server) == []
+    status, _, body = _request(
+        gm_server, 'PUT', '/v2/images/%s/file' % image_id, body=b'again',
+        headers={'Content-Type': 'application/octet-stream'})
+    assert status == 204, body
+    assert _show(gm_server, image_id)['status'] == 'active'
 
 
 # --- (b) the stock glance CLI -----------------------------------------------
