@@ -80,6 +80,7 @@ class ImageMember(BaseModel):
     updated_at = peewee.DateTimeField()
     # The image's created_at (fixed for life): a consumer's shares, read
     # through the indexes below, come out in the image list's default order.
+    # Added by v004; NOT NULL on SQLite too since v005.
     image_created_at = peewee.DateTimeField()
 
     class Meta:

@@ -8,6 +8,7 @@ import pytest
 
 from glance_members import db
 from glance_members.db import migrations
+from glance_members.db import models
 from glance_members import records
 
 IMAGE = '11111111-2222-3333-4444-555555555555'
@@ -130,3 +131,47 @@ def test_upgrade_from_first_version_keeps_data(database):
             sql("INSERT INTO image_members (image_id, member, status, "
                 "deleted, created_at, updated_at) VALUES (?, 'p2', "
                 "'pending', FALSE, ?, ?)", (IMAGE, when, when))
+
+
+def test_every_column_is_as_nullable_as_its_model(database):
+    """One schema on both databases, the models' (v004 added
+    image_members.image_created_at NOT NULL on PostgreSQL only; v005 makes
+    it so on SQLite)."""
+    db.sync(database)
+    for model in models.ALL_MODELS:
+        table = model._meta.table_name
+        nullable = {c.name: c.null for c in database.get_columns(table)}
+        assert nullable == {f.column_name: f.null
+                            for f in model._meta.sorted_fields}, table
+
+
+def test_image_created_at_is_required_after_upgrading_a_version_4(database):
+    db.sync(database, 4)
+    p = database.param
+    when = datetime.datetime(2020, 1, 2, 3, 4, 5)
+    database.execute_sql(
+        "INSERT INTO images (id, visibility, status, protected, min_ram, "
+        "min_disk, owner, os_hidden, created_at, updated_at) VALUES (%s, "
+        "'shared', 'queued', FALSE, 0, 0, 'p1', FALSE, %s, %s)"
+        % (p, p, p), (IMAGE, when, when))
+    database.execute_sql(
+        "INSERT INTO image_members (image_id, member, status, deleted, "
+        "created_at, updated_at, image_created_at) VALUES (%s, 'p2', "
+        "'accepted', FALSE, %s, %s, %s)" % (p, p, p, p),
+        (IMAGE, when, when, when))
+    indexes = {i.name for i in database.get_indexes('image_members')}
+
+    assert db.sync(database) == migrations.head()
+
+    assert {i.name for i in database.get_indexes('image_members')} == \
+        indexes
+    repo = db.make_repository(database)
+    assert repo.get_member(IMAGE, 'p2').status == 'accepted'
+    assert [i.id for i in repo.list_images(
+        records.ImageQuery(limit=10), 'p2', False)] == [IMAGE]
+    with pytest.raises(peewee.IntegrityError):
+        with database.atomic():
+            database.execute_sql(
+                "INSERT INTO image_members (image_id, member, status, "
+                "deleted, created_at, updated_at) VALUES (%s, 'p3', "
+                "'pending', FALSE, %s, %s)" % (p, p, p), (IMAGE, when, when))
