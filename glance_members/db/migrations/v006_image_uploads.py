@@ -3,7 +3,7 @@ last said it was alive, so an upload whose worker died can be taken back."""
 
 import peewee
 
-VERSION = 5
+VERSION = 6
 DESCRIPTION = 'image_uploads'
 
 
