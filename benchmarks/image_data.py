@@ -374,9 +374,10 @@ def run(args):
             '%Y-%m-%dT%H:%M:%SZ'),
         'commit': commit,
         'glance_members_dirty': dirty,
-        'rss_sampler': ('psutil %s' % psutil.__version__ if psutil else
-                        '/proc/PID/status VmRSS') + ', every 20 ms, worker '
-                       'process + its children',
+        'rss_sampler': (
+            ('psutil %s' % psutil.__version__ if psutil else
+             '/proc/PID/status VmRSS')
+            + ', every 20 ms, worker process + its children'),
         'server': {'command': 'glance-members serve --workers 1',
                    'wsgi': 'gunicorn sync worker, 1 worker, timeout 120 s',
                    'store': 'glance_store filesystem backend, '
@@ -419,8 +420,8 @@ def write_markdown(result, path):
         '| | upload (PUT /file, chunked) | download (GET /file) |',
         '|---|---|---|',
         '| time | %.2f s | %.2f s |' % (up['seconds'], down['seconds']),
-        '| throughput | %.1f MiB/s | %.1f MiB/s |' % (up['mib_per_s'],
-                                                    down['mib_per_s']),
+        '| throughput | %.1f MiB/s | %.1f MiB/s |' % (
+            up['mib_per_s'], down['mib_per_s']),
         '| worker peak RSS | %.1f MiB | %.1f MiB |' % (
             up['worker_peak_rss_mib'], down['worker_peak_rss_mib']),
         '| peak RSS over idle | %+.1f MiB | %+.1f MiB |' % (

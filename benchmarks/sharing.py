@@ -167,8 +167,8 @@ class Server:
                 time.sleep(0.1)
         else:
             self.stop()
-            raise RuntimeError('%s did not answer; see %s' % (self.name,
-                                                             self.log_path))
+            raise RuntimeError('%s did not answer; see %s' % (
+                self.name, self.log_path))
         self.sampler = RssSampler(self.process.pid)
         self.sampler.start()
         return self
@@ -341,7 +341,8 @@ def _wrk_once(server, path, duration, connections=8, script='get.lua',
     system1 = _busy_cpu()
     db1 = server.database_cpu()
     after = server.cpu_times()
-    lines = [l for l in proc.stdout.splitlines() if l.startswith('GMJSON ')]
+    lines = [line for line in proc.stdout.splitlines()
+             if line.startswith('GMJSON ')]
     if proc.returncode != 0 or not lines:
         raise RuntimeError('wrk failed (%s): %s\n%s' % (
             proc.returncode, proc.stderr[-2000:], proc.stdout[-2000:]))
@@ -418,7 +419,7 @@ def write_lua_config(path, value):
     return path
 
 
-# --- a small HTTP client for seeding and page walks ---------------------------
+# --- a small HTTP client for seeding and page walks --------------------------
 
 class Client:
     """One keep-alive connection; `call` returns (status, parsed JSON)."""
@@ -452,8 +453,8 @@ class Client:
             'Content-Type', '').startswith('application/json') else None
         if expect is not None and response.status not in (
                 expect if isinstance(expect, tuple) else (expect,)):
-            raise RuntimeError('%s %s -> %d: %s' % (method, path,
-                                                    response.status, raw[:300]))
+            raise RuntimeError('%s %s -> %d: %s' % (
+                method, path, response.status, raw[:300]))
         return response.status, parsed
 
     def close(self):
@@ -488,7 +489,7 @@ def share(client, producer_token, image_id, consumer):
         token=consumer['token'], expect=200)
 
 
-# --- Keystone ------------------------------------------------------------------
+# --- Keystone ----------------------------------------------------------------
 
 class Identities:
     """Benchmark projects and users in the test Keystone, and tokens."""
@@ -669,7 +670,7 @@ def _version(name):
         return None
 
 
-# --- seeding ------------------------------------------------------------------
+# --- seeding -----------------------------------------------------------------
 
 def seed(dep, server, tokens):
     """The mix image (50 members), the scale consumers' shares (API up to
@@ -771,7 +772,7 @@ def cleanup_mix(server, tokens, image, run_id):
     return len(body['members'])
 
 
-# --- measurements -------------------------------------------------------------
+# --- measurements ------------------------------------------------------------
 
 MIX_EXPECT = collections.OrderedDict([
     ('list_members', 200), ('show_member', 200), ('update_status', 200),
@@ -831,6 +832,7 @@ def run_mix(server, scratch, tokens, seeded, duration, warm=3):
         wrk(server, '/', warm, script='mix.lua', script_args=[config],
             guard=False)
         cleanup_mix(server, tokens, image, run_id)
+
     def per_attempt():
         run_id = uuid.uuid4().hex[:8]
         config = _mix_config(os.path.join(scratch, 'mix-%s.lua' % run_id),
@@ -981,7 +983,7 @@ def parse_config(text):
     return int(w), int(t)
 
 
-# --- profiling ----------------------------------------------------------------
+# --- profiling ---------------------------------------------------------------
 
 def py_spy_available():
     return shutil.which('py-spy') is not None
@@ -1228,7 +1230,7 @@ def run_profiles(server, scratch, kind, tokens, seeded, seconds):
     return out
 
 
-# --- the run ------------------------------------------------------------------
+# --- the run -----------------------------------------------------------------
 
 def machine():
     cpu = '?'
@@ -1377,8 +1379,8 @@ def run(args):
                 result['ceiling'] = run_ceiling(
                     base, best[0], best[1], durations['ceiling'],
                     durations['list_c1'])
-                log('ceiling %dx%d: %.0f/s' % (best[0], best[1],
-                                                result['ceiling']['rps']))
+                log('ceiling %dx%d: %.0f/s' % (
+                    best[0], best[1], result['ceiling']['rps']))
             # The measurements at the best configuration.
             server = dep.server(*best).start()
             try:
@@ -1445,7 +1447,7 @@ def run(args):
     return result
 
 
-# --- targets --------------------------------------------------------------------
+# --- targets -----------------------------------------------------------------
 
 def ceiling_rps(result):
     values = [result['ceiling']['rps']]
@@ -1511,7 +1513,7 @@ def evaluate(result):
     result['verdicts'] = verdicts
 
 
-# --- Markdown -------------------------------------------------------------------
+# --- Markdown ----------------------------------------------------------------
 
 def _ms(v):
     return '-' if v is None else ('%.1f' % v if v >= 10 else '%.2f' % v)
@@ -1580,9 +1582,9 @@ def write_markdown(result, path):
             ' / '.join('%.1f' % c for c in result['ceiling']['worker_cpu_s']),
             result['ceiling']['other_cpu_s'], _attempts(result['ceiling']),
             ceiling))
-    add('- code: %s%s' % (result['package'], '; the checkout moved on to '
-        '%s during the run' % result['commit_at_end']
-        if result.get('commit_at_end') else ''))
+    moved = ('; the checkout moved on to %s during the run'
+             % result['commit_at_end'] if result.get('commit_at_end') else '')
+    add('- code: %s%s' % (result['package'], moved))
     add('- machine busy with other work before the run: %.0f%%; time spent '
         'waiting for other work to stop: %.0f s' % (
             100 * result['machine_busy_before'], result['quiet_waits_s']))

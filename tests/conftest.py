@@ -22,7 +22,6 @@ from glance_members import conf as gm_conf
 from glance_members import db
 from glance_members.db import models
 from tests import personas
-from tests import pg
 from tests.pg import fresh_postgresql_url  # noqa: F401 (fixtures)
 from tests.pg import postgresql_cluster  # noqa: F401
 from tests.pg import postgresql_url  # noqa: F401

@@ -388,7 +388,7 @@ def test_image_head_is_405(api, shared):
     assert r.headers['Allow'] == 'GET, PATCH, DELETE'
 
 
-# --- list: visibility and member_status ---------------------------------------
+# --- list: visibility and member_status --------------------------------------
 
 @pytest.fixture
 def world(api):
@@ -575,7 +575,7 @@ def test_list_filter_by_id(api, named):
     assert names(api, '?id=%s' % named['b']) == ['b']
 
 
-# --- list: paging and links ------------------------------------------------------
+# --- list: paging and links --------------------------------------------------
 
 def test_list_body_shape_and_key_order(api, named):
     r = api.get('/v2/images')
@@ -731,7 +731,7 @@ def test_double_slash_path_works(api, named):
     assert len(r.json['images']) == 1
 
 
-# --- PATCH --------------------------------------------------------------------
+# --- PATCH -------------------------------------------------------------------
 
 @pytest.fixture
 def pi(api):
@@ -1035,7 +1035,7 @@ def test_patch_as_admin(api, pi):
     assert r.json['name'] == 'adm'
 
 
-# --- visibility changes ---------------------------------------------------------
+# --- visibility changes ------------------------------------------------------
 
 def test_publicize_is_admin_only(api, shared):
     r = patch(api, shared, [{'op': 'replace', 'path': '/visibility',
@@ -1104,7 +1104,7 @@ def test_communitize_as_member_and_consumer(api, pi, shared):
     assert r.status_code == 403
 
 
-# --- delete -------------------------------------------------------------------
+# --- delete ------------------------------------------------------------------
 
 def test_delete_image_204_and_members_gone(api, shared):
     api.set_status(shared, CONSUMER, 'accepted')
@@ -1176,7 +1176,7 @@ def test_delete_image_with_a_body_is_400(api, pi):
     assert_error(r, 400, 'A body is not expected with this request.')
 
 
-# --- image data on a queued image ------------------------------------------------
+# --- image data on a queued image --------------------------------------------
 
 @pytest.mark.parametrize('who', ['producer', 'consumer'])
 def test_get_file_of_queued_image_is_204_without_content_type(api, shared,

@@ -25,6 +25,7 @@ from tests.integration.keystone_fixtures import keystone  # noqa: F401
 from tests.integration.keystone_service import start_service
 from tests.integration.test_concurrency import Api
 
+
 class Memcached:
     """Debian's memcached on 127.0.0.1:<free port>, stopped by its pid."""
 

@@ -226,11 +226,11 @@ def test_audit_trail_of_a_share_over_rabbitmq(notifying_server,
     assert payloads[0]['owner'] == personas.PRODUCER_PROJECT
     assert payloads[0]['visibility'] == 'shared'
     assert payloads[0]['is_public'] is False
-    assert (payloads[0]['deleted'], payloads[0]['deleted_at']) == (False,
-                                                                    None)
+    assert (payloads[0]['deleted'], payloads[0]['deleted_at']) == (
+        False, None)
     assert payloads[4]['id'] == image_id and payloads[4]['deleted'] is True
-    assert [p['status'] for p in payloads[1:4]] == ['pending', 'accepted',
-                                                   'accepted']
+    assert [p['status'] for p in payloads[1:4]] == [
+        'pending', 'accepted', 'accepted']
     assert [p['deleted'] for p in payloads[1:4]] == [False, False, True]
     assert payloads[1]['deleted_at'] is None
     assert payloads[2]['deleted_at'] is None

@@ -125,7 +125,7 @@ class TestPolicyFile:
         assert str(rules['publicize_image']) == 'rule:context_is_admin'
 
 
-# --- how oslo.policy reads role:cloudimages:creator ---------------------------
+# --- how oslo.policy reads role:cloudimages:creator --------------------------
 
 class TestColonInRoleName:
     def test_role_check_splits_on_first_colon(self):
@@ -374,7 +374,7 @@ class TestSharingFlows:
         assert created.owner == OWNER
 
 
-# --- sample generation ---------------------------------------------------------
+# --- sample generation -------------------------------------------------------
 
 class TestGeneration:
     def test_list_rules_has_every_glance_rule(self):
