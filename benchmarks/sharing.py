@@ -256,8 +256,9 @@ class RssSampler(threading.Thread):
 # used more than this share of the CPUs is redone once the machine is quiet
 # again, and so is a run whose keep-alive connections gunicorn's gthread
 # workers shared out so unevenly that a worker got less than a quarter of
-# its fair share of the CPU (its accept race, see pitfall 2 of
-# shared/notes/performance.md). Every attempt is kept in the result.
+# its fair share of the CPU (their accept race: one measured run on this
+# kind of machine put every connection on one worker, 245/s with the other
+# worker idle). Every attempt is kept in the result.
 CONTAMINATED = 0.15
 IMBALANCED = 0.25
 QUIET = {'budget_s': 300.0, 'waited_s': 0.0}

@@ -1,8 +1,10 @@
 """Helpers for the functional suite: a persona-aware client, Glance's
 (WebOb's) error bodies, and a few ready-made sharing fixtures.
 
-Expected bodies are written from the captures of real Glance 33 in
-/tmp/glance-observed.md, not derived from the service's own code.
+Expected bodies are what a real Glance 33.0.0 answered to the same
+requests (captured when these tests were written; the texts are the literals
+in the tests, tests/glance-33-facts.md §3.7 gives the three body formats),
+not derived from the service's own code.
 """
 
 import html

@@ -1,9 +1,11 @@
 """Image data: PUT/GET /v2/images/{id}/file, deactivate/reactivate, in-process.
 
-Expected codes and texts come from real Glance 33: the captures in section
-"i." of /tmp/glance-observed.md and glance/api/v2/image_data.py,
-image_actions.py, glance/common/wsgi.py (Range) and glance/domain (status
-transitions). Error bodies are WebOb's JSON format (Accept: application/json).
+Expected codes and texts are what a real Glance 33.0.0 answered to the same
+requests (captured when these tests were written; the literals below are
+those answers), read against Glance 33.0.0's glance/api/v2/image_data.py,
+glance/api/v2/image_actions.py, glance/common/wsgi.py (Range) and
+glance/domain/__init__.py (status transitions). Error bodies are WebOb's JSON
+format (Accept: application/json).
 """
 
 import hashlib

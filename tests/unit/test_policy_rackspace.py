@@ -1,7 +1,9 @@
 """The Rackspace Cloud Images example policy (etc/policy.rackspace.yaml),
 loaded through the real Authorizer, and the policy sample generation.
 
-Contract: /work/shared/spec/glance-sharing-contract.md §5.
+The roles and the matrix are Rackspace's published ones, the rules they
+sit on Glance 33.0.0's: tests/glance-33-facts.md §5 (§5.2 for Rackspace,
+with the pages it was read from).
 """
 
 import os
