@@ -21,23 +21,23 @@ import json
 import os
 import platform
 import shutil
-import signal
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
-
-import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MiB = 1024 * 1024
+if REPO not in sys.path:
+    sys.path.insert(0, REPO)
+
+from benchmarks.support import report  # noqa: E402
+from tests import personas  # noqa: E402
+from tests.support import processes  # noqa: E402
+from tests.support import servers  # noqa: E402
+
+MiB = report.MiB
 TOKEN = 'bench-producer-token'
-PROJECT = 'a1f5b2c3d4e5f60718293a4b5c6d7e8f'
 IO_CHUNK = MiB
 
 try:
@@ -48,55 +48,13 @@ except ImportError:  # pragma: no cover
 
 # --- the server -------------------------------------------------------------
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def start_server(data_dir, port, log_path):
-    os.makedirs(data_dir, exist_ok=True)
-    token_file = os.path.join(data_dir, 'tokens.yaml')
-    fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, 'w') as f:
-        yaml.safe_dump({TOKEN: {'user_id': 'bench', 'project_id': PROJECT,
-                                'roles': ['member', 'reader']}}, f)
-    env = dict(os.environ, PYTHONUNBUFFERED='1', HOME=data_dir,
-               PYTHONPATH=os.pathsep.join(
-                   [REPO] + [p for p in os.environ.get(
-                       'PYTHONPATH', '').split(os.pathsep) if p]))
-    log = open(log_path, 'wb')
-    process = subprocess.Popen(
-        [sys.executable, '-m', 'glance_members.cmd.serve', 'serve',
-         '--data-dir', data_dir, '--host', '127.0.0.1', '--port', str(port),
-         '--workers', '1'],
-        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-        cwd=data_dir, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError('server exited: see %s' % log_path)
-        try:
-            urllib.request.urlopen('http://127.0.0.1:%d/' % port, timeout=2)
-            break
-        except urllib.error.HTTPError:
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        stop_server(process)
-        raise RuntimeError('server did not start: see %s' % log_path)
-    return process
-
-
-def stop_server(process):
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=15)
+    """`glance-members serve --workers 1` with one token of its own."""
+    servers.write_token_file(data_dir, {TOKEN: {
+        'user_id': 'bench', 'project_id': personas.PRODUCER_PROJECT,
+        'roles': ['member', 'reader']}})
+    return servers.Server(data_dir, port, log_path,
+                          extra_args=['--workers', '1']).start()
 
 
 def children(pid):
@@ -266,33 +224,22 @@ def download(port, image_id):
 
 # --- main -------------------------------------------------------------------
 
-def git_commit():
-    try:
-        commit = subprocess.check_output(['git', 'rev-parse', 'HEAD'],
-                                         cwd=REPO, text=True).strip()
-        dirty = subprocess.run(['git', 'diff', '--quiet', 'HEAD', '--',
-                                'glance_members'], cwd=REPO).returncode != 0
-        return commit, dirty
-    except (OSError, subprocess.CalledProcessError):
-        return None, None
-
-
 def run(args):
     size = args.size_mib * MiB
     work = tempfile.mkdtemp(prefix='gm-bench-', dir=args.workdir)
     data_dir = os.path.join(work, 'data')
     src = os.path.join(work, 'image.bin')
-    port = free_port()
+    port = processes.free_port()
     result = {'benchmark': 'image-data', 'size_bytes': size,
               'size_mib': args.size_mib}
-    process = None
+    server = None
     try:
         t0 = time.monotonic()
         local_md5 = make_file(src, size)
         result['generate_seconds'] = round(time.monotonic() - t0, 2)
-        process = start_server(data_dir, port, os.path.join(work,
-                                                            'server.log'))
-        workers = children(process.pid)
+        server = start_server(data_dir, port, os.path.join(work,
+                                                           'server.log'))
+        workers = children(server.process.pid)
         assert len(workers) == 1, workers
         worker = workers[0]
         status, body = api(port, 'POST', '/v2/images', body={
@@ -357,26 +304,28 @@ def run(args):
                               'Content-MD5'}
         result['worker_vmhwm_mib'] = round(
             proc_status_kib(worker, 'VmHWM') / 1024, 1)
-        result['worker_pid_unchanged'] = children(process.pid) == [worker]
+        result['worker_pid_unchanged'] = (
+            children(server.process.pid) == [worker])
         status, _ = api(port, 'DELETE', '/v2/images/%s' % image_id)
         result['image_delete_status'] = status
         result['images_dir_after_delete'] = sorted(os.listdir(
             os.path.join(data_dir, 'images')))
     finally:
-        if process is not None:
-            stop_server(process)
+        if server is not None:
+            server.stop()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
-    commit, dirty = git_commit()
+    commit, dirty = report.git_info()
     result.update({
         'date': datetime.datetime.now(datetime.timezone.utc).strftime(
             '%Y-%m-%dT%H:%M:%SZ'),
         'commit': commit,
         'glance_members_dirty': dirty,
-        'rss_sampler': ('psutil %s' % psutil.__version__ if psutil else
-                        '/proc/PID/status VmRSS') + ', every 20 ms, worker '
-                       'process + its children',
+        'rss_sampler': (
+            ('psutil %s' % psutil.__version__ if psutil else
+             '/proc/PID/status VmRSS')
+            + ', every 20 ms, worker process + its children'),
         'server': {'command': 'glance-members serve --workers 1',
                    'wsgi': 'gunicorn sync worker, 1 worker, timeout 120 s',
                    'store': 'glance_store filesystem backend, '
@@ -395,14 +344,8 @@ def run(args):
 
 
 def _versions():
-    from importlib import metadata
-    out = {}
-    for name in ('gunicorn', 'glance_store', 'flask', 'werkzeug'):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = None
-    return out
+    return {name: report.version(name)
+            for name in ('gunicorn', 'glance_store', 'flask', 'werkzeug')}
 
 
 def write_markdown(result, path):
@@ -419,8 +362,8 @@ def write_markdown(result, path):
         '| | upload (PUT /file, chunked) | download (GET /file) |',
         '|---|---|---|',
         '| time | %.2f s | %.2f s |' % (up['seconds'], down['seconds']),
-        '| throughput | %.1f MiB/s | %.1f MiB/s |' % (up['mib_per_s'],
-                                                    down['mib_per_s']),
+        '| throughput | %.1f MiB/s | %.1f MiB/s |' % (
+            up['mib_per_s'], down['mib_per_s']),
         '| worker peak RSS | %.1f MiB | %.1f MiB |' % (
             up['worker_peak_rss_mib'], down['worker_peak_rss_mib']),
         '| peak RSS over idle | %+.1f MiB | %+.1f MiB |' % (

@@ -8,9 +8,9 @@ One bounded run (about 12-15 minutes on 2 cores with the defaults):
    and users; real tokens (keystonemiddleware validates each once per
    worker, then serves it from its in-process cache);
 2. for each database (SQLite WAL in a data dir; PostgreSQL: a private
-   cluster from tests/pg.py), `glance-members serve --config FILE` with the
-   keystone backend, seeded through the API (the 10,000-share consumer
-   directly through glance_members.db's Repository);
+   cluster from tests/support/postgresql.py), `glance-members serve
+   --config FILE` with the keystone backend, seeded through the API (the
+   10,000-share consumer directly through glance_members.db's Repository);
 3. wrk (8 connections, one per wrk thread) with the Lua scripts in
    benchmarks/wrk/: the member-API mix, the list-scaling endpoints, the
    setup rate; Python loops walk every page;
@@ -29,20 +29,14 @@ import argparse
 import collections
 import concurrent.futures
 import datetime
-import http.client
 import json
 import os
-import platform
-import re
-import resource
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 
@@ -53,12 +47,14 @@ REPO = os.path.dirname(HERE)
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
+from benchmarks.support import load  # noqa: E402
+from benchmarks.support import profiling  # noqa: E402
+from benchmarks.support import report  # noqa: E402
+from benchmarks.support import servers  # noqa: E402
 from tests.integration.stack import control as ks_control  # noqa: E402
 from tests.integration.stack import identities as ks_ids  # noqa: E402
+from tests.support import processes  # noqa: E402
 
-WRK_DIR = os.path.join(HERE, 'wrk')
-PROFILE_DIR = os.path.join(HERE, 'results', 'sharing-profiles')
-MiB = 1024 * 1024
 PASSWORD = 'secret'
 MIX_PRODUCER = 'bench-mix-producer'
 MIX_CONSUMERS = ['bench-mix-%d' % i for i in range(8)]
@@ -78,417 +74,7 @@ GLANCE = {'mix_rps': 48.6, 'list_p50_ms': {10: 18, 100: 36, 1000: 102},
           'walk_1000_s': 1.6, 'setup_images_per_s': 11.5}
 
 
-def log(msg):
-    print('[bench %s] %s' % (time.strftime('%H:%M:%S'), msg),
-          file=sys.stderr, flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
-# Where the servers import glance_members from: a copy of the checkout's
-# package taken when the run starts (snapshot_package), so that a commit
-# landing during the run cannot make one phase measure other code.
-SOURCE = {'root': REPO}
-
-
-def snapshot_package(scratch):
-    root = os.path.join(scratch, 'src')
-    shutil.copytree(os.path.join(REPO, 'glance_members'),
-                    os.path.join(root, 'glance_members'),
-                    ignore=shutil.ignore_patterns('__pycache__'))
-    SOURCE['root'] = root
-    sys.path.insert(0, root)
-    return root
-
-
-def child_env(**extra):
-    env = dict(os.environ, PYTHONUNBUFFERED='1')
-    env['PYTHONPATH'] = os.pathsep.join(
-        [SOURCE['root']] + [p for p in env.get('PYTHONPATH', '').split(
-            os.pathsep) if p])
-    env.update(extra)
-    return env
-
-
-# --- processes we start -----------------------------------------------------
-
-class Server:
-    """A gunicorn server (glance-members or the ceiling app) that we start
-    in its own process group, with an RSS sampler over its workers."""
-
-    def __init__(self, name, argv, cwd, log_path, port, env=None,
-                 database_pids=None):
-        self.name, self.argv, self.cwd = name, argv, cwd
-        self.log_path, self.port = log_path, port
-        self.env = env or child_env()
-        self.process = None
-        self.sampler = None
-        self.database_pids = database_pids
-
-    def database_cpu(self):
-        """CPU seconds of the database server's processes (PostgreSQL's
-        postmaster and backends: part of what is measured), or 0."""
-        total = 0.0
-        for pid in (self.database_pids() if self.database_pids else ()):
-            try:
-                t = psutil.Process(pid).cpu_times()
-                total += t.user + t.system
-            except psutil.NoSuchProcess:
-                pass
-        return total
-
-    @property
-    def url(self):
-        return 'http://127.0.0.1:%d' % self.port
-
-    def start(self, timeout=90):
-        self._log = open(self.log_path, 'ab')
-        self.process = subprocess.Popen(
-            self.argv, cwd=self.cwd, env=self.env, stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError('%s exited (%s); see %s' % (
-                    self.name, self.process.returncode, self.log_path))
-            try:
-                conn = http.client.HTTPConnection('127.0.0.1', self.port,
-                                                  timeout=2)
-                conn.request('GET', '/')
-                conn.getresponse().read()
-                conn.close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            self.stop()
-            raise RuntimeError('%s did not answer; see %s' % (self.name,
-                                                             self.log_path))
-        self.sampler = RssSampler(self.process.pid)
-        self.sampler.start()
-        return self
-
-    def workers(self):
-        try:
-            return psutil.Process(self.process.pid).children()
-        except psutil.NoSuchProcess:
-            return []
-
-    def cpu_times(self):
-        out = {}
-        for w in self.workers():
-            try:
-                t = w.cpu_times()
-                out[w.pid] = t.user + t.system
-            except psutil.NoSuchProcess:
-                pass
-        return out
-
-    def stop(self):
-        """SIGTERM our own process group (the arbiter and its workers)."""
-        memory = self.sampler.stop() if self.sampler else None
-        process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=20)
-        if getattr(self, '_log', None):
-            self._log.close()
-            self._log = None
-        return memory
-
-
-class RssSampler(threading.Thread):
-    """Max RSS of every worker (children of the arbiter) every 200 ms."""
-
-    def __init__(self, master_pid, interval=0.2):
-        super().__init__(daemon=True)
-        self.master_pid, self.interval = master_pid, interval
-        self.peak = {}          # pid -> max rss bytes
-        self.samples = 0
-        self._stop_event = threading.Event()
-
-    def run(self):
-        try:
-            master = psutil.Process(self.master_pid)
-        except psutil.NoSuchProcess:
-            return
-        while not self._stop_event.is_set():
-            try:
-                for child in master.children():
-                    try:
-                        rss = child.memory_info().rss
-                    except psutil.NoSuchProcess:
-                        continue
-                    if rss > self.peak.get(child.pid, 0):
-                        self.peak[child.pid] = rss
-                self.samples += 1
-            except psutil.NoSuchProcess:
-                break
-            self._stop_event.wait(self.interval)
-
-    def stop(self):
-        self._stop_event.set()
-        self.join()
-        return {'worker_pids': sorted(self.peak),
-                'worker_max_rss_mib': {str(p): round(v / MiB, 1)
-                                       for p, v in sorted(self.peak.items())},
-                'max_rss_mib': round(max(self.peak.values(), default=0)
-                                     / MiB, 1),
-                'samples': self.samples}
-
-
-# --- wrk ---------------------------------------------------------------------
-
-# The machine is shared: a wrk run during which everything else (foreign
-# processes, plus our arbiter, Keystone and this driver: ~5% when quiet)
-# used more than this share of the CPUs is redone once the machine is quiet
-# again, and so is a run whose keep-alive connections gunicorn's gthread
-# workers shared out so unevenly that a worker got less than a quarter of
-# its fair share of the CPU (its accept race, see pitfall 2 of
-# shared/notes/performance.md). Every attempt is kept in the result.
-CONTAMINATED = 0.15
-IMBALANCED = 0.25
-QUIET = {'budget_s': 300.0, 'waited_s': 0.0}
-
-
-def wait_quiet(max_busy=0.12):
-    """Wait (within the run's budget) until the machine is idle: our
-    servers idle, so what is busy is someone else."""
-    busy = machine_quiet(1.0)
-    while busy > max_busy and QUIET['waited_s'] < QUIET['budget_s']:
-        log('machine %.0f%% busy with other work: waiting' % (100 * busy))
-        time.sleep(5)
-        QUIET['waited_s'] += 6
-        busy = machine_quiet(1.0)
-    return busy
-
-
-def wrk(server, path, duration, connections=8, script='get.lua',
-        headers=(), script_args=(), timeout_s=10, guard=True, attempts=3,
-        per_attempt=None):
-    """wrk (see _wrk_once), redone when the machine was busy with other
-    work or gthread piled the connections onto some workers; with
-    `per_attempt`, a function returning (script_args, finish(result))."""
-    tries, results = [], []
-    for attempt in range(attempts if guard else 1):
-        if attempt:
-            wait_quiet()
-        finish = None
-        if per_attempt is not None:
-            script_args, finish = per_attempt()
-        result = _wrk_once(server, path, duration, connections, script,
-                           headers, script_args, timeout_s)
-        if finish is not None:
-            finish(result)
-        split = result['worker_cpu_s']
-        result['other_share'] = round(result['other_cpu_s'] / (
-            result['summary']['duration_s'] * (os.cpu_count() or 1)), 3)
-        result['imbalanced'] = bool(
-            connections > 1 and len(split) > 1 and sum(split) > 0 and
-            min(split) < IMBALANCED * sum(split) / len(split))
-        tries.append({'rps': round(result['summary']['rps'], 1),
-                      'worker_cpu_s': split,
-                      'other_share': result['other_share'],
-                      'imbalanced': result['imbalanced']})
-        results.append(result)
-        busy = result['other_share'] > CONTAMINATED and \
-            QUIET['waited_s'] < QUIET['budget_s']
-        if not guard or (not busy and not result['imbalanced']):
-            break
-        log('  redo: %s: %.0f req/s, other work %.0f%%, worker CPU %s' % (
-            path if script == 'get.lua' else script, result['summary']['rps'],
-            100 * result['other_share'], split))
-    # The first clean and balanced attempt, else the least disturbed one.
-    result = min(results, key=lambda r: (r['imbalanced'],
-                                         r['other_share'] > CONTAMINATED,
-                                         r['other_share']))
-    result['attempts'] = tries
-    return result
-
-
-def _wrk_once(server, path, duration, connections=8, script='get.lua',
-              headers=(), script_args=(), timeout_s=10):
-    """Run wrk against `server`; wrk's GMJSON result plus the CPU seconds
-    each worker, wrk itself and everything else used."""
-    cmd = ['wrk', '-t', str(connections), '-c', str(connections),
-           '-d', '%ss' % duration, '--timeout', '%ss' % timeout_s,
-           '-s', os.path.join(WRK_DIR, script)]
-    for header in headers:
-        cmd += ['-H', header]
-    cmd.append(server.url + path)
-    if script_args:
-        cmd += ['--'] + list(script_args)
-    before = server.cpu_times()
-    db0 = server.database_cpu()
-    system0 = _busy_cpu()
-    usage0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run(cmd, env=dict(os.environ, GM_WRK_DIR=WRK_DIR),
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, timeout=duration + 120)
-    usage1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    system1 = _busy_cpu()
-    db1 = server.database_cpu()
-    after = server.cpu_times()
-    lines = [l for l in proc.stdout.splitlines() if l.startswith('GMJSON ')]
-    if proc.returncode != 0 or not lines:
-        raise RuntimeError('wrk failed (%s): %s\n%s' % (
-            proc.returncode, proc.stderr[-2000:], proc.stdout[-2000:]))
-    result = json.loads(lines[-1][len('GMJSON '):])
-    split = [round(after[p] - before.get(p, 0.0), 2) for p in sorted(after)]
-    result['worker_cpu_s'] = split
-    result['wrk_cpu_s'] = round(
-        (usage1.ru_utime - usage0.ru_utime) +
-        (usage1.ru_stime - usage0.ru_stime), 2)
-    # Everything else the machine did meanwhile (our arbiter, Keystone, this
-    # driver, and anything foreign: a busy machine shows up here).
-    result['database_cpu_s'] = round(db1 - db0, 2)
-    result['other_cpu_s'] = round(system1 - system0 - sum(split) -
-                                  result['wrk_cpu_s'] -
-                                  result['database_cpu_s'], 2)
-    result['connections'] = connections
-    result['command'] = 'wrk -t%d -c%d -d%ss -s %s %s%s' % (
-        connections, connections, duration, script, path,
-        ' -- CONFIG' if script_args else '')
-    return result
-
-
-def _busy_cpu():
-    t = psutil.cpu_times()
-    return sum(t) - t.idle - getattr(t, 'iowait', 0.0)
-
-
-def warm_tokens(server, tokens, names, attempts=16):
-    """Let every worker validate every token once (keystonemiddleware then
-    serves it from its cache): a fresh connection per request, so that
-    the requests land on all the workers."""
-    for name in names:
-        for _ in range(attempts):
-            conn = http.client.HTTPConnection('127.0.0.1', server.port,
-                                              timeout=30)
-            conn.request('GET', '/v2/schemas/members', headers={
-                'X-Auth-Token': tokens[name]['token'],
-                'Connection': 'close'})
-            response = conn.getresponse()
-            response.read()
-            conn.close()
-            if response.status != 200:
-                raise RuntimeError('token of %s: HTTP %d' % (
-                    name, response.status))
-
-
-def machine_quiet(seconds=3.0):
-    """Share of the machine's CPUs busy over `seconds`."""
-    a = psutil.cpu_times()
-    time.sleep(seconds)
-    b = psutil.cpu_times()
-    total = sum(b) - sum(a)
-    idle = (b.idle - a.idle) + (getattr(b, 'iowait', 0) -
-                                getattr(a, 'iowait', 0))
-    return (total - idle) / total if total else 0.0
-
-
-def lua_literal(value):
-    if isinstance(value, dict):
-        return '{' + ', '.join('[%s] = %s' % (lua_literal(k), lua_literal(v))
-                               for k, v in value.items()) + '}'
-    if isinstance(value, (list, tuple)):
-        return '{' + ', '.join(lua_literal(v) for v in value) + '}'
-    if isinstance(value, bool):
-        return 'true' if value else 'false'
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return json.dumps(str(value))  # a valid Lua string literal for ASCII
-
-
-def write_lua_config(path, value):
-    with open(path, 'w') as f:
-        f.write('return ' + lua_literal(value) + '\n')
-    return path
-
-
-# --- a small HTTP client for seeding and page walks ---------------------------
-
-class Client:
-    """One keep-alive connection; `call` returns (status, parsed JSON)."""
-
-    def __init__(self, port, token=None):
-        self.port, self.token = port, token
-        self.conn = None
-
-    def call(self, method, path, body=None, token=None, expect=None):
-        headers = {'X-Auth-Token': token or self.token,
-                   'Accept': 'application/json'}
-        data = None
-        if body is not None:
-            data = json.dumps(body).encode()
-            headers['Content-Type'] = 'application/json'
-        for attempt in (1, 2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection('127.0.0.1',
-                                                       self.port, timeout=60)
-            try:
-                self.conn.request(method, path, body=data, headers=headers)
-                response = self.conn.getresponse()
-                raw = response.read()
-                break
-            except (http.client.HTTPException, OSError):
-                self.conn.close()
-                self.conn = None
-                if attempt == 2:
-                    raise
-        parsed = json.loads(raw) if raw and response.getheader(
-            'Content-Type', '').startswith('application/json') else None
-        if expect is not None and response.status not in (
-                expect if isinstance(expect, tuple) else (expect,)):
-            raise RuntimeError('%s %s -> %d: %s' % (method, path,
-                                                    response.status, raw[:300]))
-        return response.status, parsed
-
-    def close(self):
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
-
-
-_local = threading.local()
-
-
-def thread_client(port):
-    client = getattr(_local, 'client', None)
-    if client is None or client.port != port:
-        client = _local.client = Client(port)
-    return client
-
-
-def create_image(client, token, name):
-    _, body = client.call('POST', '/v2/images', {
-        'name': name, 'disk_format': 'raw', 'container_format': 'bare'},
-        token=token, expect=201)
-    return body['id']
-
-
-def share(client, producer_token, image_id, consumer):
-    client.call('POST', '/v2/images/%s/members' % image_id,
-                {'member': consumer['project']}, token=producer_token,
-                expect=200)
-    client.call('PUT', '/v2/images/%s/members/%s' % (
-        image_id, consumer['project']), {'status': 'accepted'},
-        token=consumer['token'], expect=200)
-
-
-# --- Keystone ------------------------------------------------------------------
+# --- Keystone ----------------------------------------------------------------
 
 class Identities:
     """Benchmark projects and users in the test Keystone, and tokens."""
@@ -540,7 +126,7 @@ def keystone_validations(stack_server):
 
 # --- glance-members ---------------------------------------------------------
 
-# The keystone backend as in tests/integration/keystone_service.py (the
+# The keystone backend as in tests/support/keystone_service.py (the
 # section an operator copies from glance-api.conf), plus the database and an
 # in-process token cache of an hour, so that each token is validated once per
 # worker for the whole run (the default is 300 s). Threads: `serve --threads`.
@@ -562,16 +148,17 @@ class Deployment:
         if kind == 'postgresql':
             self.db_url = pg_cluster.create_database('gm_bench')
             self.description = (
-                'PostgreSQL %s (private cluster from tests/pg.py: fsync=off, '
+                'PostgreSQL %s (private cluster from '
+                'tests/support/postgresql.py: fsync=off, '
                 'synchronous_commit=off, full_page_writes=off), TCP '
                 '127.0.0.1, psycopg %s, peewee PooledPostgresqlDatabase '
                 '(8 connections per worker)' % (
                     pg_cluster_version(pg_cluster),
-                    _version('psycopg')))
+                    report.version('psycopg')))
         else:
             self.description = ('SQLite %s, WAL, synchronous=NORMAL, '
                                 'one connection per worker thread, writes '
-                                'BEGIN IMMEDIATE' % _sqlite_version())
+                                'BEGIN IMMEDIATE' % report.sqlite_version())
         self.config_count = 0
 
     def database_section(self):
@@ -586,7 +173,7 @@ class Deployment:
                             % self.config_count)
         # Imported here: it imports glance_members, which must come from
         # the run's snapshot (snapshot_package).
-        from tests.integration import keystone_service
+        from tests.support import keystone_service
         with open(path, 'w') as f:
             f.write(keystone_service.config_text(
                 self.data_dir, port, self.ks['auth_url'].rsplit('/v3', 1)[0],
@@ -599,25 +186,25 @@ class Deployment:
         serve; PostgreSQL needs glance-members-manage)."""
         if self.db_url is None:
             return
-        config = self.write_config(free_port(), 1)
+        config = self.write_config(processes.free_port(), 1)
         subprocess.run([sys.executable, '-m', 'glance_members.cmd.manage',
                         '--config-file', config, 'db', 'sync'],
-                       check=True, env=child_env(), cwd=self.base,
+                       check=True, env=servers.child_env(), cwd=self.base,
                        stdout=subprocess.DEVNULL)
 
     def server(self, workers, threads):
-        port = free_port()
+        port = processes.free_port()
         config = self.write_config(port, workers)
         home = os.path.join(self.base, 'home')
         os.makedirs(home, exist_ok=True)
-        return Server('glance-members %s %dx%d' % (self.kind, workers,
-                                                   threads),
-                      [sys.executable, '-m', 'glance_members.cmd.serve',
-                       'serve', '--config', config, '--workers',
-                       str(workers), '--threads', str(threads)],
-                      self.data_dir, os.path.join(self.base, 'server.log'),
-                      port, env=child_env(HOME=home),
-                      database_pids=self.database_pids)
+        return servers.Server(
+            'glance-members %s %dx%d' % (self.kind, workers, threads),
+            [sys.executable, '-m', 'glance_members.cmd.serve', 'serve',
+             '--config', config, '--workers', str(workers),
+             '--threads', str(threads)],
+            self.data_dir, os.path.join(self.base, 'server.log'), port,
+            env=servers.child_env(HOME=home),
+            database_pids=self.database_pids)
 
     def database_pids(self):
         """The PostgreSQL cluster's processes (postmaster + children)."""
@@ -641,12 +228,13 @@ class Deployment:
 
 
 def ceiling_server(base, workers, threads):
-    port = free_port()
-    return Server('ceiling %dx%d' % (workers, threads),
-                  [sys.executable, os.path.join(HERE, 'ceiling_app.py'),
-                   '--port', str(port), '--workers', str(workers),
-                   '--threads', str(threads)],
-                  base, os.path.join(base, 'ceiling.log'), port)
+    port = processes.free_port()
+    return servers.Server(
+        'ceiling %dx%d' % (workers, threads),
+        [sys.executable, os.path.join(HERE, 'ceiling_app.py'),
+         '--port', str(port), '--workers', str(workers),
+         '--threads', str(threads)],
+        base, os.path.join(base, 'ceiling.log'), port)
 
 
 def pg_cluster_version(cluster):
@@ -656,20 +244,7 @@ def pg_cluster_version(cluster):
         return '?'
 
 
-def _sqlite_version():
-    import sqlite3
-    return sqlite3.sqlite_version
-
-
-def _version(name):
-    from importlib import metadata
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-# --- seeding ------------------------------------------------------------------
+# --- seeding -----------------------------------------------------------------
 
 def seed(dep, server, tokens):
     """The mix image (50 members), the scale consumers' shares (API up to
@@ -677,7 +252,7 @@ def seed(dep, server, tokens):
     measurements need and how long it took."""
     out = {}
     producer = tokens['producer']
-    client = Client(server.port, producer['token'])
+    client = load.Client(server.port, producer['token'])
 
     # The mix image, owned by a project of its own (its image list is a
     # tenant's, not that of the owner of the 11,000 images below): 8 real
@@ -686,10 +261,10 @@ def seed(dep, server, tokens):
     t0 = time.monotonic()
     mix_producer = tokens[MIX_PRODUCER]
     client.token = mix_producer['token']
-    image = create_image(client, mix_producer['token'], 'mix-50-members')
+    image = load.create_image(client, mix_producer['token'], 'mix-50-members')
     members = []
     for name in MIX_CONSUMERS:
-        share(client, mix_producer['token'], image, tokens[name])
+        load.share(client, mix_producer['token'], image, tokens[name])
         members.append(tokens[name]['project'])
     for i in range(MIX_MEMBERS - len(MIX_CONSUMERS)):
         project = uuid.uuid4().hex
@@ -705,11 +280,11 @@ def seed(dep, server, tokens):
     consumers = {n: tokens[SCALE_PROJECT % n] for n in (10, 100, 1000)}
 
     def one(i):
-        c = thread_client(server.port)
-        image_id = create_image(c, producer['token'], 'scale-%04d' % i)
+        c = load.thread_client(server.port)
+        image_id = load.create_image(c, producer['token'], 'scale-%04d' % i)
         for n in (10, 100, 1000):
             if i < n:
-                share(c, producer['token'], image_id, consumers[n])
+                load.share(c, producer['token'], image_id, consumers[n])
         return i, image_id
 
     t0 = time.monotonic()
@@ -724,8 +299,8 @@ def seed(dep, server, tokens):
         'requests_per_s': round(requests_made / api_s, 1),
         'client': 'Python http.client, %d threads, keep-alive'
                   % SEED_THREADS}
-    log('%s: seeded 1,000 images / 1,110 shares through the API in %.1f s'
-        % (dep.kind, api_s))
+    report.log('%s: seeded 1,000 images / 1,110 shares through the API in '
+               '%.1f s' % (dep.kind, api_s))
 
     # Repository: bench-s10000 accepts the 1,000 API images and 9,000
     # newer ones created directly (the API would take minutes per database).
@@ -750,8 +325,8 @@ def seed(dep, server, tokens):
         'how': 'glance_members.db Repository in the benchmark process: '
                'create_image, add_member, update_member_status (one '
                'transaction each), while the server idles'}
-    log('%s: seeded 9,000 images / 10,000 shares through the Repository '
-        'in %.1f s' % (dep.kind, direct_s))
+    report.log('%s: seeded 9,000 images / 10,000 shares through the '
+               'Repository in %.1f s' % (dep.kind, direct_s))
     # The image whose member list / member each scale consumer reads: the
     # newest one shared with it.
     out['scale_image'] = {10: api_images[9], 100: api_images[99],
@@ -762,7 +337,7 @@ def seed(dep, server, tokens):
 
 def cleanup_mix(server, tokens, image, run_id):
     """Remove the add+delete member a thread may have left added."""
-    client = Client(server.port, tokens[MIX_PRODUCER]['token'])
+    client = load.Client(server.port, tokens[MIX_PRODUCER]['token'])
     for tid in range(1, 9):
         client.call('DELETE', '/v2/images/%s/members/mix-%s-%d'
                     % (image, run_id, tid), expect=(204, 404))
@@ -771,46 +346,15 @@ def cleanup_mix(server, tokens, image, run_id):
     return len(body['members'])
 
 
-# --- measurements -------------------------------------------------------------
+# --- measurements ------------------------------------------------------------
 
 MIX_EXPECT = collections.OrderedDict([
     ('list_members', 200), ('show_member', 200), ('update_status', 200),
     ('add_member', 200), ('delete_member', 204), ('list_images', 200)])
 
 
-def read_samples(prefix):
-    """The "name status microseconds" lines the Lua scripts wrote, one
-    file per wrk thread: {name: [(status, us), ...]}."""
-    out = collections.defaultdict(list)
-    directory, base = os.path.split(prefix)
-    for entry in sorted(os.listdir(directory)):
-        if not entry.startswith(base + '.'):
-            continue
-        with open(os.path.join(directory, entry)) as f:
-            for line in f:
-                parts = line.split()
-                if len(parts) == 3:
-                    out[parts[0]].append((int(parts[1]), int(parts[2])))
-    return out
-
-
-def latency_stats(samples, duration_s):
-    """req/s and ms percentiles (nearest rank) of [(status, us)]."""
-    values = sorted(us for _, us in samples)
-    n = len(values)
-
-    def pct(p):
-        if not n:
-            return None
-        return values[max(0, min(n - 1, int(-(-p * n // 100)) - 1))] / 1e3
-    return {'count': n, 'rps': n / duration_s if duration_s else None,
-            'mean': sum(values) / n / 1e3 if n else None,
-            'p50': pct(50), 'p95': pct(95), 'p99': pct(99),
-            'max': values[-1] / 1e3 if n else None}
-
-
 def _mix_config(path, tokens, seeded, run_id):
-    return write_lua_config(path, {
+    return load.write_lua_config(path, {
         'image': seeded['mix']['image'],
         'members': seeded['mix']['members'],
         'producer_token': tokens[MIX_PRODUCER]['token'],
@@ -828,9 +372,10 @@ def run_mix(server, scratch, tokens, seeded, duration, warm=3):
         run_id = uuid.uuid4().hex[:8]
         config = _mix_config(os.path.join(scratch, 'mix-%s.lua' % run_id),
                              tokens, seeded, run_id)
-        wrk(server, '/', warm, script='mix.lua', script_args=[config],
-            guard=False)
+        load.wrk(server, '/', warm, script='mix.lua', script_args=[config],
+                 guard=False)
         cleanup_mix(server, tokens, image, run_id)
+
     def per_attempt():
         run_id = uuid.uuid4().hex[:8]
         config = _mix_config(os.path.join(scratch, 'mix-%s.lua' % run_id),
@@ -841,21 +386,21 @@ def run_mix(server, scratch, tokens, seeded, duration, warm=3):
                                                   run_id)
             result['samples_prefix'] = config[:-len('.lua')] + '.samples'
         return [config], finish
-    result = wrk(server, '/', duration, script='mix.lua',
-                 per_attempt=per_attempt)
-    samples = read_samples(result['samples_prefix'])
+    result = load.wrk(server, '/', duration, script='mix.lua',
+                      per_attempt=per_attempt)
+    samples = load.read_samples(result['samples_prefix'])
     duration_s = result['summary']['duration_s']
     ops = collections.OrderedDict()
     for op, expect in MIX_EXPECT.items():
         rows = samples.get(op, [])
-        stats = latency_stats(rows, duration_s)
+        stats = load.latency_stats(rows, duration_s)
         stats['status'] = {str(k): v for k, v in sorted(
             collections.Counter(st for st, _ in rows).items())}
         stats['errors'] = sum(1 for st, _ in rows if st != expect)
         ops[op] = stats
     result['ops'] = ops
     every = [row for rows in samples.values() for row in rows]
-    result['all_ops'] = latency_stats(every, duration_s)
+    result['all_ops'] = load.latency_stats(every, duration_s)
     socket_errors = sum(v for k, v in result['summary']['errors'].items()
                         if k != 'status')
     result['errors'] = sum(o['errors'] for o in ops.values()) + \
@@ -870,7 +415,7 @@ def run_setup(server, scratch, tokens, duration, guard=True):
     def per_attempt():
         run_id = uuid.uuid4().hex[:8]
         path = os.path.join(scratch, 'setup-%s.lua' % run_id)
-        write_lua_config(path, {
+        load.write_lua_config(path, {
             'producer_token': tokens['producer']['token'],
             'consumer': {'project': tokens[SETUP_PROJECT]['project'],
                          'token': tokens[SETUP_PROJECT]['token']},
@@ -879,14 +424,14 @@ def run_setup(server, scratch, tokens, duration, guard=True):
         def finish(result):
             result['samples_prefix'] = path[:-len('.lua')] + '.samples'
         return [path], finish
-    result = wrk(server, '/', duration, script='setup.lua',
-                 per_attempt=per_attempt, guard=guard)
-    samples = read_samples(result['samples_prefix'])
+    result = load.wrk(server, '/', duration, script='setup.lua',
+                      per_attempt=per_attempt, guard=guard)
+    samples = load.read_samples(result['samples_prefix'])
     duration_s = result['summary']['duration_s']
     expect = {'create_image': 201, 'add_member': 200, 'accept': 200}
     for step, code in expect.items():
-        result[step] = latency_stats(samples.get(step, []), duration_s)
-    result['chain'] = latency_stats(samples.get('chain', []), duration_s)
+        result[step] = load.latency_stats(samples.get(step, []), duration_s)
+    result['chain'] = load.latency_stats(samples.get('chain', []), duration_s)
     result['images'] = len(samples.get('chain', []))
     result['images_per_s'] = result['images'] / duration_s
     failures = collections.Counter(
@@ -901,10 +446,11 @@ def run_setup(server, scratch, tokens, duration, guard=True):
 def run_ceiling(base, workers, threads, duration, c1_duration=0):
     server = ceiling_server(base, workers, threads).start()
     try:
-        wrk(server, '/list', 2, guard=False)
-        result = wrk(server, '/list', duration)
+        load.wrk(server, '/list', 2, guard=False)
+        result = load.wrk(server, '/list', duration)
         if c1_duration:
-            result['c1'] = wrk(server, '/list', c1_duration, connections=1)
+            result['c1'] = load.wrk(
+                server, '/list', c1_duration, connections=1)
     finally:
         result_memory = server.stop()
     result['memory'] = result_memory
@@ -914,7 +460,7 @@ def run_ceiling(base, workers, threads, duration, c1_duration=0):
 
 def walk(port, token, limit, expect_count):
     """Every page of the caller's default list; (seconds, pages)."""
-    client = Client(port, token)
+    client = load.Client(port, token)
     client.call('GET', '/v2/images?limit=1', expect=200)  # connect, warm
     t0 = time.perf_counter()
     path, pages, seen = '/v2/images?limit=%d' % limit, 0, 0
@@ -944,15 +490,16 @@ def run_scaling(server, tokens, seeded, c8_s, c1_s, walk_reps):
             ('member', '/v2/images/%s/members/%s' % (image,
                                                      consumer['project'])),
         ])
-        wrk(server, '/v2/images', 1, headers=header, guard=False)  # warm
+        load.wrk(server, '/v2/images', 1, headers=header, guard=False)  # warm
         row = {}
         for name, path in paths.items():
             row[name] = {
                 'path': path,
-                'c8': wrk(server, path, c8_s, headers=header),
-                'c1': wrk(server, path, c1_s, connections=1, headers=header)}
+                'c8': load.wrk(server, path, c8_s, headers=header),
+                'c1': load.wrk(server, path, c1_s, connections=1,
+                               headers=header)}
         for limit in (25, 200):
-            wait_quiet()
+            load.wait_quiet()
             reps = walk_reps if n < 10000 else max(2, walk_reps // 2)
             times = []
             pages = None
@@ -969,10 +516,11 @@ def run_scaling(server, tokens, seeded, c8_s, c1_s, walk_reps):
                 'ms_per_page': round(statistics.median(times) / pages * 1e3,
                                      2)}
         out[n] = row
-        log('  %5d shares: default c1 p50 %.2f ms, c8 %.0f/s; walk25 %.3f s'
-            % (n, row['default']['c1']['summary']['latency_ms']['p50'],
-               row['default']['c8']['summary']['rps'],
-               row['walk_25']['p50_s']))
+        report.log('  %5d shares: default c1 p50 %.2f ms, c8 %.0f/s; '
+                   'walk25 %.3f s' % (
+                       n, row['default']['c1']['summary']['latency_ms']['p50'],
+                       row['default']['c8']['summary']['rps'],
+                       row['walk_25']['p50_s']))
     return out
 
 
@@ -981,233 +529,36 @@ def parse_config(text):
     return int(w), int(t)
 
 
-# --- profiling ----------------------------------------------------------------
-
-def py_spy_available():
-    return shutil.which('py-spy') is not None
-
-
-def profile(server, scratch, label, what, load, seconds, gil=False):
-    """py-spy record (raw, 100 Hz) every worker while `load(duration)`
-    (a wrk run, 8 connections) keeps them busy; aggregate the stacks.
-
-    Without `gil`, every non-idle thread is sampled: wall time, including
-    time in C calls that release the GIL (SQL, socket writes) and the
-    wait to take the GIL back. With `gil` (py-spy --gil), only the thread
-    holding the GIL: where the Python CPU goes."""
-    pids = [w.pid for w in server.workers()]
-    box = {}
-
-    def run_load():
-        try:
-            box['result'] = load(seconds + 3)
-        except Exception as e:  # noqa: BLE001 - reported below
-            box['error'] = repr(e)
-    loader = threading.Thread(target=run_load)
-    loader.start()
-    time.sleep(1.5)
-    outs, procs = [], []
-    for pid in pids:
-        out = os.path.join(scratch, 'profile-%s-%d.txt' % (label, pid))
-        outs.append(out)
-        procs.append(subprocess.Popen(
-            ['py-spy', 'record', '-p', str(pid), '-d', str(seconds),
-             '-r', '100', '--format', 'raw', '-o', out] +
-            (['--gil'] if gil else []),
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
-    for p in procs:
-        p.wait(timeout=seconds + 60)
-    loader.join()
-    stacks = collections.Counter()
-    for out in outs:
-        try:
-            with open(out) as f:
-                for line in f:
-                    stack, _, count = line.rstrip('\n').rpartition(' ')
-                    if stack:
-                        stacks[stack] += int(count)
-        except OSError:
-            pass
-    summary = summarize_profile(stacks, label, what)
-    summary['mode'] = ('GIL holder only (py-spy --gil)' if gil else
-                       'all non-idle threads')
-    load_result = box.get('result') or {}
-    summary['load_rps'] = (load_result.get('summary') or {}).get('rps')
-    summary['load_error'] = box.get('error')
-    # The folded stacks, merged over the workers (flamegraph.pl input).
-    folded = os.path.join(PROFILE_DIR, '%s.folded' % label)
-    os.makedirs(PROFILE_DIR, exist_ok=True)
-    with open(folded, 'w') as f:
-        for stack, count in sorted(stacks.items()):
-            f.write('%s %d\n' % (stack, count))
-    summary['folded'] = os.path.relpath(folded, REPO)
-    return summary
-
-
-_FRAME = re.compile(r'^(?P<func>.*) \((?P<file>[^()]*?)(?::(?P<line>\d+))?\)$')
-
-
-def _frame(text):
-    m = _FRAME.match(text)
-    if not m:
-        return text, ''
-    return m.group('func'), m.group('file')
-
-
-def _short(path):
-    for marker in ('/site-packages/', '/lib/python3.11/'):
-        if marker in path:
-            return path.split(marker, 1)[1]
-    if path.startswith(REPO + '/'):
-        return path[len(REPO) + 1:]
-    return path
-
-
-CATEGORIES = (
-    ('glance_members', 'glance_members/'),
-    ('peewee / playhouse', 'peewee.py'), ('peewee / playhouse', 'playhouse/'),
-    ('sqlite3 (C)', 'sqlite3/'), ('psycopg', 'psycopg'),
-    ('marshmallow', 'marshmallow/'), ('flask_smorest / apispec',
-                                      'flask_smorest/'),
-    ('flask', 'flask/'), ('werkzeug', 'werkzeug/'),
-    ('keystonemiddleware', 'keystonemiddleware/'),
-    ('keystoneauth1', 'keystoneauth1/'), ('oslo.policy', 'oslo_policy/'),
-    ('oslo.context', 'oslo_context/'), ('oslo.config', 'oslo_config/'),
-    ('oslo.serialization', 'oslo_serialization/'),
-    ('oslo.cache / dogpile', 'oslo_cache/'), ('oslo.cache / dogpile',
-                                              'dogpile/'),
-    ('webob', 'webob/'), ('gunicorn', 'gunicorn/'),
-    ('logging', 'logging/'), ('json', 'json/'), ('uuid', 'uuid.py'),
-    ('datetime/_strptime', '_strptime.py'), ('datetime/_strptime',
-                                             'datetime.py'),
-)
-
-
-def _category(file):
-    for name, needle in CATEGORIES:
-        if needle in file:
-            return name
-    return 'other: ' + _short(file).split('/')[0]
-
-
-# Leaf frames of threads that wait for work, not work: the gthread pool
-# threads blocked on their queue, the main thread in epoll.
-IDLE_LEAVES = {('_worker', 'concurrent/futures/thread.py'),
-               ('EpollSelector.select', 'selectors.py'),
-               ('select', 'selectors.py'),
-               ('Condition.wait', 'threading.py'),
-               ('Event.wait', 'threading.py')}
-# Leaf frames of threads waiting for a lock (time, not CPU).
-LOCK_LEAVES = {('Handler.acquire', 'logging/__init__.py'),
-               ('_acquireLock', 'logging/__init__.py')}
-
-
-def _layer(frames):
-    """The innermost frame's package that is not the standard library's
-    plumbing (threading, selectors, socket...): who asked for the work."""
-    for fn, fl in reversed(frames):
-        cat = _category(fl)
-        if not cat.startswith('other: '):
-            return cat
-        top = _short(fl).split('/')[0]
-        if top.endswith('.py'):
-            top = top[:-3]
-        if not top.startswith('<') and top not in sys.stdlib_module_names:
-            return top
-    return 'other'
-
-
-def summarize_profile(stacks, label, what):
-    """Self and inclusive shares of the busy samples (idle pool threads and
-    the main thread's epoll wait removed; lock waits counted apart)."""
-    total = sum(stacks.values())
-    idle = locks = 0
-    self_time = collections.Counter()
-    inclusive = collections.Counter()
-    cat_self = collections.Counter()
-    cat_incl = collections.Counter()
-    layers = collections.Counter()
-    for stack, count in stacks.items():
-        frames = [_frame(f) for f in stack.split(';')]
-        frames = [(fn, fl) for fn, fl in frames if fl or fn]
-        if not frames:
-            continue
-        leaf = (frames[-1][0], _short(frames[-1][1]))
-        if leaf in IDLE_LEAVES:
-            idle += count
-            continue
-        if leaf in LOCK_LEAVES:
-            locks += count
-        self_time['%s (%s)' % leaf] += count
-        cat_self[_category(frames[-1][1])] += count
-        layers[_layer(frames)] += count
-        seen, seen_cat = set(), set()
-        for fn, fl in frames:
-            key = '%s (%s)' % (fn, _short(fl))
-            if key not in seen:
-                seen.add(key)
-                inclusive[key] += count
-            cat = _category(fl)
-            if cat not in seen_cat:
-                seen_cat.add(cat)
-                cat_incl[cat] += count
-    busy = total - idle
-
-    def pct(counter, n, only=None, skip=()):
-        rows = []
-        for key, count in counter.most_common():
-            if only and only not in key:
-                continue
-            if any(x in key for x in skip):
-                continue
-            rows.append([key, round(100.0 * count / busy, 1) if busy else 0])
-            if len(rows) == n:
-                break
-        return rows
-
-    return {'label': label, 'what': what, 'samples': total,
-            'busy_samples': busy, 'idle_samples': idle,
-            'lock_wait_pct': round(100.0 * locks / busy, 1) if busy else 0,
-            'self_top': pct(self_time, 30),
-            'inclusive_glance_members': pct(
-                inclusive, 40, only='glance_members/',
-                skip=('glance_members/cmd/serve.py',)),
-            'inclusive_top': pct(inclusive, 60),
-            'category_self': pct(cat_self, 30),
-            'layer_self': pct(layers, 30),
-            'category_inclusive': pct(cat_incl, 30)}
-
-
 def run_profiles(server, scratch, kind, tokens, seeded, seconds):
     """py-spy under load: the 50-member list, the default list of the
     1,000-share consumer, the setup chain and the whole mix."""
     s1000 = tokens[SCALE_PROJECT % 1000]
     members_path = '/v2/images/%s/members' % seeded['mix']['image']
     out = []
-    out.append(profile(
+    out.append(profiling.profile(
         server, scratch, kind + '-member-list',
         'GET %s (50 members, owner), wrk -c8' % members_path,
-        lambda d: wrk(server, members_path, d, headers=[
+        lambda d: load.wrk(server, members_path, d, headers=[
             'X-Auth-Token: %s' % tokens[MIX_PRODUCER]['token']],
             guard=False), seconds))
-    out.append(profile(
+    out.append(profiling.profile(
         server, scratch, kind + '-image-list-1000',
         'GET /v2/images (consumer with 1,000 shares), wrk -c8',
-        lambda d: wrk(server, '/v2/images', d, headers=[
+        lambda d: load.wrk(server, '/v2/images', d, headers=[
             'X-Auth-Token: %s' % s1000['token']], guard=False), seconds))
-    out.append(profile(
+    out.append(profiling.profile(
         server, scratch, kind + '-member-list-gil',
         'GET %s (50 members, owner), wrk -c8' % members_path,
-        lambda d: wrk(server, members_path, d, headers=[
+        lambda d: load.wrk(server, members_path, d, headers=[
             'X-Auth-Token: %s' % tokens[MIX_PRODUCER]['token']],
             guard=False), seconds, gil=True))
-    out.append(profile(
+    out.append(profiling.profile(
         server, scratch, kind + '-image-list-1000-gil',
         'GET /v2/images (consumer with 1,000 shares), wrk -c8',
-        lambda d: wrk(server, '/v2/images', d, headers=[
+        lambda d: load.wrk(server, '/v2/images', d, headers=[
             'X-Auth-Token: %s' % s1000['token']], guard=False), seconds,
         gil=True))
-    out.append(profile(
+    out.append(profiling.profile(
         server, scratch, kind + '-setup',
         'create image + add member + accept (setup.lua), wrk -c8',
         lambda d: run_setup(server, scratch, tokens, d, guard=False),
@@ -1215,52 +566,24 @@ def run_profiles(server, scratch, kind, tokens, seeded, seconds):
     run_id = uuid.uuid4().hex[:8]
     config = _mix_config(os.path.join(scratch, 'mix-%s.lua' % run_id),
                          tokens, seeded, run_id)
-    out.append(profile(
+    out.append(profiling.profile(
         server, scratch, kind + '-mix', 'the member-API mix (mix.lua), '
-        'wrk -c8', lambda d: wrk(server, '/', d, script='mix.lua',
-                                 script_args=[config], guard=False),
+        'wrk -c8', lambda d: load.wrk(server, '/', d, script='mix.lua',
+                                      script_args=[config], guard=False),
         seconds))
     cleanup_mix(server, tokens, seeded['mix']['image'], run_id)
     for p in out:
-        log('profile %s: %d samples (%d busy), load %.0f req/s' % (
+        report.log('profile %s: %d samples (%d busy), load %.0f req/s' % (
             p['label'], p['samples'], p['busy_samples'],
             p['load_rps'] or 0))
     return out
 
 
-# --- the run ------------------------------------------------------------------
-
-def machine():
-    cpu = '?'
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    cpu = line.split(':', 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return {'nproc': os.cpu_count(),
-            'memory_mib': round(psutil.virtual_memory().total / MiB),
-            'cpu_model': cpu, 'platform': platform.platform(),
-            'python': platform.python_version()}
-
-
-def git_info():
-    try:
-        commit = subprocess.check_output(['git', 'rev-parse', 'HEAD'],
-                                         cwd=REPO, text=True).strip()
-        dirty = subprocess.run(['git', 'diff', '--quiet', 'HEAD', '--',
-                                'glance_members'], cwd=REPO).returncode != 0
-        return commit, dirty
-    except (OSError, subprocess.CalledProcessError):
-        return None, None
-
-
+# --- the run -----------------------------------------------------------------
 def run(args):
     started = time.monotonic()
     scratch = tempfile.mkdtemp(prefix='gm-sharing-', dir=args.workdir)
-    log('scratch directory %s' % scratch)
+    report.log('scratch directory %s' % scratch)
     q = args.quick
     durations = {'mix': 8 if q else args.duration,
                  'ceiling': 8 if q else args.duration,
@@ -1272,28 +595,30 @@ def run(args):
                  'profile': 6 if q else 8}
     result = {'benchmark': 'sharing', 'argv': sys.argv[1:],
               'durations_s': durations,
-              'machine': machine(), 'targets': TARGETS, 'glance_33': GLANCE}
-    commit, dirty = git_info()
+              'machine': report.machine(), 'targets': TARGETS,
+              'glance_33': GLANCE}
+    commit, dirty = report.git_info()
     result.update(commit=commit, glance_members_dirty=dirty)
-    snapshot_package(scratch)
+    servers.snapshot_package(scratch)
     import glance_members
-    assert glance_members.__file__.startswith(SOURCE['root']), \
+    assert glance_members.__file__.startswith(servers.SOURCE['root']), \
         glance_members.__file__
     result['package'] = ('glance_members/ copied at the start of the run '
                          '(commit %s%s): every server and the seeding use '
                          'that copy' % (commit[:12] if commit else '?',
                                         ' + uncommitted changes'
                                         if dirty else ''))
-    busy = machine_quiet()
+    busy = load.machine_quiet()
     deadline = time.monotonic() + args.wait_quiet
     while busy > 0.15 and time.monotonic() < deadline:
-        log('machine %.0f%% busy before the run: waiting' % (100 * busy))
+        report.log('machine %.0f%% busy before the run: waiting' %
+                   (100 * busy))
         time.sleep(10)
-        busy = machine_quiet()
+        busy = load.machine_quiet()
     result['machine_busy_before'] = round(busy, 3)
     if busy > 0.15:
-        log('WARNING: the machine is %.0f%% busy with other work; the '
-            'figures will be low (see other_cpu_s)' % (100 * busy))
+        report.log('WARNING: the machine is %.0f%% busy with other work; the '
+                   'figures will be low (see other_cpu_s)' % (100 * busy))
     configs = [parse_config(c) for c in args.configs.split(',') if c]
     databases = [d for d in args.databases.split(',') if d]
     ks_server = None
@@ -1302,7 +627,8 @@ def run(args):
         # Keystone
         t0 = time.monotonic()
         ks_workdir = os.path.join(scratch, 'keystone')
-        ks_server, stack_ids, info = ks_control.up(ks_workdir, free_port())
+        ks_server, stack_ids, info = ks_control.up(
+            ks_workdir, processes.free_port())
         idents = Identities(stack_ids).ensure()
         tokens = idents.tokens()
         result['keystone'] = {
@@ -1311,7 +637,7 @@ def run(args):
                 time.monotonic() - t0, 1),
             'served_by': 'gunicorn, 1 worker x 8 threads, SQLite, '
                          'oslo_cache.dict'}
-        log('keystone up (%.1f s), %d benchmark identities' % (
+        report.log('keystone up (%.1f s), %d benchmark identities' % (
             time.monotonic() - t0, len(tokens)))
 
         result['databases'] = {}
@@ -1321,7 +647,7 @@ def run(args):
             base = os.path.join(scratch, kind)
             os.makedirs(base)
             if kind == 'postgresql':
-                from tests import pg as pg_helpers
+                from tests.support import postgresql as pg_helpers
                 t0 = time.monotonic()
                 pg = pg_helpers.Cluster().start()
                 section['cluster_up_s'] = round(time.monotonic() - t0, 1)
@@ -1344,8 +670,8 @@ def run(args):
                     ceil = run_ceiling(base, w, t, durations['sweep'])
                     server = dep.server(w, t).start()
                     try:
-                        warm_tokens(server, tokens,
-                                    [MIX_PRODUCER] + MIX_CONSUMERS)
+                        load.warm_tokens(server, tokens,
+                                         [MIX_PRODUCER] + MIX_CONSUMERS)
                         mix = run_mix(server, scratch, tokens, seeded,
                                       durations['sweep'])
                     finally:
@@ -1354,8 +680,9 @@ def run(args):
                                   'ceiling': ceil, 'mix': mix,
                                   'memory': memory,
                                   'fraction': mix['rps'] / ceil['rps']})
-                    log('sweep %dx%d: ceiling %.0f/s, mix %.0f/s (%d '
-                        'errors, p99 %.1f ms), worker cpu %s' % (
+                    report.log(
+                        'sweep %dx%d: ceiling %.0f/s, mix %.0f/s (%d errors, '
+                        'p99 %.1f ms), worker cpu %s' % (
                             w, t, ceil['rps'], mix['rps'], mix['errors'],
                             mix['p99_ms'], mix['worker_cpu_s']))
                 result['sweep'] = {'database': kind, 'runs': sweep}
@@ -1373,16 +700,16 @@ def run(args):
                         'highest mix requests/s with 0 errors and p99 < '
                         '50 ms')
                 result['best'] = {'workers': best[0], 'threads': best[1]}
-                log('best configuration: %dx%d' % best)
+                report.log('best configuration: %dx%d' % best)
                 result['ceiling'] = run_ceiling(
                     base, best[0], best[1], durations['ceiling'],
                     durations['list_c1'])
-                log('ceiling %dx%d: %.0f/s' % (best[0], best[1],
-                                                result['ceiling']['rps']))
+                report.log('ceiling %dx%d: %.0f/s' % (
+                    best[0], best[1], result['ceiling']['rps']))
             # The measurements at the best configuration.
             server = dep.server(*best).start()
             try:
-                warm_tokens(server, tokens, sorted(tokens))
+                load.warm_tokens(server, tokens, sorted(tokens))
                 section['server'] = {
                     'command': 'glance-members serve --config FILE '
                                '--workers %d --threads %d' % best,
@@ -1393,7 +720,7 @@ def run(args):
                                     'line per request to stderr)'}
                 section['setup_rate'] = run_setup(server, scratch, tokens,
                                                   durations['setup'])
-                log('%s setup: %.1f images/s (%d failures)' % (
+                report.log('%s setup: %.1f images/s (%d failures)' % (
                     kind, section['setup_rate']['images_per_s'],
                     section['setup_rate']['failures']))
                 kv0 = keystone_validations(ks_server)
@@ -1401,23 +728,24 @@ def run(args):
                                          durations['mix'])
                 section['mix']['keystone_validations_during'] = \
                     keystone_validations(ks_server) - kv0
-                log('%s mix: %.0f/s, %d errors, p99 %.1f ms' % (
+                report.log('%s mix: %.0f/s, %d errors, p99 %.1f ms' % (
                     kind, section['mix']['rps'], section['mix']['errors'],
                     section['mix']['p99_ms']))
                 section['scaling'] = run_scaling(
                     server, tokens, seeded, durations['list_c8'],
                     durations['list_c1'], durations['walk_reps'])
-                if args.profile and py_spy_available():
+                if args.profile and profiling.py_spy_available():
                     section['profiles'] = run_profiles(
                         server, scratch, kind, tokens, seeded,
                         durations['profile'])
             finally:
                 section['memory'] = server.stop()
-            log('%s done at %.0f s' % (kind, time.monotonic() - started))
+            report.log('%s done at %.0f s' %
+                       (kind, time.monotonic() - started))
         if len(databases) > 1:
             result['ceiling_end'] = run_ceiling(
                 scratch, best[0], best[1], durations['ceiling'])
-            log('ceiling again: %.0f/s' % result['ceiling_end']['rps'])
+            report.log('ceiling again: %.0f/s' % result['ceiling_end']['rps'])
     finally:
         if pg is not None:
             pg.stop()
@@ -1426,15 +754,15 @@ def run(args):
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
     result['wall_s'] = round(time.monotonic() - started, 1)
-    result['quiet_waits_s'] = QUIET['waited_s']
-    end_commit, end_dirty = git_info()
+    result['quiet_waits_s'] = load.QUIET['waited_s']
+    end_commit, end_dirty = report.git_info()
     if (end_commit, end_dirty) != (commit, dirty):
         result['commit_at_end'] = end_commit
-        log('the checkout changed during the run (%s -> %s); the run used '
-            'the copy taken at its start' % (commit, end_commit))
+        report.log('the checkout changed during the run (%s -> %s); the run '
+                   'used the copy taken at its start' % (commit, end_commit))
     result['date'] = datetime.datetime.now(datetime.timezone.utc).strftime(
         '%Y-%m-%dT%H:%M:%SZ')
-    result['versions'] = {n: _version(n) for n in (
+    result['versions'] = {n: report.version(n) for n in (
         'flask', 'flask-smorest', 'marshmallow', 'peewee', 'gunicorn',
         'werkzeug', 'keystonemiddleware', 'oslo.policy', 'psycopg',
         'psutil', 'py-spy')}
@@ -1445,7 +773,7 @@ def run(args):
     return result
 
 
-# --- targets --------------------------------------------------------------------
+# --- targets -----------------------------------------------------------------
 
 def ceiling_rps(result):
     values = [result['ceiling']['rps']]
@@ -1511,7 +839,7 @@ def evaluate(result):
     result['verdicts'] = verdicts
 
 
-# --- Markdown -------------------------------------------------------------------
+# --- Markdown ----------------------------------------------------------------
 
 def _ms(v):
     return '-' if v is None else ('%.1f' % v if v >= 10 else '%.2f' % v)
@@ -1525,7 +853,7 @@ def _attempts(r):
         if a['imbalanced']:
             why.append('CPU split %s' % '/'.join('%.1f' % c for c in
                                                  a['worker_cpu_s']))
-        if a['other_share'] > CONTAMINATED:
+        if a['other_share'] > load.CONTAMINATED:
             why.append('other work %.0f%%' % (100 * a['other_share']))
         out.append('%.0f%s' % (a['rps'], ' (%s)' % ', '.join(why)
                                if why else ''))
@@ -1580,9 +908,9 @@ def write_markdown(result, path):
             ' / '.join('%.1f' % c for c in result['ceiling']['worker_cpu_s']),
             result['ceiling']['other_cpu_s'], _attempts(result['ceiling']),
             ceiling))
-    add('- code: %s%s' % (result['package'], '; the checkout moved on to '
-        '%s during the run' % result['commit_at_end']
-        if result.get('commit_at_end') else ''))
+    moved = ('; the checkout moved on to %s during the run'
+             % result['commit_at_end'] if result.get('commit_at_end') else '')
+    add('- code: %s%s' % (result['package'], moved))
     add('- machine busy with other work before the run: %.0f%%; time spent '
         'waiting for other work to stop: %.0f s' % (
             100 * result['machine_busy_before'], result['quiet_waits_s']))
@@ -1623,7 +951,7 @@ def write_markdown(result, path):
         'it, and one worker can win the accept race for all 8) or when '
         'other work used more than %d%% of the machine.' % (
             best['workers'], best['threads'], result['sweep']['chosen_by'],
-            100 * IMBALANCED, 100 * CONTAMINATED))
+            100 * load.IMBALANCED, 100 * load.CONTAMINATED))
     add('')
 
     for db, s in result['databases'].items():
@@ -1803,7 +1131,7 @@ def main(argv=None):
     parser.add_argument('--out', default=os.path.join(HERE, 'results',
                                                       'sharing'))
     args = parser.parse_args(argv)
-    QUIET['budget_s'] = args.quiet_budget
+    load.QUIET['budget_s'] = args.quiet_budget
 
     def interrupted(signum, frame):
         raise KeyboardInterrupt('signal %d' % signum)
@@ -1819,9 +1147,9 @@ def main(argv=None):
         json.dump(result, f, indent=1, default=str)
         f.write('\n')
     write_markdown(result, args.out + '.md')
-    log('wrote %s.json and %s.md' % (args.out, args.out))
+    report.log('wrote %s.json and %s.md' % (args.out, args.out))
     for v in result['verdicts']:
-        log('%-10s %-48s %s %s (%s) %s' % (
+        report.log('%-10s %-48s %s %s (%s) %s' % (
             v['database'], v['target'], v['measured'], v['unit'],
             v['wanted'], 'PASS' if v['pass'] else 'MISS'))
 

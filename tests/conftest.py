@@ -2,7 +2,7 @@
 
 The functional suite (tests/functional) runs every test twice: on the
 embedded default (a fresh SQLite file under the test's data dir) and on
-PostgreSQL (a private cluster, tests/pg.py). Choose with
+PostgreSQL (a private cluster, tests/support/postgresql.py). Choose with
 `--gm-databases=sqlite,postgresql` (or GM_TEST_DATABASES); the test ids
 end in [sqlite] / [postgresql].
 
@@ -25,10 +25,15 @@ from glance_members import db
 from glance_members.db import models
 from tests import disk_images
 from tests import personas
-from tests import pg
-from tests.pg import fresh_postgresql_url  # noqa: F401 (fixtures)
-from tests.pg import postgresql_cluster  # noqa: F401
-from tests.pg import postgresql_url  # noqa: F401
+
+# Fixtures every suite may ask for (tests/support/).
+pytest_plugins = [
+    'tests.support.keystone',
+    'tests.support.keystone_service',
+    'tests.support.postgresql',
+    'tests.support.rabbitmq',
+    'tests.support.servers',
+]
 
 DATABASES = ('sqlite', 'postgresql')
 _FUNCTIONAL = os.path.join(os.path.dirname(os.path.abspath(__file__)),

@@ -1,11 +1,12 @@
 """Helpers for the functional suite: a persona-aware client, Glance's
 (WebOb's) error bodies, and a few ready-made sharing fixtures.
 
-Expected bodies are written from the captures of real Glance 33 in
-/tmp/glance-observed.md, not derived from the service's own code.
+Expected bodies are what a real Glance 33.0.0 answered to the same
+requests (captured when these tests were written; the texts are the literals
+in the tests, tests/glance-33-facts.md §3.7 gives the three body formats),
+not derived from the service's own code.
 """
 
-import html
 import json
 import re
 
@@ -13,6 +14,7 @@ import pytest
 
 from tests import conftest as root_conftest
 from tests import personas
+from tests.support import glance_errors
 
 PRODUCER = personas.PRODUCER_PROJECT
 CONSUMER = personas.CONSUMER_PROJECT
@@ -26,11 +28,6 @@ REQUEST_ID = re.compile(
     r'^req-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
 UUID = re.compile(
     r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')
-
-TITLES = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden',
-          404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict',
-          413: 'Request Entity Too Large', 414: 'Request-URI Too Long',
-          415: 'Unsupported Media Type', 500: 'Internal Server Error'}
 
 MEMBER_KEYS = ['member_id', 'image_id', 'status', 'created_at', 'updated_at',
                'schema']
@@ -52,45 +49,20 @@ NOT_AUTHENTICATED = (
 make_app = root_conftest.make_app
 
 
-# --- WebOb's three error body formats (Glance 33, as captured) -------------
-
-def status_line(code):
-    return '%d %s' % (code, TITLES[code])
-
-
-def json_error(code, message, raw=False):
-    """`{"message": "<msg><br /><br />\\n\\n\\n", "code": .., "title": ..}`;
-    raw=True takes the message text as the whole WebOb message."""
-    text = message if raw else message + '<br /><br />\n\n\n'
-    return json.dumps({'message': text, 'code': status_line(code),
-                       'title': TITLES[code]})
-
-
-def html_error(code, message):
-    return ('<html>\n <head>\n  <title>%s</title>\n </head>\n <body>\n'
-            '  <h1>%s</h1>\n  %s<br /><br />\n\n\n\n </body>\n</html>'
-            % (status_line(code), status_line(code),
-               html.escape(message, quote=True)))
-
-
-def text_error(code, message):
-    return '%s\n\n%s\n\n   ' % (status_line(code), message)
-
-
 def assert_error(response, code, message, fmt='json', request_id=True):
     """Status, Content-Type and the exact body of a WebOb error."""
     body = response.get_data(as_text=True)
     assert response.status_code == code, (response.status_code, body)
     if fmt == 'json':
         assert response.headers['Content-Type'] == 'application/json'
-        assert body == json_error(code, message)
+        assert body == glance_errors.json_error(code, message)
     elif fmt == 'html':
         assert response.headers['Content-Type'] == 'text/html; charset=UTF-8'
-        assert body == html_error(code, message)
+        assert body == glance_errors.html_error(code, message)
     elif fmt == 'text':
         assert response.headers['Content-Type'] == \
             'text/plain; charset=UTF-8'
-        assert body == text_error(code, message)
+        assert body == glance_errors.text_error(code, message)
     else:  # pragma: no cover
         raise AssertionError(fmt)
     if request_id:

@@ -2,7 +2,6 @@
 body format from Accept over [text/html, application/json, text/plain]
 (default text/plain). Bodies compared byte for byte with the captures."""
 
-import json
 
 import pytest
 
@@ -11,6 +10,7 @@ from tests.functional.conftest import CONSUMER
 from tests.functional.conftest import NOT_AUTHENTICATED
 from tests.functional.conftest import REQUEST_ID
 from tests.functional.conftest import RND
+from tests.support import glance_errors
 
 NO_IMAGE = 'No image found with ID %s' % RND
 
@@ -141,10 +141,8 @@ def test_401_comes_before_routing_and_body_parsing(api, method, path):
 
 
 def _405_json(method):
-    return json.dumps({
-        'message': 'The method %s is not allowed for this resource. '
-                   '<br /><br />\n' % method,
-        'code': '405 Method Not Allowed', 'title': 'Method Not Allowed'})
+    return glance_errors.json_error(
+        405, glance_errors.METHOD_NOT_ALLOWED % method, raw=True)
 
 
 def test_405_json(api, shared):
@@ -196,10 +194,8 @@ def test_json_error_keeps_non_ascii_member_id(api, shared):
     r = api.get('/v2/images/%s/members/%%C3%%A9' % shared)
     assert r.status_code == 404
     assert r.headers['Content-Type'] == 'application/json'
-    assert r.get_data(as_text=True) == json.dumps({
-        'message': '\u00e9 not found in the member list of the image '
-                   '%s.<br /><br />\n\n\n' % shared,
-        'code': '404 Not Found', 'title': 'Not Found'})
+    assert r.get_data(as_text=True) == glance_errors.json_error(
+        404, '\u00e9 not found in the member list of the image %s.' % shared)
 
 
 def test_unknown_route_404(api):

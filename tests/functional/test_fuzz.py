@@ -242,32 +242,14 @@ def expected_error_type(accept):
     return offers[0][0] if offers else 'text/plain'
 
 
-def _documented_503(req, status, body):
-    """Image upload is a later feature: PUT .../file says so with a 503."""
-    return (status == 503 and req.method == 'PUT' and
-            req.path.endswith('/file') and
-            b'Image upload is not available in this version.' in body)
-
-
-def known_bug(req, backend):
-    """Inputs of open bugs pinned by xfail regressions at the end of this
-    file (none at the moment). The fuzz tests do not send them, so they
-    keep looking for new bugs; delete the matching clause once a bug is
-    fixed."""
-    return False
-
-
 def check(world, req):
-    if known_bug(req, world.backend):
-        return None  # not sent
     before = world.snapshot()
     try:
         status, headers, body = send(world.app, req)
     except Exception as e:  # a real server would answer 500
         raise AssertionError('%r crashed the app: %r' % (req, e)) from e
     after = world.snapshot()
-    if not _documented_503(req, status, body):
-        assert status < 500, ('5xx', req, status, body[:500])
+    assert status < 500, ('5xx', req, status, body[:500])
     if req.method in SAFE_METHODS:
         assert after == before, ('safe method changed data', req, status)
     token = req.headers.get('X-Auth-Token')
@@ -820,9 +802,9 @@ def test_every_persona_every_route(world, data):
 
 
 # --- regressions found by the fuzzer -----------------------------------------
-# Each is a minimal failing example, kept strict: when the bug is fixed the
-# test XPASSes and fails the run, so remove the xfail mark and the matching
-# clause of known_bug() together.
+# Each is the minimal failing example the fuzzer found, kept once the bug
+# was fixed. An open bug goes here as a strict xfail (it XPASSes, failing
+# the run, once fixed).
 
 JSON_HEADERS = {'X-Auth-Token': personas.token('producer'),
                 'Accept': 'application/json',

@@ -299,8 +299,8 @@ def test_list_members_as_owner_sees_all(api, shared):
     assert_json_ok(r)
     assert list(r.json) == ['members', 'schema']
     assert r.json['schema'] == '/v2/schemas/members'
-    assert [m['member_id'] for m in r.json['members']] == [CONSUMER,
-                                                          CONSUMER2]
+    assert [m['member_id'] for m in r.json['members']] == [
+        CONSUMER, CONSUMER2]
     for m in r.json['members']:
         assert_member(m, shared, m['member_id'], 'pending')
 
@@ -319,8 +319,8 @@ def test_list_members_as_admin_sees_all(api, shared):
     api.add_member(shared, CONSUMER2)
     r = api.get(members_url(shared), who='admin')
     assert_json_ok(r)
-    assert [m['member_id'] for m in r.json['members']] == [CONSUMER,
-                                                          CONSUMER2]
+    assert [m['member_id'] for m in r.json['members']] == [
+        CONSUMER, CONSUMER2]
 
 
 def test_list_members_as_reader_only_owner(api, shared):
@@ -675,7 +675,7 @@ def test_delete_member_admin(api, shared):
     assert r.data == b''
 
 
-# --- §3.1 order of checks ------------------------------------------------------
+# --- §3.1 order of checks ----------------------------------------------------
 
 def test_order_body_before_image_lookup(api):
     r = api.post(members_url(RND), data='{bad',
@@ -720,7 +720,7 @@ def test_order_member_lookup_before_status_validation(api, shared):
     assert_error(r, 404, not_in_list(OUTSIDER, shared))
 
 
-# --- routes --------------------------------------------------------------------
+# --- routes ------------------------------------------------------------------
 
 @pytest.mark.parametrize('method', ['PUT', 'PATCH', 'DELETE'])
 def test_members_collection_405(api, shared, method):
@@ -782,7 +782,7 @@ def test_get_members_with_zero_content_length_is_fine(api, shared):
     assert_json_ok(r)
 
 
-# --- system scope -------------------------------------------------------------
+# --- system scope ------------------------------------------------------------
 
 @pytest.mark.parametrize('method,path,body', [
     ('GET', '/v2/images/{id}/members', None),

@@ -2,7 +2,6 @@
 captured documents byte for byte; other methods 405 (Allow: GET); a GET
 with a body 400; a token is needed but no policy applies."""
 
-import json
 import pathlib
 
 import jsonschema
@@ -13,6 +12,7 @@ from tests.functional.conftest import assert_member
 from tests.functional.conftest import CONSUMER
 from tests.functional.conftest import NOT_AUTHENTICATED
 from tests.functional.conftest import REQUEST_ID
+from tests.support import glance_errors
 
 DOCUMENTS = (pathlib.Path(__file__).resolve().parents[2] /
              'glance_members' / 'schemas' / 'documents')
@@ -53,10 +53,8 @@ def test_schema_other_methods_are_405_allow_get(api, name, method):
     assert r.status_code == 405
     assert r.headers['Allow'] == 'GET'
     assert r.headers['Content-Type'] == 'application/json'
-    assert r.get_data(as_text=True) == json.dumps({
-        'message': 'The method %s is not allowed for this resource. '
-                   '<br /><br />\n' % method,
-        'code': '405 Method Not Allowed', 'title': 'Method Not Allowed'})
+    assert r.get_data(as_text=True) == glance_errors.json_error(
+        405, glance_errors.METHOD_NOT_ALLOWED % method, raw=True)
 
 
 @pytest.mark.parametrize('name', NAMES)

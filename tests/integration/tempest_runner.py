@@ -35,6 +35,7 @@ from tests.integration import clients
 from tests.integration import venvs
 from tests.integration.stack import identities as ids_mod
 from tests.integration.stack.identities import issue_token  # noqa: F401
+from tests.support import processes
 
 HERE = Path(__file__).resolve().parent
 TEMPEST_VERSION = "47.0.0"
@@ -245,10 +246,7 @@ class TempestWorkspace:
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            processes.signal_group(proc, signal.SIGKILL)
             out, err = proc.communicate()
             raise RuntimeError("tempest %s: no answer within %d s\n%s\n%s"
                                % (" ".join(args[:2]), timeout, out[-5000:],

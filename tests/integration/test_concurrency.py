@@ -27,7 +27,6 @@ import json
 import os
 import random
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -40,7 +39,8 @@ import pytest
 import requests
 
 from tests import personas
-from tests.integration import conftest as helpers
+from tests.support import processes
+from tests.support import servers as helpers
 
 PRODUCER = personas.PRODUCER_PROJECT
 CONSUMER = personas.CONSUMER_PROJECT
@@ -70,7 +70,7 @@ class ConfServer(helpers.Server):
             helpers.write_token_file(data_dir)
         # Short $HOME (gunicorn's control socket, if any, lives there).
         home = tempfile.mkdtemp(prefix='gm-home-')
-        super().__init__(data_dir, port or helpers.free_port(),
+        super().__init__(data_dir, port or processes.free_port(),
                          os.path.join(base_dir, 'server.log'), home=home)
         self.base_dir = base_dir
         self.db_url = db_url
@@ -100,21 +100,17 @@ class ConfServer(helpers.Server):
         assert proc.returncode == 0, proc.stdout
         return proc.stdout
 
+    def argv(self):
+        return [sys.executable, '-m', 'glance_members.cmd.serve', 'serve',
+                '--config', self.config_path, '--workers', str(self.workers)]
+
     def start(self):
         if self.db_url and self.starts == 0:
             self.db_sync()
         self.starts += 1
-        self._log = open(self.log_path, 'ab')
-        self._log.write(b'\n--- start %d ---\n' % self.starts)
-        self._log.flush()
-        self.process = subprocess.Popen(
-            [sys.executable, '-m', 'glance_members.cmd.serve', 'serve',
-             '--config', self.config_path, '--workers', str(self.workers)],
-            stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, cwd=self.data_dir,
-            env=helpers.child_env(HOME=self.home),
-            start_new_session=True)
-        self.wait_ready()
+        with open(self.log_path, 'ab') as log:
+            log.write(b'\n--- start %d ---\n' % self.starts)
+        super().start()
         self.wait_workers()
         return self
 
@@ -136,8 +132,7 @@ class ConfServer(helpers.Server):
         """kill -9 of the whole server: the master and its workers (its own
         process group, which we started)."""
         process, self.process = self.process, None
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=15)
+        processes.kill_group(process)
         # Orphaned workers (if any) die with the group; wait for them.
         deadline = time.monotonic() + 10
         while _group_alive(process.pid) and time.monotonic() < deadline:

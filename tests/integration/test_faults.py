@@ -32,9 +32,8 @@ import pytest
 import requests
 
 from tests import personas
-from tests import pg
-from tests.integration.keystone_fixtures import keystone  # noqa: F401
-from tests.integration.keystone_service import start_service
+from tests.support import postgresql as pg
+from tests.support.keystone_service import start_service
 from tests.integration.test_concurrency import Api
 from tests.integration.test_concurrency import ConfServer
 from tests.integration.test_concurrency import probe_for
@@ -355,7 +354,7 @@ def test_postgresql_going_away_is_503_and_recovers(private_cluster, tmp_path):
 
 # --- (c) Keystone going away -------------------------------------------------
 
-def test_keystone_going_away_is_503_for_unvalidated_tokens(keystone,  # noqa
+def test_keystone_going_away_is_503_for_unvalidated_tokens(keystone,
                                                            tmp_path):
     """The session's Keystone is stopped and started again by its own
     tooling (KeystoneServer.stop/start: same work directory, port, database

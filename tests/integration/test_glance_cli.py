@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from tests.integration.conftest import venv_executable
+from tests.support.servers import venv_executable
 from tests import personas
 
 CONSUMER = personas.CONSUMER_PROJECT

@@ -16,11 +16,9 @@ from glance_members import app as gm_app
 from glance_members.auth import keystone as keystone_auth
 from glance_members import conf as gm_conf
 from glance_members import db
-from tests.integration import conftest as helpers
-from tests.integration.keystone_fixtures import keystone  # noqa: F401
-from tests.integration.keystone_service import gm_keystone  # noqa: F401
-from tests.integration.keystone_service import start_service
-from tests.integration.keystone_service import write_config
+from tests.support import processes
+from tests.support.keystone_service import start_service
+from tests.support.keystone_service import write_config
 
 
 def _get(url, token=None, accept='application/json'):
@@ -30,7 +28,7 @@ def _get(url, token=None, accept='application/json'):
     return requests.get(url, headers=headers, timeout=30)
 
 
-def test_valid_token_lists_images(gm_keystone):  # noqa: F811
+def test_valid_token_lists_images(gm_keystone):
     token = gm_keystone.keystone.token('producer')
     r = _get(gm_keystone.url + '/v2/images', token)
     assert r.status_code == 200, r.text
@@ -38,7 +36,7 @@ def test_valid_token_lists_images(gm_keystone):  # noqa: F811
     assert r.headers['x-openstack-request-id'].startswith('req-')
 
 
-def test_missing_and_garbage_tokens_get_glance_401(gm_keystone):  # noqa
+def test_missing_and_garbage_tokens_get_glance_401(gm_keystone):
     for token in (None, 'garbage'):
         r = _get(gm_keystone.url + '/v2/images', token)
         assert r.status_code == 401
@@ -50,20 +48,20 @@ def test_missing_and_garbage_tokens_get_glance_401(gm_keystone):  # noqa
         assert '<h1>401 Unauthorized</h1>' in r.text
 
 
-def test_discovery_needs_no_token(gm_keystone):  # noqa: F811
+def test_discovery_needs_no_token(gm_keystone):
     r = _get(gm_keystone.url + '/')
     assert r.status_code == 300
     assert r.json()['versions'][0]['links'][0]['href'] == (
         gm_keystone.url + '/v2/')
 
 
-def test_endpoint_is_in_the_catalog(gm_keystone):  # noqa: F811
+def test_endpoint_is_in_the_catalog(gm_keystone):
     token = gm_keystone.keystone.token('consumer')
     urls = token.endpoints('image', region='RegionOne')
     assert gm_keystone.url in urls
 
 
-def test_revoked_token_is_refused_at_once(gm_keystone):  # noqa: F811
+def test_revoked_token_is_refused_at_once(gm_keystone):
     stack = gm_keystone.keystone
     token = stack.token('producer')
     assert _get(gm_keystone.url + '/v2/images', token).status_code == 200
@@ -78,8 +76,8 @@ def test_revoked_token_is_refused_at_once(gm_keystone):  # noqa: F811
     assert _get(gm_keystone.url + '/v2/images', fresh).status_code == 200
 
 
-def test_keystone_unreachable_is_503_never_a_2xx(keystone, tmp_path):  # noqa
-    dead = 'http://127.0.0.1:%d' % helpers.free_port()
+def test_keystone_unreachable_is_503_never_a_2xx(keystone, tmp_path):
+    dead = 'http://127.0.0.1:%d' % processes.free_port()
     service = start_service(keystone, str(tmp_path), register=False,
                             keystone_base=dead)
     try:
@@ -125,7 +123,7 @@ class OffsetClock:
 
 
 @pytest.fixture
-def in_process(keystone, tmp_path, monkeypatch):  # noqa: F811
+def in_process(keystone, tmp_path, monkeypatch):
     calls = collections.Counter()
     verify_token = _identity.IdentityServer.verify_token
     process_request = auth_token.AuthProtocol.process_request
@@ -151,7 +149,7 @@ def in_process(keystone, tmp_path, monkeypatch):  # noqa: F811
         data_dir = base / 'data'
         data_dir.mkdir(parents=True)
         config = write_config(str(base / 'glance-members.conf'),
-                              str(data_dir), helpers.free_port(), keystone,
+                              str(data_dir), processes.free_port(), keystone,
                               extra=extra)
         conf = gm_conf.new_conf(config_file=config)
         database = db.connect(gm_conf.database_url(conf))

@@ -9,13 +9,8 @@ from pathlib import Path
 
 import requests
 
-from tests.integration import keystone_fixtures
-from tests.integration.keystone_fixtures import issue_token
+from tests.support.keystone import issue_token
 from tests.integration.stack.identities import register_image_endpoint
-
-# the session fixture (tests/integration/conftest.py may provide it too:
-# keystone_fixtures shares one Keystone between both registrations)
-keystone = keystone_fixtures.keystone
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -20,16 +20,17 @@ import time
 
 import pytest
 
-from tests.integration import conftest as helpers
-from tests.integration.keystone_fixtures import keystone  # noqa: F401
-from tests.integration.keystone_service import start_service
+from tests.support import processes
+from tests.support import servers as helpers
+from tests.support.keystone_service import start_service
 from tests.integration.test_concurrency import Api
+
 
 class Memcached:
     """Debian's memcached on 127.0.0.1:<free port>, stopped by its pid."""
 
     def __init__(self):
-        self.port = helpers.free_port()
+        self.port = processes.free_port()
         self.process = None
 
     def start(self):
@@ -133,7 +134,7 @@ def _db_sync(db_url, base_dir):
 
 
 @pytest.fixture
-def two_hosts(keystone, fresh_postgresql_url, memcached,  # noqa: F811
+def two_hosts(keystone, fresh_postgresql_url, memcached,
               tmp_path):
     _db_sync(fresh_postgresql_url, str(tmp_path))
     extra = ('memcached_servers = 127.0.0.1:%d\n\n[database]\n'
@@ -157,7 +158,7 @@ def _ids(response):
     return [image['id'] for image in response.json()['images']]
 
 
-def test_two_hosts_one_database_one_token_cache(keystone, two_hosts,  # noqa
+def test_two_hosts_one_database_one_token_cache(keystone, two_hosts,
                                                 memcached):
     a_service, b_service = two_hosts
     a, b = Api(a_service.url), Api(b_service.url)

@@ -3,7 +3,7 @@ who shared what with whom, and when, from the events alone.
 
 `glance-members serve --config FILE` (static tokens: the personas) sends
 with `[oslo_messaging_notifications] driver = messagingv2` to a private
-RabbitMQ node (tests/integration/rabbitmq.py); this test process reads the
+RabbitMQ node (tests/support/rabbitmq.py); this test process reads the
 `notifications.info` queue on the `openstack` topic exchange with kombu, as
 an operator's billing or audit consumer would, decodes oslo.messaging's v2
 envelope and checks the event types, Glance's payloads, the caller in the
@@ -22,9 +22,9 @@ import pytest
 import requests
 
 from tests import personas
-from tests.integration import conftest as helpers
-from tests.integration.keystone_service import ConfiguredServer
-from tests.integration.rabbitmq import rabbitmq_node  # noqa: F401
+from tests.support import processes
+from tests.support import servers as helpers
+from tests.support.keystone_service import ConfiguredServer
 
 EXCHANGE = 'openstack'          # oslo.messaging's default control_exchange
 QUEUE = 'notifications.info'    # <topic>.<priority>, topics=notifications
@@ -60,11 +60,11 @@ MEMBER_KEYS = {'image_id', 'member_id', 'status', 'created_at',
 
 
 @pytest.fixture
-def notifying_server(rabbitmq_node, tmp_path):  # noqa: F811
+def notifying_server(rabbitmq_node, tmp_path):
     base = str(tmp_path)
     data_dir = os.path.join(base, 'data')
     token_file = helpers.write_token_file(data_dir)
-    port = helpers.free_port()
+    port = processes.free_port()
     config = os.path.join(base, 'glance-members.conf')
     with open(config, 'w') as f:
         f.write(CONFIG_TEMPLATE.format(
@@ -172,7 +172,7 @@ def _ts(text):
 
 
 def test_audit_trail_of_a_share_over_rabbitmq(notifying_server,
-                                              rabbitmq_node):  # noqa: F811
+                                              rabbitmq_node):
     url = notifying_server.url
     consumer = personas.CONSUMER_PROJECT
     session = requests.Session()
@@ -226,11 +226,11 @@ def test_audit_trail_of_a_share_over_rabbitmq(notifying_server,
     assert payloads[0]['owner'] == personas.PRODUCER_PROJECT
     assert payloads[0]['visibility'] == 'shared'
     assert payloads[0]['is_public'] is False
-    assert (payloads[0]['deleted'], payloads[0]['deleted_at']) == (False,
-                                                                    None)
+    assert (payloads[0]['deleted'], payloads[0]['deleted_at']) == (
+        False, None)
     assert payloads[4]['id'] == image_id and payloads[4]['deleted'] is True
-    assert [p['status'] for p in payloads[1:4]] == ['pending', 'accepted',
-                                                   'accepted']
+    assert [p['status'] for p in payloads[1:4]] == [
+        'pending', 'accepted', 'accepted']
     assert [p['deleted'] for p in payloads[1:4]] == [False, False, True]
     assert payloads[1]['deleted_at'] is None
     assert payloads[2]['deleted_at'] is None

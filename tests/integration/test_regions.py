@@ -12,9 +12,7 @@ import shutil
 import pytest
 
 from tests.integration.clients import StockClients
-from tests.integration.keystone_fixtures import keystone  # noqa: F401
-from tests.integration.keystone_service import gm_keystone  # noqa: F401
-from tests.integration.keystone_service import start_service
+from tests.support.keystone_service import start_service
 
 ONE, TWO = 'RegionOne', 'RegionTwo'
 
@@ -34,7 +32,7 @@ def ids(**query):
 
 
 @pytest.fixture(scope='module')
-def region_two(keystone, gm_keystone, tmp_path_factory):  # noqa: F811
+def region_two(keystone, gm_keystone, tmp_path_factory):
     base = str(tmp_path_factory.mktemp('gm-region-two'))
     service = start_service(keystone, base, region=TWO)
     try:
@@ -45,7 +43,7 @@ def region_two(keystone, gm_keystone, tmp_path_factory):  # noqa: F811
 
 
 @pytest.fixture(scope='module')
-def stock(keystone, tmp_path_factory):  # noqa: F811
+def stock(keystone, tmp_path_factory):
     return StockClients(keystone,
                         home=str(tmp_path_factory.mktemp('regions-home')))
 
@@ -70,7 +68,7 @@ emit([image.id, member.status, conn.image.get_endpoint()])
     return made
 
 
-def test_each_region_has_its_own_endpoint(stock, gm_keystone,  # noqa: F811
+def test_each_region_has_its_own_endpoint(stock, gm_keystone,
                                           region_two):
     assert region_two.url != gm_keystone.url
     for region, url in ((ONE, gm_keystone.url), (TWO, region_two.url)):
@@ -80,7 +78,7 @@ def test_each_region_has_its_own_endpoint(stock, gm_keystone,  # noqa: F811
 
 
 def test_a_share_is_invisible_in_the_other_region(
-        stock, keystone, region_two):  # noqa: F811
+        stock, keystone, region_two):
     consumer = keystone.identities['projects']['consumer']
 
     # Shared and accepted in RegionOne.

@@ -19,21 +19,19 @@ import os
 import pytest
 
 from tests.integration.clients import StockClients, table
-from tests.integration.keystone_fixtures import keystone  # noqa: F401
-from tests.integration.keystone_service import gm_keystone  # noqa: F401
 
 MODIFY_403 = ('403 Forbidden: You are not authorized to complete '
               'modify_member action.')
 
 
 @pytest.fixture(scope='module')
-def stock(keystone, gm_keystone, tmp_path_factory):  # noqa: F811
+def stock(keystone, gm_keystone, tmp_path_factory):
     home = tmp_path_factory.mktemp('clients-home')
     return StockClients(keystone, home=str(home))
 
 
 @pytest.fixture(scope='module')
-def projects(keystone):  # noqa: F811
+def projects(keystone):
     return keystone.identities['projects']
 
 
@@ -84,7 +82,7 @@ def o_ids(stock, user, *args):
 
 # ------------------------------------------------------------------ the tests
 
-def test_clients_find_the_image_api_in_the_catalog(stock, gm_keystone):  # noqa
+def test_clients_find_the_image_api_in_the_catalog(stock, gm_keystone):
     # --debug prints every request: they go to the catalog's image URL.
     result = stock.openstack('consumer', '--debug', 'image', 'list')
     ok(result)
@@ -472,3 +470,45 @@ def test_data_story_glance_upload_chunked(stock, projects, payload,
                        str(out2), img))
     assert out2.read_bytes() == data
     ok(stock.glance('producer', 'image-delete', img))
+
+
+def test_data_story_openstacksdk_upload_download(stock, projects, payload,
+                                                 tmp_path):
+    """openstacksdk's own calls, not through a CLI: create_image(filename=)
+    uploads, download_image(output=) and (stream=True) give the bytes back
+    to an accepted consumer, checked against the image's checksum."""
+    path, data = payload
+    consumer = projects['consumer']
+    created = stock.sdk('producer', '''
+image = conn.image.create_image(
+    name="gm-sdk-data", filename=%r, disk_format="raw",
+    container_format="bare", visibility="shared", allow_duplicates=True)
+image = conn.image.get_image(image.id)
+conn.image.add_member(image, member_id=%r)
+emit([image.id, image.status, image.size, image.checksum])
+''' % (str(path), consumer))
+    ok(created)
+    img, status, size, checksum = created.json
+    assert (status, size, checksum) == (
+        'active', len(data), hashlib.md5(data).hexdigest())
+
+    out = tmp_path / 'sdk-download.bin'
+    downloaded = stock.sdk('consumer', '''
+conn.image.update_member(%r, %r, status="accepted")
+conn.image.download_image(%r, output=%r)
+streamed = b"".join(conn.image.download_image(%r, stream=True)
+                    .iter_content(65536))
+emit(len(streamed))
+''' % (consumer, img, img, str(out), img))
+    assert ok(downloaded) and downloaded.json == len(data)
+    assert out.read_bytes() == data
+
+    refused = stock.sdk('outsider', '''
+from openstack import exceptions
+try:
+    conn.image.download_image(%r)
+except exceptions.NotFoundException as exc:
+    emit(exc.status_code)
+''' % img)
+    assert ok(refused) and refused.json == 404
+    ok(stock.openstack('producer', 'image', 'delete', img))

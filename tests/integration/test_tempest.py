@@ -19,8 +19,7 @@ import shutil
 import pytest
 
 from tests.integration import tempest_runner
-from tests.integration.keystone_fixtures import keystone  # noqa: F401
-from tests.integration.keystone_service import start_service
+from tests.support.keystone_service import start_service
 
 REGION = 'TempestRegion'
 
@@ -54,7 +53,7 @@ MEMBER_SHARING = [t for t in EXPECTED
 
 
 @pytest.fixture(scope='module')
-def tempest_service(keystone, tmp_path_factory):  # noqa: F811
+def tempest_service(keystone, tmp_path_factory):
     base = str(tmp_path_factory.mktemp('gm-tempest'))
     service = start_service(keystone, base, region=REGION)
     try:
@@ -65,7 +64,7 @@ def tempest_service(keystone, tmp_path_factory):  # noqa: F811
 
 
 @pytest.fixture(scope='module')
-def workspace(keystone, tempest_service, tmp_path_factory):  # noqa: F811
+def workspace(keystone, tempest_service, tmp_path_factory):
     path = tmp_path_factory.mktemp('tempest') / 'workspace'
     return tempest_runner.TempestWorkspace(path, keystone, REGION).setup()
 
@@ -75,7 +74,7 @@ def _bare(test_id):
 
 
 def test_catalog_resolves_the_tempest_region(
-        keystone, tempest_service, workspace):  # noqa: F811
+        keystone, tempest_service, workspace):
     token = keystone.token('producer')
     assert token.endpoints('image', 'public', REGION) == [tempest_service.url]
     reader = tempest_runner.issue_token(

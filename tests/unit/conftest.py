@@ -14,12 +14,13 @@ from glance_members import context
 from glance_members import db
 from glance_members import policy
 from glance_members import records
+from tests import personas
 
-OWNER = 'a1f5b2c3d4e5f60718293a4b5c6d7e8f'
-CONSUMER = 'b2a5b2c3d4e5f60718293a4b5c6d7e8f'
-CONSUMER2 = 'c3a5b2c3d4e5f60718293a4b5c6d7e8f'
-OUTSIDER = 'd4a5b2c3d4e5f60718293a4b5c6d7e8f'
-ADMIN_PROJECT = 'e5a5b2c3d4e5f60718293a4b5c6d7e8f'
+OWNER = personas.PRODUCER_PROJECT
+CONSUMER = personas.CONSUMER_PROJECT
+CONSUMER2 = personas.CONSUMER2_PROJECT
+OUTSIDER = personas.OUTSIDER_PROJECT
+ADMIN_PROJECT = personas.ADMIN_PROJECT
 
 MEMBER_ROLES = ('member', 'reader')
 ADMIN_ROLES = ('admin', 'member', 'reader')

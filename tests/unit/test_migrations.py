@@ -1,5 +1,6 @@
 """The schema history: an old database with data upgrades without loss,
-on SQLite and on PostgreSQL (a private cluster, tests/pg.py)."""
+on SQLite and on PostgreSQL (a private cluster,
+tests/support/postgresql.py)."""
 
 import datetime
 

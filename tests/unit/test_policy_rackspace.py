@@ -1,7 +1,9 @@
 """The Rackspace Cloud Images example policy (etc/policy.rackspace.yaml),
 loaded through the real Authorizer, and the policy sample generation.
 
-Contract: /work/shared/spec/glance-sharing-contract.md §5.
+The roles and the matrix are Rackspace's published ones, the rules they
+sit on Glance 33.0.0's: tests/glance-33-facts.md §5 (§5.2 for Rackspace,
+with the pages it was read from).
 """
 
 import os
@@ -125,7 +127,7 @@ class TestPolicyFile:
         assert str(rules['publicize_image']) == 'rule:context_is_admin'
 
 
-# --- how oslo.policy reads role:cloudimages:creator ---------------------------
+# --- how oslo.policy reads role:cloudimages:creator --------------------------
 
 class TestColonInRoleName:
     def test_role_check_splits_on_first_colon(self):
@@ -374,7 +376,7 @@ class TestSharingFlows:
         assert created.owner == OWNER
 
 
-# --- sample generation ---------------------------------------------------------
+# --- sample generation -------------------------------------------------------
 
 class TestGeneration:
     def test_list_rules_has_every_glance_rule(self):

@@ -1,6 +1,8 @@
 """Unit tests of glance_members.sharing: Glance's sharing rules, no Flask.
 
-Contract: /work/shared/spec/glance-sharing-contract.md §3-§5, Appendix A.
+The rules asserted are Glance 33.0.0's: tests/glance-33-facts.md §3-§5 and
+Appendix A (each fact there names its Glance source file, or says it is what
+a real Glance 33.0.0 answered).
 Real Authorizer with Glance 33's default policy, real in-memory repository.
 """
 

@@ -7,5 +7,5 @@ process; Keystone itself runs from a virtualenv of its own (built once by
     python -m tests.integration.stack up [--workdir DIR] [--port 5000]
     python -m tests.integration.stack down [--workdir DIR]
 
-See ``tests/integration/keystone_fixtures.py`` for the pytest fixture.
+See ``tests/support/keystone.py`` for the pytest fixture.
 """

@@ -1,7 +1,7 @@
 """up / down / status of the test Keystone in one work directory.
 
 Used by ``python -m tests.integration.stack`` and by the pytest fixture in
-``tests/integration/keystone_fixtures.py``.
+``tests/support/keystone.py``.
 """
 
 import json

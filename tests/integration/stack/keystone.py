@@ -55,6 +55,7 @@ def post_fork(server, worker):
     del sys.argv[1:]
 """
 
+
 def log(msg):
     print("[stack] %s" % msg, file=sys.stderr, flush=True)
 

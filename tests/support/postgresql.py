@@ -12,7 +12,7 @@ fast`), never by killing processes by name.
 The application connects over TCP as a password user; the helpers here
 connect as the cluster's superuser over the Unix socket (trust).
 
-Fixtures (imported by tests/conftest.py):
+Fixtures (a pytest plugin, registered by tests/conftest.py):
 
 * `postgresql_cluster` (session): the Cluster;
 * `postgresql_url` (session): a database of the session, owned by the
@@ -30,13 +30,14 @@ import os
 import pwd
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 import uuid
 
 import pytest
+
+from tests.support import processes
 
 APP_USER = 'glance'
 APP_PASSWORD = 'gm-test-pw'
@@ -119,12 +120,6 @@ def _os_user():
     return FALLBACK_OS_USER
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 class Cluster:
     """One initdb'd cluster in a temporary directory."""
 
@@ -173,7 +168,7 @@ class Cluster:
                   '-E', 'UTF8', '--locale=C', '--no-sync')
         last = None
         for _ in range(5):
-            self.port = free_port()
+            self.port = processes.free_port()
             opts = ('-p %d -k %s -c listen_addresses=127.0.0.1 '
                     '-c fsync=off -c synchronous_commit=off '
                     '-c full_page_writes=off -c max_connections=300'
@@ -245,14 +240,6 @@ class Cluster:
 
 # --- pytest glue -------------------------------------------------------------
 
-def unavailable(reason):
-    """Fail under CI, skip elsewhere."""
-    if os.environ.get('CI'):
-        pytest.fail('PostgreSQL is required under CI: %s' % reason,
-                    pytrace=False)
-    pytest.skip('PostgreSQL is not available: %s' % reason)
-
-
 _SESSION = {}
 
 
@@ -269,7 +256,7 @@ def session_cluster():
         except Exception as e:  # e.g. psycopg missing
             _SESSION['error'] = '%s: %s' % (type(e).__name__, e)
     if 'error' in _SESSION:
-        unavailable(_SESSION['error'])
+        processes.unavailable('PostgreSQL', _SESSION['error'])
     return _SESSION['cluster']
 
 

@@ -1,8 +1,6 @@
 """pytest fixture: a real Keystone 30 on 127.0.0.1 for the whole session.
 
-Import it where it is needed (a conftest.py or a test module)::
-
-    from tests.integration.keystone_fixtures import keystone  # noqa: F401
+A pytest plugin (tests/conftest.py registers it): any test may ask for it.
 
 ``keystone`` brings Keystone up once per session (in a pytest tmp dir, on a
 free port; the venv is built on first use and cached, see
@@ -21,16 +19,13 @@ Set ``GM_SKIP_KEYSTONE=1`` to skip the tests that need it.
 """
 
 import os
-import socket
 import threading
 
 import pytest
 
 from tests.integration.stack import control
 from tests.integration.stack import identities as _identities
-from tests.integration.stack.identities import Token  # noqa: F401
-
-__all__ = ["keystone", "issue_token", "KeystoneStack", "free_port"]
+from tests.support import processes
 
 
 def issue_token(url, user, password, project=None, **kwargs):
@@ -40,12 +35,6 @@ def issue_token(url, user, password, project=None, **kwargs):
     (a ``str``: use it as X-Auth-Token; ``.body`` has the token document).
     """
     return _identities.issue_token(url, user, password, project, **kwargs)
-
-
-def free_port(host="127.0.0.1"):
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 class KeystoneStack:
@@ -96,8 +85,7 @@ class KeystoneStack:
         }
 
 
-# One Keystone per test process even if this fixture gets registered twice
-# (imported by a conftest and by a test module): reference-counted.
+# One Keystone per test process, stopped when its last user is done.
 _lock = threading.Lock()
 _shared = {"stack": None, "users": 0}
 
@@ -107,7 +95,7 @@ def _acquire(tmp_path_factory):
         if _shared["stack"] is None:
             workdir = tmp_path_factory.mktemp("keystone")
             try:
-                server, ids, info = control.up(workdir, free_port())
+                server, ids, info = control.up(workdir, processes.free_port())
             except Exception as exc:
                 pytest.fail("could not bring the test Keystone up: %s" % exc,
                             pytrace=False)

@@ -9,14 +9,13 @@ test Keystone, and yields a KeystoneService (.url, .keystone, .server,
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
 import pytest
 
-from tests.integration import conftest as helpers
-from tests.integration.keystone_fixtures import keystone  # noqa: F401
+from tests.support import processes
+from tests.support import servers
 
 REGION = 'RegionOne'
 
@@ -66,24 +65,16 @@ def config_text(data_dir, port, keystone_base, service_user,
         service_password=service_password, region=REGION, extra=extra)
 
 
-class ConfiguredServer(helpers.Server):
+class ConfiguredServer(servers.Server):
     """`glance-members serve --config FILE`."""
 
     def __init__(self, config_path, data_dir, port, log_path, home):
         super().__init__(data_dir, port, log_path, home=home)
         self.config_path = config_path
 
-    def start(self):
-        self._log = open(self.log_path, 'wb')
-        self.process = subprocess.Popen(
-            [sys.executable, '-m', 'glance_members.cmd.serve', 'serve',
-             '--config', self.config_path],
-            stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, cwd=self.data_dir,
-            env=helpers.child_env(HOME=self.home),
-            start_new_session=True)
-        self.wait_ready()
-        return self
+    def argv(self):
+        return [sys.executable, '-m', 'glance_members.cmd.serve', 'serve',
+                '--config', self.config_path]
 
 
 class KeystoneService:
@@ -98,7 +89,7 @@ def start_service(keystone_stack, base_dir, workers=1, extra='',
                   region=REGION, register=True, keystone_base=None):
     data_dir = os.path.join(base_dir, 'data')
     os.makedirs(data_dir, exist_ok=True)
-    port = helpers.free_port()
+    port = processes.free_port()
     config = write_config(os.path.join(base_dir, 'glance-members.conf'),
                           data_dir, port, keystone_stack, workers, extra,
                           keystone_base)
@@ -112,7 +103,7 @@ def start_service(keystone_stack, base_dir, workers=1, extra='',
 
 
 @pytest.fixture(scope='session')
-def gm_keystone(keystone, tmp_path_factory):  # noqa: F811
+def gm_keystone(keystone, tmp_path_factory):
     base = str(tmp_path_factory.mktemp('gm-keystone'))
     service = start_service(keystone, base)
     try:

@@ -1,0 +1,56 @@
+"""Free ports and the process groups we start (servers started with
+`start_new_session=True` lead a group of their own: the arbiter and its
+workers stop together)."""
+
+import os
+import signal
+import socket
+import subprocess
+
+import pytest
+
+
+def free_port(host='127.0.0.1'):
+    """A TCP port nothing listens on right now (the kernel's pick)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def signal_group(process, signum):
+    """Send `signum` to the group `process` leads; False if it is gone."""
+    try:
+        os.killpg(process.pid, signum)
+        return True
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+def stop_group(process, timeout=15):
+    """SIGTERM the group `process` leads, SIGKILL it if the leader has not
+    exited within `timeout` seconds; reaps the leader."""
+    if process is None or process.poll() is not None:
+        return
+    signal_group(process, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        kill_group(process, timeout)
+
+
+def kill_group(process, timeout=15):
+    """SIGKILL the group `process` leads and reap the leader."""
+    signal_group(process, signal.SIGKILL)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def unavailable(service, reason):
+    """A service the test needs (PostgreSQL, RabbitMQ) cannot be started
+    here: fail under CI, skip elsewhere."""
+    if os.environ.get('CI'):
+        pytest.fail('%s is required under CI: %s' % (service, reason),
+                    pytrace=False)
+    pytest.skip('%s is not available: %s' % (service, reason))
