@@ -13,8 +13,6 @@ faster than CREATE DATABASE plus the migrations for every test.
 """
 
 import os
-import shutil
-import subprocess
 
 import pytest
 import yaml
@@ -23,11 +21,11 @@ from glance_members import app as gm_app
 from glance_members import conf as gm_conf
 from glance_members import db
 from glance_members.db import models
-from tests import disk_images
 from tests import personas
 
 # Fixtures every suite may ask for (tests/support/).
 pytest_plugins = [
+    'tests.support.disk_images',
     'tests.support.keystone',
     'tests.support.keystone_service',
     'tests.support.postgresql',
@@ -179,22 +177,3 @@ def app(tmp_path, gm_database):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-@pytest.fixture(scope='session')
-def disk_files(tmp_path_factory):
-    """{name: path} of the test disk images (tests/disk_images.py), made
-    once per run with Debian's qemu-img, installed here when missing."""
-    if shutil.which('qemu-img') is None:
-        _apt_install('qemu-utils')
-    return disk_images.build(str(tmp_path_factory.mktemp('disk-images')))
-
-
-def _apt_install(package):
-    if os.geteuid() != 0 or not shutil.which('apt-get'):
-        pytest.fail('%s is missing: apt-get install %s' % (package, package))
-    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-    for cmd in (['apt-get', 'update', '-q'],
-                ['apt-get', 'install', '-y', '-q', package]):
-        subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, check=True,
-                       stdout=subprocess.DEVNULL)

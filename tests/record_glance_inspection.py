@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Record what a real Glance answers to uploads of each test disk image.
 
-Builds the files of ``tests/disk_images.py`` (qemu-img must be on PATH),
+Builds the files of ``tests/support/disk_images.py`` (qemu-img on PATH),
 uploads each one to a real Glance (``PUT /v2/images/{id}/file``) under its own
 ``disk_format`` and under wrong ones, and writes the observations to a JSON
 file (default ``tests/data/glance33_inspection.json``).
@@ -10,7 +10,7 @@ Nothing in the test suite runs this: it is how the expectations were recorded.
 Usage (credentials as for the openstack CLI, or a ready token)::
 
     eval "$(path/to/harness/stack.sh env producer)"
-    python tests/record_glance_inspection.py \
+    python -m tests.record_glance_inspection \
         --glance-url http://127.0.0.1:9292 \
         --store-dir  "$GM_HARNESS_HOME/state/glance/images" \
         --glance-conf "$GM_HARNESS_HOME/etc/glance/glance-api.conf" \
@@ -36,8 +36,7 @@ import time
 import urllib.error
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import disk_images  # noqa: E402
+from tests.support import disk_images
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "data", "glance33_inspection.json")
@@ -279,16 +278,16 @@ def main(argv=None):
     doc = {
         "_about": {
             "what": "Answers of a real Glance to PUT /v2/images/{id}/file "
-                    "for the files of tests/disk_images.py, each claimed as "
-                    "every disk_format (container_format bare) and a few "
-                    "non-bare container formats. Keys: file name, then "
-                    "'<disk_format>/<container_format>'.",
+                    "for the files of tests/support/disk_images.py, each "
+                    "claimed as every disk_format (container_format "
+                    "bare) and a few non-bare container formats. Keys: "
+                    "file name, then '<disk_format>/<container_format>'.",
             "recorded": datetime.datetime.now(
                 datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "glance_url": args.glance_url,
             "qemu_img": qemu,
             "regenerate": "start a real Keystone + Glance 33, then: "
-                          "python tests/record_glance_inspection.py "
+                          "python -m tests.record_glance_inspection "
                           "--glance-url URL --store-dir DIR --glance-conf "
                           "CONF --glance-python VENV/bin/python "
                           "(credentials from OS_* env or --token)",

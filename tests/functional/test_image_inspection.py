@@ -2,7 +2,7 @@
 
 tests/data/glance33_inspection.json holds what a real Glance 33 (with its
 default [image_format] options) answered when each file of
-tests/disk_images.py was uploaded under its own and under wrong
+tests/support/disk_images.py was uploaded under its own and under wrong
 disk_format/container_format pairs: code, body, final status, virtual_size
 (recorded with tests/record_glance_inspection.py). Here the same files go
 through this service and must get the same code, the same message, the

@@ -1,7 +1,7 @@
 """The upload verdict (glance_members.image_format) on real image files.
 
-The files are made by qemu-img (tests/disk_images.py). What real Glance 33
-answers for each of them under its default options is checked end to end in
+The files are made by qemu-img (tests/support/disk_images.py). What real
+Glance 33 answers for each under its default options is checked end to end in
 tests/functional/test_image_inspection.py; here are the rules that hang on
 options Glance's defaults never exercise, and the ones no HTTP test isolates.
 """

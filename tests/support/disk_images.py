@@ -25,6 +25,8 @@ import subprocess
 import uuid
 import zlib
 
+import pytest
+
 MiB = 1024 * 1024
 SECTOR = 512
 ISO_BLOCK = 2048
@@ -523,3 +525,22 @@ if __name__ == "__main__":  # pragma: no cover - manual use
 
     for k, v in build(sys.argv[1] if len(sys.argv) > 1 else ".").items():
         print(f"{os.path.getsize(v):>9} {k} {v}")
+
+
+@pytest.fixture(scope='session')
+def disk_files(tmp_path_factory):
+    """{name: path} of the test disk images (tests/disk_images.py), made
+    once per run with Debian's qemu-img, installed here when missing."""
+    if shutil.which('qemu-img') is None:
+        _apt_install('qemu-utils')
+    return build(str(tmp_path_factory.mktemp('disk-images')))
+
+
+def _apt_install(package):
+    if os.geteuid() != 0 or not shutil.which('apt-get'):
+        pytest.fail('%s is missing: apt-get install %s' % (package, package))
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    for cmd in (['apt-get', 'update', '-q'],
+                ['apt-get', 'install', '-y', '-q', package]):
+        subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, check=True,
+                       stdout=subprocess.DEVNULL)
