@@ -1,0 +1,29 @@
+"""python-openstackclient's plugin interface: the client for the image
+sharing API, on OSC's own session, found through the catalog's `image`
+endpoint (the sharing API sits beside /v2 on the same service)."""
+
+from osc_lib import utils
+
+API_NAME = 'image_sharing'
+API_VERSION_OPTION = 'os_image_sharing_api_version'
+DEFAULT_API_VERSION = '1'
+API_VERSIONS = {'1': 'glance_members.osc.client.SharingClient'}
+
+
+def make_client(instance):
+    client_class = utils.get_client_class(
+        API_NAME, instance._api_version[API_NAME], API_VERSIONS)
+    endpoint = instance.get_endpoint_for_service_type(
+        'image', region_name=instance.region_name,
+        interface=instance.interface)
+    return client_class(instance.session, endpoint)
+
+
+def build_option_parser(parser):
+    parser.add_argument(
+        '--os-image-sharing-api-version', metavar='<version>',
+        default=utils.env('OS_IMAGE_SHARING_API_VERSION',
+                          default=DEFAULT_API_VERSION),
+        help='Image sharing API version, default=%s '
+             '(Env: OS_IMAGE_SHARING_API_VERSION)' % DEFAULT_API_VERSION)
+    return parser
