@@ -20,6 +20,7 @@ import time
 
 import pytest
 
+from tests.support import debian
 from tests.support import processes
 from tests.support import servers as helpers
 from tests.support.keystone_service import start_service
@@ -92,24 +93,15 @@ def _memcached_binary():
         else None)
     if found:
         return found
-    reason = 'memcached is missing'
-    if os.geteuid() == 0 and shutil.which('apt-get'):
-        env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-        for cmd in (['apt-get', 'update', '-q'],
-                    ['apt-get', 'install', '-y', '-q', 'memcached']):
-            proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True)
-            if proc.returncode:
-                reason = '%s failed: %s' % (' '.join(cmd), proc.stdout[-2000:])
-                break
+    try:
+        debian.install('memcached')
         found = shutil.which('memcached')
-        if found:
-            return found
-    if os.environ.get('CI'):
-        pytest.fail('memcached is required under CI: %s' % reason,
-                    pytrace=False)
-    pytest.skip(reason)
+        reason = 'no memcached after installing it'
+    except debian.Unavailable as e:
+        found, reason = None, str(e)
+    if found:
+        return found
+    processes.unavailable('memcached', reason)
 
 
 @pytest.fixture

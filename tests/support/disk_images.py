@@ -27,6 +27,8 @@ import zlib
 
 import pytest
 
+from tests.support import debian
+
 MiB = 1024 * 1024
 SECTOR = 512
 ISO_BLOCK = 2048
@@ -532,15 +534,8 @@ def disk_files(tmp_path_factory):
     """{name: path} of the test disk images (tests/disk_images.py), made
     once per run with Debian's qemu-img, installed here when missing."""
     if shutil.which('qemu-img') is None:
-        _apt_install('qemu-utils')
+        try:
+            debian.install('qemu-utils')
+        except debian.Unavailable as e:
+            pytest.fail(str(e))
     return build(str(tmp_path_factory.mktemp('disk-images')))
-
-
-def _apt_install(package):
-    if os.geteuid() != 0 or not shutil.which('apt-get'):
-        pytest.fail('%s is missing: apt-get install %s' % (package, package))
-    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-    for cmd in (['apt-get', 'update', '-q'],
-                ['apt-get', 'install', '-y', '-q', package]):
-        subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL, check=True,
-                       stdout=subprocess.DEVNULL)

@@ -37,6 +37,7 @@ import uuid
 
 import pytest
 
+from tests.support import debian
 from tests.support import processes
 
 APP_USER = 'glance'
@@ -45,7 +46,7 @@ SUPERUSER = 'gmadmin'
 FALLBACK_OS_USER = 'gmtest'
 
 
-class Unavailable(Exception):
+class Unavailable(debian.Unavailable):
     """PostgreSQL cannot be had on this machine."""
 
 
@@ -71,22 +72,10 @@ def find_bindir():
 
 
 def install_server():
-    """apt-get install postgresql (as root, non-interactive)."""
-    if os.geteuid() != 0:
-        raise Unavailable('PostgreSQL server binaries are missing and we are '
-                          'not root: apt-get install postgresql')
-    if not shutil.which('apt-get'):
-        raise Unavailable('PostgreSQL server binaries are missing and there '
-                          'is no apt-get')
-    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-    for cmd in (['apt-get', 'update', '-q'],
-                ['apt-get', 'install', '-y', '-q', 'postgresql']):
-        proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-        if proc.returncode != 0:
-            raise Unavailable('%s failed (%d):\n%s' % (
-                ' '.join(cmd), proc.returncode, proc.stdout[-3000:]))
+    try:
+        debian.install('postgresql')
+    except debian.Unavailable as e:
+        raise Unavailable(str(e)) from e
 
 
 def ensure_bindir():

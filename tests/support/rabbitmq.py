@@ -41,6 +41,7 @@ import time
 
 import pytest
 
+from tests.support import debian
 from tests.support import processes
 
 LIBEXEC = '/usr/lib/rabbitmq/bin'
@@ -59,7 +60,7 @@ log.file.level = info
 """
 
 
-class Unavailable(Exception):
+class Unavailable(debian.Unavailable):
     """RabbitMQ cannot be had on this machine."""
 
 
@@ -87,26 +88,10 @@ def _epmd():
 
 
 def install_server():
-    """apt-get install rabbitmq-server (as root, non-interactive)."""
-    if os.geteuid() != 0:
-        raise Unavailable('rabbitmq-server is missing and we are not root: '
-                          'apt-get install rabbitmq-server')
-    if not shutil.which('apt-get'):
-        raise Unavailable('rabbitmq-server is missing and there is no '
-                          'apt-get')
-    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-    install = ['apt-get', 'install', '-y', '-q', 'rabbitmq-server']
-    for cmds in ([install], [['apt-get', 'update', '-q'], install]):
-        for cmd in cmds:
-            proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True)
-            if proc.returncode != 0:
-                break
-        else:
-            return
-    raise Unavailable('%s failed (%d):\n%s' % (
-        ' '.join(cmd), proc.returncode, proc.stdout[-3000:]))
+    try:
+        debian.install('rabbitmq-server')
+    except debian.Unavailable as e:
+        raise Unavailable(str(e)) from e
 
 
 def ensure_tools():

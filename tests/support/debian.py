@@ -1,0 +1,33 @@
+"""Debian packages the tests need (PostgreSQL, RabbitMQ, memcached,
+qemu-utils), installed with apt-get when missing and we are root."""
+
+import os
+import shutil
+import subprocess
+
+
+class Unavailable(Exception):
+    """A package the test needs cannot be had here."""
+
+
+def install(package):
+    """apt-get install `package`, non-interactive: straight away, then after
+    an `apt-get update` if the lists were stale."""
+    if os.geteuid() != 0:
+        raise Unavailable('%s is missing and we are not root: apt-get '
+                          'install %s' % (package, package))
+    if not shutil.which('apt-get'):
+        raise Unavailable('%s is missing and there is no apt-get' % package)
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    install_cmd = ['apt-get', 'install', '-y', '-q', package]
+    for cmds in ([install_cmd], [['apt-get', 'update', '-q'], install_cmd]):
+        for cmd in cmds:
+            proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+            if proc.returncode != 0:
+                break
+        else:
+            return
+    raise Unavailable('%s failed (%d):\n%s' % (
+        ' '.join(cmd), proc.returncode, proc.stdout[-3000:]))
