@@ -160,13 +160,20 @@ class RevokeBatch(_Batch):
         return _results(result.get('results', []))
 
 
-class AddTrust(command.Command):
-    """Trust a producer: its new shares arrive accepted."""
+class _ProducerCommand(command.Command):
 
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument('project', metavar='<project-id>',
                             help='The producer project ID')
+        return parser
+
+
+class AddTrust(_ProducerCommand):
+    """Trust a producer: its new shares arrive accepted."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
         parser.add_argument('--accept-pending', action='store_true',
                             help="Also accept that producer's pending shares")
         return parser
@@ -175,14 +182,8 @@ class AddTrust(command.Command):
         _client(self.app).trust(args.project, args.accept_pending)
 
 
-class RemoveTrust(command.Command):
+class RemoveTrust(_ProducerCommand):
     """Stop trusting a producer (shares already accepted stay)."""
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('project', metavar='<project-id>',
-                            help='The producer project ID')
-        return parser
 
     def take_action(self, args):
         _client(self.app).distrust(args.project)

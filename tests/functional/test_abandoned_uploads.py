@@ -8,20 +8,16 @@ a real server is tested in tests/integration/test_image_data_server.py.
 
 import datetime
 import os
-import subprocess
 import time
 
 from glance_members import uploads
+from tests.support import processes
 
 OCTET = 'application/octet-stream'
 
 
 def _dead_owner():
-    child = subprocess.Popen(['sleep', '30'])
-    owner = uploads.owner_of(child.pid)
-    child.kill()
-    child.wait()
-    return owner
+    return processes.exited_process_owner(uploads.owner_of)
 
 
 def _left_in_saving(api, app, images_dir, owner):

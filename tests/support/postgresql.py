@@ -46,8 +46,7 @@ SUPERUSER = 'gmadmin'
 FALLBACK_OS_USER = 'gmtest'
 
 
-class Unavailable(debian.Unavailable):
-    """PostgreSQL cannot be had on this machine."""
+Unavailable = debian.Unavailable
 
 
 def _version_key(path):
@@ -71,17 +70,10 @@ def find_bindir():
     return None
 
 
-def install_server():
-    try:
-        debian.install('postgresql')
-    except debian.Unavailable as e:
-        raise Unavailable(str(e)) from e
-
-
 def ensure_bindir():
     bindir = find_bindir()
     if bindir is None:
-        install_server()
+        debian.install('postgresql')
         bindir = find_bindir()
     if bindir is None:
         raise Unavailable('no initdb/pg_ctl/postgres under '

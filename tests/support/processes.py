@@ -54,3 +54,14 @@ def unavailable(service, reason):
         pytest.fail('%s is required under CI: %s' % (service, reason),
                     pytrace=False)
     pytest.skip('%s is not available: %s' % (service, reason))
+
+
+def exited_process_owner(owner_of):
+    """`owner_of(pid)` for a process of this machine that has since exited
+    (what a killed worker leaves behind)."""
+    child = subprocess.Popen(['sleep', '30'])
+    try:
+        return owner_of(child.pid)
+    finally:
+        child.kill()
+        child.wait()

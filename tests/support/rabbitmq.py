@@ -60,8 +60,7 @@ log.file.level = info
 """
 
 
-class Unavailable(debian.Unavailable):
-    """RabbitMQ cannot be had on this machine."""
+Unavailable = debian.Unavailable
 
 
 def _tool(name):
@@ -87,17 +86,10 @@ def _epmd():
     return candidates[-1] if candidates else None
 
 
-def install_server():
-    try:
-        debian.install('rabbitmq-server')
-    except debian.Unavailable as e:
-        raise Unavailable(str(e)) from e
-
-
 def ensure_tools():
     tools = find_tools()
     if tools is None:
-        install_server()
+        debian.install('rabbitmq-server')
         tools = find_tools()
     if tools is None:
         raise Unavailable('no rabbitmq-server/rabbitmqctl under %s after '

@@ -2,10 +2,10 @@
 
 import datetime
 import os
-import subprocess
 
 from glance_members import records
 from glance_members import uploads
+from tests.support import processes
 
 NOW = datetime.datetime(2026, 12, 3, 12, 0, 0)
 FRESH = NOW - datetime.timedelta(seconds=1)
@@ -18,12 +18,7 @@ def _image(updated_at=FRESH):
 
 
 def _dead_owner():
-    """The owner string of a process of this machine that has exited."""
-    child = subprocess.Popen(['sleep', '30'])
-    owner = uploads.owner_of(child.pid)
-    child.kill()
-    child.wait()
-    return owner
+    return processes.exited_process_owner(uploads.owner_of)
 
 
 def test_a_live_process_of_this_machine_keeps_its_upload():
