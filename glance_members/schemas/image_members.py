@@ -56,8 +56,10 @@ def parse_create(document):
     """The member id from {"member": "<project>"}, with Glance's messages.
 
     Glance takes any truthy JSON value; we take a non-empty string of at
-    most 255 characters, since anything else breaks the member schema that
-    clients validate against (and crashes Glance).
+    most 255 characters, or an integer as its decimal string (Rackspace
+    tenant ids are numbers, and scripts send them unquoted). Anything else
+    breaks the member schema that clients validate against (and crashes
+    Glance).
     """
     if not isinstance(document, dict):
         raise exception.Invalid(
@@ -67,6 +69,8 @@ def parse_create(document):
     member = document['member']
     if not member:
         raise exception.Invalid("Member can't be empty")
+    if isinstance(member, int) and not isinstance(member, bool):
+        member = str(member)  # JSON true is a bool, which is an int
     if not isinstance(member, str):
         raise exception.Invalid(
             'Expected a member in the form: {"member": "image_id"}')

@@ -72,16 +72,31 @@ def test_create_member_raw_utf8_4_byte_is_400(api, shared):
     assert_error(r, 400, "Member can't contain 4 byte unicode characters.")
 
 
-@pytest.mark.parametrize('member', [123, 1.5, True, {'id': 'x'}, ['a']],
-                         ids=['int', 'float', 'bool', 'dict', 'list'])
+@pytest.mark.parametrize('member', [
+    1.5, True, False, 0, {'id': 'x'}, ['a'], 10 ** 255],
+    ids=['float', 'true', 'false', 'zero', 'dict', 'list', '256-digits'])
 def test_create_member_non_string_is_400(api, shared, member):
-    # Deliberate difference: Glance echoes numbers (200) and 500s on dicts
-    # and lists; we refuse anything but a string, never 500.
+    # Deliberate difference: Glance echoes floats (200) and 500s on dicts
+    # and lists; we refuse anything but a string or an integer, never 500.
     r = api.post(members_url(shared), body={'member': member})
     assert r.status_code == 400, r.data
     assert r.headers['Content-Type'] == 'application/json'
     members = api.get(members_url(shared)).json['members']
     assert [m['member_id'] for m in members] == [CONSUMER]
+
+
+@pytest.mark.parametrize('member, stored', [
+    (12345, '12345'), (-7, '-7'), (10 ** 254, '1' + '0' * 254)],
+    ids=['tenant-number', 'negative', '255-digits'])
+def test_create_member_integer_is_stored_as_its_decimal_string(
+        api, shared, member, stored):
+    # Rackspace tenant ids are numbers; Glance takes them unquoted.
+    r = api.post(members_url(shared), body={'member': member})
+    assert_json_ok(r)
+    assert_member(r.json, shared, stored, 'pending')
+    assert api.get(member_url(shared, stored)).json['member_id'] == stored
+    r = api.post(members_url(shared), body={'member': stored})
+    assert r.status_code == 409, r.data
 
 
 def test_create_member_longer_than_255_is_400(api, shared):
