@@ -40,6 +40,9 @@ LOG = logging.getLogger(__name__)
 MAX_REQUEST_LINE = 16384
 REQUEST_ID_HEADER = 'x-openstack-request-id'
 OPENAPI_PATH = '/openapi.json'
+# What Glance 33 answers GET /v2 with (sic: utf8, as the routes library
+# writes it).
+V2_REDIRECT_TYPE = 'text/plain; charset=utf8'
 # "201 Created", as WebOb writes it, not werkzeug's "201 CREATED".
 STATUS_LINES = {status.value: '%d %s' % (status.value, status.phrase)
                 for status in http.HTTPStatus}
@@ -149,9 +152,12 @@ def create_app(conf, repo=None):
 
     @app.route('/v2', methods=['GET'])
     def v2_root():
-        # Glance's router redirects the bare version to its slash form,
-        # whose listing does not exist (404).
-        return flask.redirect(flask.request.host_url + 'v2/', 302)
+        # Glance's router (the routes library) redirects the bare version to
+        # its slash form, whose listing does not exist (404), with no body
+        # and this exact Content-Type (flask.redirect would send HTML).
+        response = flask.Response(b'', 302, content_type=V2_REDIRECT_TYPE)
+        response.headers['Location'] = flask.request.host_url + 'v2/'
+        return response
 
     app.register_error_handler(exception.GlanceMembersError,
                                _handle_domain_error)

@@ -97,10 +97,15 @@ def test_v2_without_token_is_401(api):
     assert_error(r, 401, NOT_AUTHENTICATED, request_id=False)
 
 
-def test_v2_with_token_redirects_to_v2_slash(api):
-    r = api.get('/v2', accept=None)
+@pytest.mark.parametrize('accept', [None, 'application/json', 'text/html'])
+def test_v2_with_token_redirects_to_v2_slash(api, accept):
+    # As Glance 33 answered: an empty text/plain body, whatever Accept says.
+    r = api.get('/v2', accept=accept)
     assert r.status_code == 302
     assert r.headers['Location'] == 'http://localhost/v2/'
+    assert r.headers['Content-Type'] == 'text/plain; charset=utf8'
+    assert r.data == b''
+    assert r.headers['Content-Length'] == '0'
 
 
 def test_v2_slash_with_token_is_404(api):
