@@ -69,7 +69,8 @@ class ImageQuery:
     marker: str | None = None
     sort_keys: list = dataclasses.field(default_factory=lambda: ['created_at'])
     sort_dirs: list = dataclasses.field(default_factory=lambda: ['desc'])
-    member_status: str = 'accepted'
+    # None: not asked; sharing.list_images applies Glance's default.
+    member_status: str | None = None
     visibility: str | None = None
     # column -> ('eq'|'in'|'gt'|'gte'|'lt'|'lte'|'neq', value or list)
     column_filters: list = dataclasses.field(default_factory=list)

@@ -1012,7 +1012,8 @@ class TestListImages:
         return {by_id[i.id] for i in images}
 
     def test_member_status_defaults_to_accepted(self):
-        assert records.ImageQuery(limit=10).member_status == 'accepted'
+        assert sharing.DEFAULT_LIST_MEMBER_STATUS == 'accepted'
+        assert records.ImageQuery(limit=10).member_status is None
 
     def test_consumer_default_list(self, consumer, authz, repo, catalog):
         assert self._labels(consumer, authz, repo, catalog) == {
