@@ -19,6 +19,7 @@ import flask.json.provider
 import flask_smorest
 import werkzeug.exceptions
 
+from glance_members.api import body
 from glance_members.api import errors
 from glance_members.api import image_data
 from glance_members.api import image_members
@@ -34,6 +35,7 @@ from glance_members import health
 from glance_members import logs
 from glance_members import notifications
 from glance_members import policy
+from glance_members import records
 from glance_members import store
 
 LOG = logging.getLogger(__name__)
@@ -55,6 +57,7 @@ class Services:
     repo: object
     authz: policy.Authorizer
     store: store.ImageStore
+    quotas: records.Quotas
 
 
 class GlanceJSON(flask.json.provider.DefaultJSONProvider):
@@ -119,8 +122,11 @@ def create_app(conf, repo=None):
     if notifier.enabled:
         repo = notifications.NotifyingRepository(repo, notifier)
     authz = policy.Authorizer(conf)
-    app.extensions['glance_members'] = Services(conf, repo, authz,
-                                                store.ImageStore(conf))
+    quotas = records.Quotas(members=conf.image_member_quota,
+                            properties=conf.image_property_quota,
+                            tags=conf.image_tag_quota)
+    app.extensions['glance_members'] = Services(
+        conf, repo, authz, store.ImageStore(conf), quotas)
 
     app.before_request(logs.start_request)
 
@@ -135,6 +141,9 @@ def create_app(conf, repo=None):
         if flask.request.method == 'HEAD' and rule is not None:
             # Glance's router knows no HEAD; werkzeug adds it to every GET.
             raise errors.method_not_allowed(rule.methods)
+        if flask.request.blueprint is not None:
+            # A routed API call (not /v2's redirect, not a routing error).
+            body.refuse_body(flask.request)
 
     @app.after_request
     def finish_response(response):

@@ -62,6 +62,15 @@ class Member:
     updated_at: datetime.datetime
 
 
+@dataclasses.dataclass(frozen=True)
+class Quotas:
+    """Glance's per-image quotas ([DEFAULT] image_member_quota,
+    image_property_quota, image_tag_quota); negative: unlimited."""
+    members: int = -1
+    properties: int = -1
+    tags: int = -1
+
+
 @dataclasses.dataclass
 class ImageQuery:
     """What GET /v2/images asks for, already validated."""

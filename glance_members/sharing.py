@@ -138,16 +138,16 @@ def _find_member(ctx, authz, repo, image, member_id):
     return member
 
 
-def add_member(ctx, authz, repo, image_id, member_id, quota):
+def add_member(ctx, authz, repo, image_id, member_id, quotas):
     image = _find_shared_image(ctx, repo, image_id, exception.Forbidden(
         'Not allowed to create members for image %s.' % image_id))
     _require_member_rule(ctx, authz, image, member_rules.ADD_MEMBER)
     try:
-        return repo.add_member(image.id, member_id, quota,
+        return repo.add_member(image.id, member_id, quotas.members,
                                status=NEW_MEMBER_STATUS)
     except exception.OverLimit as e:
         raise exception.OverLimit(MEMBER_LIMIT % (image_id, e.attempted,
-                                                  quota))
+                                                  quotas.members))
     except exception.Duplicate:
         raise exception.Duplicate('Member %s is duplicated for image %s' %
                                   (member_id, image_id))
@@ -340,15 +340,14 @@ def _unique(values):
 
 
 def _check_image_quotas(image, quotas):
-    props, tags = quotas
-    if 0 <= props < len(image.properties):
+    if 0 <= quotas.properties < len(image.properties):
         raise exception.OverLimit(
             'Maximum number of properties exceeded. Attempted: %d, '
-            'Maximum: %d' % (len(image.properties), props))
-    if 0 <= tags < len(image.tags):
+            'Maximum: %d' % (len(image.properties), quotas.properties))
+    if 0 <= quotas.tags < len(image.tags):
         raise exception.OverLimit(
             'Maximum number of tags exceeded. Attempted: %d, Maximum: %d' %
-            (len(image.tags), tags))
+            (len(image.tags), quotas.tags))
 
 
 # --- image data and status -------------------------------------------------

@@ -20,12 +20,14 @@ from tests.unit.conftest import CONSUMER2
 def test_new_and_re_added_members_are_pending(owner, consumer, authz, repo,
                                               make_image):
     image = make_image()
-    member = sharing.add_member(owner, authz, repo, image.id, CONSUMER, -1)
+    member = sharing.add_member(owner, authz, repo, image.id,
+                                CONSUMER, records.Quotas(members=-1))
     assert member.status == sharing.NEW_MEMBER_STATUS == 'pending'
     sharing.update_member(consumer, authz, repo, image.id, CONSUMER,
                           'rejected')
     sharing.delete_member(owner, authz, repo, image.id, CONSUMER)
-    again = sharing.add_member(owner, authz, repo, image.id, CONSUMER, -1)
+    again = sharing.add_member(owner, authz, repo, image.id,
+                               CONSUMER, records.Quotas(members=-1))
     assert (again.status, again.created_at) == ('pending', member.created_at)
 
 
@@ -33,7 +35,8 @@ def test_a_list_that_names_no_member_status_shows_accepted_shares(
         owner, consumer, authz, repo, make_image):
     accepted, pending = make_image(), make_image()
     for image in (accepted, pending):
-        sharing.add_member(owner, authz, repo, image.id, CONSUMER, -1)
+        sharing.add_member(owner, authz, repo, image.id,
+                           CONSUMER, records.Quotas(members=-1))
     sharing.update_member(consumer, authz, repo, accepted.id, CONSUMER,
                           'accepted')
     query = image_schemas.parse_list_query(
@@ -67,9 +70,13 @@ def test_an_image_at_its_member_quota_refuses_even_a_member_it_has(
         owner, authz, repo, make_image):
     # Quota before duplicate (enforced in the repository under the lock).
     image = make_image()
-    sharing.add_member(owner, authz, repo, image.id, CONSUMER, -1)
-    sharing.add_member(owner, authz, repo, image.id, CONSUMER2, -1)
+    sharing.add_member(owner, authz, repo, image.id,
+                       CONSUMER, records.Quotas(members=-1))
+    sharing.add_member(owner, authz, repo, image.id,
+                       CONSUMER2, records.Quotas(members=-1))
     with pytest.raises(exception.OverLimit):
-        sharing.add_member(owner, authz, repo, image.id, CONSUMER, 2)
+        sharing.add_member(owner, authz, repo, image.id,
+                           CONSUMER, records.Quotas(members=2))
     with pytest.raises(exception.Duplicate):
-        sharing.add_member(owner, authz, repo, image.id, CONSUMER, 3)
+        sharing.add_member(owner, authz, repo, image.id,
+                           CONSUMER, records.Quotas(members=3))
