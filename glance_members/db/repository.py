@@ -114,8 +114,8 @@ class Repository:
     @_read
     def get_image(self, image_id):
         """The image with its properties and tags, in one round trip (the
-        start of nearly every request: PostgreSQL's round trips were a
-        third of a member request)."""
+        start of nearly every request, whose PostgreSQL round trips are
+        much of its time)."""
         sql = _IMAGE_AND_CHILDREN % {'p': self.database.param}
         rows = self.database.execute_sql(sql, [image_id] * 3).fetchall()
         if not rows or rows[0][0] != 0:

@@ -98,7 +98,7 @@ class ImageCreateSchema(marshmallow.Schema):
 @functools.cache
 def _image_validator():
     """What jsonschema.validate(document, image schema) builds on every
-    call (it was over a third of image-create CPU), built once: the class
+    call (much of image-create's CPU), built once: the class
     the schema implies, its check_schema, and no format checker."""
     schema = documents.parsed('image')
     cls = jsonschema.validators.validator_for(schema)
