@@ -315,7 +315,7 @@ def seed(dep, server, tokens):
         repo.create_image(img)
         api_images.append(img.id)
     for image_id in api_images:
-        repo.add_member(image_id, s10k, -1)
+        repo.add_member(image_id, s10k, -1, status='pending')
         repo.update_member_status(image_id, s10k, 'accepted')
     repo.database.close()
     direct_s = time.monotonic() - t0

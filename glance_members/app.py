@@ -19,6 +19,7 @@ import flask.json.provider
 import flask_smorest
 import werkzeug.exceptions
 
+from glance_members.api import body
 from glance_members.api import errors
 from glance_members.api import image_data
 from glance_members.api import image_members
@@ -34,6 +35,7 @@ from glance_members import health
 from glance_members import logs
 from glance_members import notifications
 from glance_members import policy
+from glance_members import records
 from glance_members import store
 from glance_members import uploads
 
@@ -56,6 +58,7 @@ class Services:
     repo: object
     authz: policy.Authorizer
     store: store.ImageStore
+    quotas: records.Quotas
     notifier: notifications.Notifier
     heartbeat: uploads.Heartbeat
 
@@ -125,8 +128,11 @@ def create_app(conf, repo=None):
     image_store = store.ImageStore(conf)
     repo = uploads.ReclaimingRepository(repo, image_store)
     authz = policy.Authorizer(conf)
+    quotas = records.Quotas(members=conf.image_member_quota,
+                            properties=conf.image_property_quota,
+                            tags=conf.image_tag_quota)
     app.extensions['glance_members'] = Services(
-        conf, repo, authz, image_store, notifier, heartbeat)
+        conf, repo, authz, image_store, quotas, notifier, heartbeat)
 
     app.before_request(logs.start_request)
 
@@ -141,6 +147,9 @@ def create_app(conf, repo=None):
         if flask.request.method == 'HEAD' and rule is not None:
             # Glance's router knows no HEAD; werkzeug adds it to every GET.
             raise errors.method_not_allowed(rule.methods)
+        if flask.request.blueprint is not None:
+            # A routed API call (not /v2's redirect, not a routing error).
+            body.refuse_body(flask.request)
 
     @app.after_request
     def finish_response(response):

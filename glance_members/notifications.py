@@ -115,8 +115,9 @@ class NotifyingRepository:
     def __getattr__(self, name):
         return getattr(self._repo, name)
 
-    def add_member(self, image_id, member_id, quota):
-        member = self._repo.add_member(image_id, member_id, quota)
+    def add_member(self, image_id, member_id, quota, *, status):
+        member = self._repo.add_member(image_id, member_id, quota,
+                                       status=status)
         self._notifier.info('image.member.create', member_payload(member))
         return member
 

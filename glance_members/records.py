@@ -62,6 +62,15 @@ class Member:
     updated_at: datetime.datetime
 
 
+@dataclasses.dataclass(frozen=True)
+class Quotas:
+    """Glance's per-image quotas ([DEFAULT] image_member_quota,
+    image_property_quota, image_tag_quota); negative: unlimited."""
+    members: int = -1
+    properties: int = -1
+    tags: int = -1
+
+
 @dataclasses.dataclass
 class ImageQuery:
     """What GET /v2/images asks for, already validated."""
@@ -69,7 +78,8 @@ class ImageQuery:
     marker: str | None = None
     sort_keys: list = dataclasses.field(default_factory=lambda: ['created_at'])
     sort_dirs: list = dataclasses.field(default_factory=lambda: ['desc'])
-    member_status: str = 'accepted'
+    # None: not asked; sharing.list_images applies Glance's default.
+    member_status: str | None = None
     visibility: str | None = None
     # column -> ('eq'|'in'|'gt'|'gte'|'lt'|'lte'|'neq', value or list)
     column_filters: list = dataclasses.field(default_factory=list)

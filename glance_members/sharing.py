@@ -5,8 +5,21 @@ request context, an authorizer (policy yes/no) and a repository, and either
 returns records or raises a domain exception carrying Glance's message.
 Which "no" becomes a 404 that hides the image, and which a 403, is decided
 here, once, in Glance's order of checks.
+
+Three rules must hold while requests race, so the database enforces them
+under its write lock; they are stated here and pointed to:
+- adding a member: the image must still exist, and its member quota is
+  checked before duplicates (an image at its quota answers 413 even for a
+  member it has), in db.repository.Repository.add_member;
+- which images a list may show (Glance's union: public ones, community
+  ones when asked for or owned, the caller's own, and shared ones the
+  caller is a member of in the member_status asked for; never killed or
+  deleted ones) is SQL, so that a page is a full page, in
+  db.listing._list_conditions and db.listing._listable_branches; the policy
+  check of each listed image is here (list_images).
 """
 
+import dataclasses
 import uuid
 
 from glance_members import exception
@@ -25,6 +38,12 @@ BAD_MEMBER_STATUS = ('Incorrect request: Status must be "pending", '
 MEMBER_LIMIT = ('Image member limit exceeded for image %s: The limit has '
                 'been exceeded on the number of allowed image members for '
                 'this image. Attempted: %d, Maximum: %d:')
+# A new member waits for the consumer, and so does a removed member added
+# again: Glance revives it as pending, whatever it said before.
+NEW_MEMBER_STATUS = 'pending'
+# A list that names no member_status shows, of the images shared with the
+# caller, only those it accepted (Glance's default).
+DEFAULT_LIST_MEMBER_STATUS = 'accepted'
 
 
 def policy_target(ctx, image):
@@ -119,15 +138,16 @@ def _find_member(ctx, authz, repo, image, member_id):
     return member
 
 
-def add_member(ctx, authz, repo, image_id, member_id, quota):
+def add_member(ctx, authz, repo, image_id, member_id, quotas):
     image = _find_shared_image(ctx, repo, image_id, exception.Forbidden(
         'Not allowed to create members for image %s.' % image_id))
     _require_member_rule(ctx, authz, image, member_rules.ADD_MEMBER)
     try:
-        return repo.add_member(image.id, member_id, quota)
+        return repo.add_member(image.id, member_id, quotas.members,
+                               status=NEW_MEMBER_STATUS)
     except exception.OverLimit as e:
         raise exception.OverLimit(MEMBER_LIMIT % (image_id, e.attempted,
-                                                  quota))
+                                                  quotas.members))
     except exception.Duplicate:
         raise exception.Duplicate('Member %s is duplicated for image %s' %
                                   (member_id, image_id))
@@ -232,6 +252,9 @@ def list_images(ctx, authz, repo, query):
     """
     _require(ctx, authz, image_rules.GET_IMAGES,
              {'project_id': ctx.project_id})
+    if query.member_status is None:
+        query = dataclasses.replace(query,
+                                    member_status=DEFAULT_LIST_MEMBER_STATUS)
     marker = None
     if query.marker is not None:
         marker = repo.get_image(query.marker) if _is_uuid(query.marker) \
@@ -317,15 +340,14 @@ def _unique(values):
 
 
 def _check_image_quotas(image, quotas):
-    props, tags = quotas
-    if 0 <= props < len(image.properties):
+    if 0 <= quotas.properties < len(image.properties):
         raise exception.OverLimit(
             'Maximum number of properties exceeded. Attempted: %d, '
-            'Maximum: %d' % (len(image.properties), props))
-    if 0 <= tags < len(image.tags):
+            'Maximum: %d' % (len(image.properties), quotas.properties))
+    if 0 <= quotas.tags < len(image.tags):
         raise exception.OverLimit(
             'Maximum number of tags exceeded. Attempted: %d, Maximum: %d' %
-            (len(image.tags), tags))
+            (len(image.tags), quotas.tags))
 
 
 # --- image data and status -------------------------------------------------

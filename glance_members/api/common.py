@@ -20,10 +20,6 @@ def json_body():
                           services().conf.max_request_body_size)
 
 
-def refuse_body():
-    body.refuse_body(flask.request)
-
-
 def render(view, status=200):
     """A JSON response in Glance's formatting (see app.GlanceJSON)."""
     response = flask.current_app.json.response(view)

@@ -18,7 +18,6 @@ blp = flask_smorest.Blueprint('image_data', __name__,
 class ImageData(flask.views.MethodView):
 
     def get(self, image_id):
-        common.refuse_body()
         s = common.services()
         byte_range = schemas.range_parser(
             flask.request.headers.get('Range'),

@@ -17,7 +17,6 @@ class Members(flask.views.MethodView):
 
     @blp.response(200, schemas.MembersSchema)
     def get(self, image_id):
-        common.refuse_body()
         s = common.services()
         return common.render(schemas.members_view(sharing.list_members(
             common.context(), s.authz, s.repo, image_id)))
@@ -30,7 +29,7 @@ class Members(flask.views.MethodView):
         s = common.services()
         return common.render(schemas.member_view(sharing.add_member(
             common.context(), s.authz, s.repo, image_id, member_id,
-            s.conf.image_member_quota)))
+            s.quotas)))
 
 
 @blp.route('/<member_id>', strict_slashes=True)
@@ -38,7 +37,6 @@ class Member(flask.views.MethodView):
 
     @blp.response(200, schemas.MemberSchema)
     def get(self, image_id, member_id):
-        common.refuse_body()
         s = common.services()
         return common.render(schemas.member_view(sharing.get_member(
             common.context(), s.authz, s.repo, image_id, member_id)))
@@ -55,7 +53,6 @@ class Member(flask.views.MethodView):
 
     @blp.response(204)
     def delete(self, image_id, member_id):
-        common.refuse_body()
         s = common.services()
         sharing.delete_member(common.context(), s.authz, s.repo, image_id,
                               member_id)

@@ -15,15 +15,10 @@ blp = flask_smorest.Blueprint('images', __name__, url_prefix='/v2/images',
                               description='Images, as far as sharing needs')
 
 
-def _quotas(conf):
-    return conf.image_property_quota, conf.image_tag_quota
-
-
 @blp.route('', strict_slashes=True)
 class Images(flask.views.MethodView):
 
     def get(self):
-        common.refuse_body()
         s = common.services()
         query = schemas.parse_list_query(flask.request.args,
                                          s.conf.limit_param_default,
@@ -38,7 +33,7 @@ class Images(flask.views.MethodView):
         image = schemas.parse_create(common.json_body())
         s = common.services()
         image = sharing.create_image(common.context(), s.authz, s.repo,
-                                     image, _quotas(s.conf))
+                                     image, s.quotas)
         response = common.render(schemas.image_view(image), 201)
         response.headers['Location'] = '%s/v2/images/%s' % (
             flask.request.host_url.rstrip('/'), image.id)
@@ -66,7 +61,6 @@ def _list_view(images, more, args):
 class Image(flask.views.MethodView):
 
     def get(self, image_id):
-        common.refuse_body()
         s = common.services()
         image = sharing.get_image(common.context(), s.authz, s.repo,
                                   image_id)
@@ -77,12 +71,11 @@ class Image(flask.views.MethodView):
                                       common.json_body)
         s = common.services()
         image = sharing.update_image(common.context(), s.authz, s.repo,
-                                     image_id, changes, _quotas(s.conf))
+                                     image_id, changes, s.quotas)
         return common.render(schemas.image_view(image))
 
     @blp.response(204)
     def delete(self, image_id):
-        common.refuse_body()
         s = common.services()
         image_data.delete_image(common.context(), s.authz, s.repo, s.store,
                                 image_id)

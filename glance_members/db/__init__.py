@@ -59,12 +59,12 @@ class Sqlite(peewee.SqliteDatabase):
 
     A writer that finds SQLite's lock taken sleeps in SQLite's busy handler
     (1 ms, then 2, 5, 10...) however soon the lock frees: with two worker
-    processes, that sleeping, not the writing, limited writes to a third of
-    what one process does. So a thread lock orders the threads of a process
-    (waking the next at once), and an flock on a file beside the database
-    orders the processes, polled at sub-millisecond steps; both give up
-    after the busy timeout, as SQLite would (a 503). The kernel drops the
-    flock of a process that dies.
+    processes, that sleeping, not the writing, limited the write rate
+    (figures: benchmarks/README.md). So a thread lock orders the threads of
+    a process (waking the next at once), and an flock on a file beside the
+    database orders the processes, polled at sub-millisecond steps; both
+    give up after the busy timeout, as SQLite would (a 503). The kernel
+    drops the flock of a process that dies.
     """
 
     # Seconds between two tries of another process's writer lock.
@@ -117,10 +117,10 @@ class Sqlite(peewee.SqliteDatabase):
 
 class PostgresqlPool(pool.PooledPostgresqlDatabase):
     """peewee's pool, without a `SELECT 1` round trip on every checkout
-    (14% of a PostgreSQL request's CPU): a connection handed back moments
-    ago is taken as alive. One idle for longer is probed as before; one
-    that died meanwhile fails its statement, which is a 503 that discards
-    it (Repository), so the next request gets a fresh one."""
+    (a large share of a PostgreSQL request's CPU): a connection handed back
+    moments ago is taken as alive. One idle for longer is probed as before;
+    one that died meanwhile fails its statement, which is a 503 that
+    discards it (Repository), so the next request gets a fresh one."""
 
     PROBE_AFTER_IDLE_S = 2.0
 

@@ -63,7 +63,7 @@ def typed(row, converters):
 
 def _datetime(value):
     """SQLite's text for a datetime (PostgreSQL hands back datetimes);
-    peewee's own parser tries formats one by one, 5x slower."""
+    peewee's own parser tries formats one by one, which is much slower."""
     if isinstance(value, datetime.datetime):
         return value
     try:

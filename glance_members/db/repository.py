@@ -114,8 +114,8 @@ class Repository:
     @_read
     def get_image(self, image_id):
         """The image with its properties and tags, in one round trip (the
-        start of nearly every request: PostgreSQL's round trips were a
-        third of a member request)."""
+        start of nearly every request, whose PostgreSQL round trips are
+        much of its time)."""
         sql = _IMAGE_AND_CHILDREN % {'p': self.database.param}
         rows = self.database.execute_sql(sql, [image_id] * 3).fetchall()
         if not rows or rows[0][0] != 0:
@@ -348,16 +348,16 @@ class Repository:
             (models.ImageMember.image == image_id) &
             (models.ImageMember.member == member_id)), 2)
     _INSERT_MEMBER = prepared.Prepared(
-        lambda image_id, member_id, now, image_created_at:
+        lambda image_id, member_id, status, now, image_created_at:
         models.ImageMember.insert(
-            image=image_id, member=member_id, status='pending',
+            image=image_id, member=member_id, status=status,
             deleted=False, created_at=now, updated_at=now,
-            image_created_at=image_created_at), 4)
+            image_created_at=image_created_at), 5)
     _REVIVE_MEMBER = prepared.Prepared(
-        lambda image_id, member_id, now: models.ImageMember.update(
-            status='pending', deleted=False, updated_at=now).where(
+        lambda image_id, member_id, status, now: models.ImageMember.update(
+            status=status, deleted=False, updated_at=now).where(
             (models.ImageMember.image == image_id) &
-            (models.ImageMember.member == member_id)), 3)
+            (models.ImageMember.member == member_id)), 4)
     _SET_MEMBER_STATUS = prepared.Prepared(
         lambda image_id, member_id, status, now: models.ImageMember.update(
             status=status, updated_at=now).where(
@@ -372,12 +372,14 @@ class Repository:
             (models.ImageMember.deleted == False)), 3)  # noqa: E712
 
     @_translate_db_errors
-    def add_member(self, image_id, member_id, quota):
-        """Add (or revive, as pending) a membership.
+    def add_member(self, image_id, member_id, quota, *, status):
+        """Add a membership in `status`, or revive a removed one in it
+        (keeping its created_at).
 
         Raises NotFound if the image went away, OverLimit (with
         `attempted`) past `quota` (negative: unlimited), Duplicate if the
-        membership exists. Quota is checked before duplicates, as Glance.
+        membership exists. Quota is checked before duplicates (sharing's
+        rule, enforced here under the write lock).
         """
         now = records.utcnow()
         with self._write():
@@ -393,10 +395,10 @@ class Repository:
                 raise exception.Duplicate()
             if existing:
                 self._REVIVE_MEMBER.run(self.database, image_id, member_id,
-                                        now)
+                                        status, now)
             else:
                 self._INSERT_MEMBER.run(self.database, image_id, member_id,
-                                        now, image_created_at)
+                                        status, now, image_created_at)
             # Read it back before commit: once committed, a racing image
             # delete may take it at once.
             return self.get_member(image_id, member_id)

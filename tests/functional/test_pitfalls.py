@@ -242,12 +242,13 @@ def test_pitfall_11_member_json_validates_against_served_schema(api, shared):
 
 
 def test_pitfall_11_member_id_is_always_a_string(api, shared):
-    # Glance takes a JSON integer (Rackspace tenant ids are numbers); the
-    # member id it answers is still a string.
+    # An integer is taken (as Glance takes it) as its decimal string.
     r = api.post(members_url(shared), body={'member': 123})
-    assert r.status_code == 200 and r.json['member_id'] == '123'
-    r = api.post(members_url(shared), body={'member': '124'})
-    assert r.json['member_id'] == '124'
+    assert r.status_code == 200, r.data
+    assert r.json['member_id'] == '123'
+    r = api.post(members_url(shared), body={'member': '123'})
+    assert r.status_code == 409, r.data
+    assert api.get(member_url(shared, '123')).json['member_id'] == '123'
 
 
 def test_pitfall_12_member_role_without_reader_is_refused(api, shared):

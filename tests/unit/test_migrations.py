@@ -120,12 +120,14 @@ def test_upgrade_from_first_version_keeps_data(database):
     assert [m.member_id for m in repo.list_members(IMAGE)] == ['p2']
     # v004 copied each image's created_at onto its memberships: the
     # consumer's list (driven from them) finds the share, in order.
-    listed = repo.list_images(records.ImageQuery(limit=10), 'p2', False)
+    listed = repo.list_images(records.ImageQuery(
+        limit=10, member_status='accepted'), 'p2', False)
     assert [i.id for i in listed] == [IMAGE2, IMAGE]
 
     # The upgraded schema takes new writes, and its constraints still hold.
-    assert repo.add_member(IMAGE, 'p4', quota=-1).status == 'pending'
-    revived = repo.add_member(IMAGE, 'p3', quota=-1)
+    assert repo.add_member(IMAGE, 'p4', quota=-1,
+                           status='pending').status == 'pending'
+    revived = repo.add_member(IMAGE, 'p3', quota=-1, status='pending')
     assert (revived.status, revived.created_at) == ('pending', when)
     with pytest.raises(peewee.IntegrityError):
         with database.atomic():
@@ -169,7 +171,8 @@ def test_image_created_at_is_required_after_upgrading_a_version_4(database):
     repo = db.make_repository(database)
     assert repo.get_member(IMAGE, 'p2').status == 'accepted'
     assert [i.id for i in repo.list_images(
-        records.ImageQuery(limit=10), 'p2', False)] == [IMAGE]
+        records.ImageQuery(limit=10, member_status='accepted'), 'p2',
+        False)] == [IMAGE]
     with pytest.raises(peewee.IntegrityError):
         with database.atomic():
             database.execute_sql(

@@ -27,7 +27,7 @@ from tests.unit.conftest import CONSUMER, CONSUMER2, OUTSIDER, OWNER
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 POLICY_FILE = os.path.join(ROOT, 'etc', 'policy.rackspace.yaml')
-QUOTA = 128
+QUOTAS = records.Quotas(members=128, properties=128, tags=128)
 
 CREATOR = ('cloudImages:creator',)
 CI_ADMIN = ('cloudImages:admin',)
@@ -258,7 +258,7 @@ class TestSharingFlows:
                                               image):
         owner = ctx_for(OWNER, CREATOR)
         member = sharing.add_member(owner, rs_authz, repo, image.id,
-                                    CONSUMER, QUOTA)
+                                    CONSUMER, QUOTAS)
         assert member.status == 'pending'
         consumer = ctx_for(CONSUMER, CREATOR)
         # It sees the share...
@@ -283,12 +283,12 @@ class TestSharingFlows:
             sharing.delete_image(owner, rs_authz, repo, image.id)
         with pytest.raises(exception.Forbidden):
             sharing.update_image(owner, rs_authz, repo, image.id,
-                                 [('replace', ['name'], 'x')], (128, 128))
+                                 [('replace', ['name'], 'x')], QUOTAS)
 
     def test_cloudimages_admin_can_share_and_accept(self, rs_authz, repo,
                                                     ctx_for, image):
         owner = ctx_for(OWNER, CI_ADMIN)
-        sharing.add_member(owner, rs_authz, repo, image.id, CONSUMER, QUOTA)
+        sharing.add_member(owner, rs_authz, repo, image.id, CONSUMER, QUOTAS)
         consumer = ctx_for(CONSUMER, CI_ADMIN)
         member = sharing.update_member(consumer, rs_authz, repo, image.id,
                                        CONSUMER, 'accepted')
@@ -307,7 +307,7 @@ class TestSharingFlows:
 
     def test_observer_can_only_read(self, rs_authz, repo, ctx_for, image):
         sharing.add_member(ctx_for(OWNER, CREATOR), rs_authz, repo, image.id,
-                           CONSUMER, QUOTA)
+                           CONSUMER, QUOTAS)
         owner_observer = ctx_for(OWNER, OBSERVER)
         consumer_observer = ctx_for(CONSUMER, OBSERVER)
         # Reads pass.
@@ -325,7 +325,7 @@ class TestSharingFlows:
         # Writes do not.
         with pytest.raises(exception.Forbidden):
             sharing.add_member(owner_observer, rs_authz, repo, image.id,
-                               CONSUMER2, QUOTA)
+                               CONSUMER2, QUOTAS)
         with pytest.raises(exception.Forbidden):
             sharing.delete_member(owner_observer, rs_authz, repo, image.id,
                                   CONSUMER)
@@ -337,7 +337,7 @@ class TestSharingFlows:
         with pytest.raises(exception.Forbidden):
             sharing.create_image(owner_observer, rs_authz, repo,
                                  records.Image(id=None, owner=None),
-                                 (128, 128))
+                                 QUOTAS)
         assert [(m.member_id, m.status) for m in repo.list_members(
             image.id)] == [(CONSUMER, 'pending')]
 
@@ -348,7 +348,7 @@ class TestSharingFlows:
         # It cannot even read the image under this policy: hidden (404).
         with pytest.raises(exception.NotFound):
             sharing.add_member(owner, rs_authz, repo, image.id, CONSUMER,
-                               QUOTA)
+                               QUOTAS)
         with pytest.raises(exception.Forbidden):
             sharing.list_images(owner, rs_authz, repo,
                                 records.ImageQuery(limit=10))
@@ -358,21 +358,21 @@ class TestSharingFlows:
                                                      ctx_for, image):
         with pytest.raises(exception.NotFound):
             sharing.add_member(ctx_for(OUTSIDER, CREATOR), rs_authz, repo,
-                               image.id, OUTSIDER, QUOTA)
+                               image.id, OUTSIDER, QUOTAS)
 
     def test_consumer_creator_cannot_reshare(self, rs_authz, repo, ctx_for,
                                              image):
         sharing.add_member(ctx_for(OWNER, CREATOR), rs_authz, repo, image.id,
-                           CONSUMER, QUOTA)
+                           CONSUMER, QUOTAS)
         with pytest.raises(exception.Forbidden):
             sharing.add_member(ctx_for(CONSUMER, CREATOR), rs_authz, repo,
-                               image.id, CONSUMER2, QUOTA)
+                               image.id, CONSUMER2, QUOTAS)
 
     def test_creator_creates_images(self, rs_authz, repo, ctx_for):
         created = sharing.create_image(ctx_for(OWNER, CREATOR), rs_authz,
                                        repo, records.Image(id=None,
                                                            owner=None),
-                                       (128, 128))
+                                       QUOTAS)
         assert created.owner == OWNER
 
 

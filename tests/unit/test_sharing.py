@@ -16,8 +16,7 @@ from glance_members import sharing
 from tests.unit.conftest import (ADMIN_PROJECT, CONSUMER, CONSUMER2, OUTSIDER,
                                  OWNER)
 
-QUOTA = 128
-IMAGE_QUOTAS = (128, 128)
+QUOTAS = records.Quotas(members=128, properties=128, tags=128)
 NOT_AUTHORIZED = 'You are not authorized to complete %s action.'
 
 
@@ -42,7 +41,7 @@ def share(authz, repo, owner):
     from glance_members import context
 
     def _share(image, member_id=CONSUMER, status='pending'):
-        sharing.add_member(owner, authz, repo, image.id, member_id, QUOTA)
+        sharing.add_member(owner, authz, repo, image.id, member_id, QUOTAS)
         if status != 'pending':
             ctx = context.RequestContext(user_id='u', project_id=member_id,
                                          roles=['member', 'reader'])
@@ -55,7 +54,7 @@ def share(authz, repo, owner):
 def _set_visibility(ctx, authz, repo, image, visibility):
     return sharing.update_image(ctx, authz, repo, image.id,
                                 [('replace', ['visibility'], visibility)],
-                                IMAGE_QUOTAS)
+                                QUOTAS)
 
 
 # --- the contexts themselves ----------------------------------------------
@@ -165,7 +164,7 @@ class TestIsVisible:
 class TestAddMember:
     def test_owner_adds_pending_member(self, owner, authz, repo, shared):
         member = sharing.add_member(owner, authz, repo, shared.id, CONSUMER,
-                                    QUOTA)
+                                    QUOTAS)
         assert isinstance(member, records.Member)
         assert member.image_id == shared.id
         assert member.member_id == CONSUMER
@@ -175,20 +174,20 @@ class TestAddMember:
 
     def test_owner_may_add_its_own_project(self, owner, authz, repo, shared):
         member = sharing.add_member(owner, authz, repo, shared.id, OWNER,
-                                    QUOTA)
+                                    QUOTAS)
         assert member.member_id == OWNER
 
     def test_admin_may_add_to_any_shared_image(
             self, admin, authz, repo, shared):
         member = sharing.add_member(admin, authz, repo, shared.id, CONSUMER,
-                                    QUOTA)
+                                    QUOTAS)
         assert member.status == 'pending'
 
     def test_consumer_may_not_add(self, consumer, authz, repo, shared, share):
         share(shared, CONSUMER, 'accepted')
         with pytest.raises(exception.Forbidden) as e:
             sharing.add_member(consumer, authz, repo, shared.id, CONSUMER2,
-                               QUOTA)
+                               QUOTAS)
         assert e.value.message == NOT_AUTHORIZED % 'add_member'
         assert repo.get_member(shared.id, CONSUMER2) is None
 
@@ -196,21 +195,21 @@ class TestAddMember:
             self, owner_reader, authz, repo, shared):
         with pytest.raises(exception.Forbidden) as e:
             sharing.add_member(owner_reader, authz, repo, shared.id,
-                               CONSUMER, QUOTA)
+                               CONSUMER, QUOTAS)
         assert e.value.message == NOT_AUTHORIZED % 'add_member'
         assert repo.list_members(shared.id) == []
 
     def test_outsider_gets_not_found(self, outsider, authz, repo, shared):
         with pytest.raises(exception.NotFound) as e:
             sharing.add_member(outsider, authz, repo, shared.id, OUTSIDER,
-                               QUOTA)
+                               QUOTAS)
         assert e.value.message == _not_found_image(shared.id)
 
     @pytest.mark.parametrize('image_id', [
         str(uuid.uuid4()), 'not-a-uuid', '', 'x' * 40])
     def test_missing_image_is_not_found(self, owner, authz, repo, image_id):
         with pytest.raises(exception.NotFound) as e:
-            sharing.add_member(owner, authz, repo, image_id, CONSUMER, QUOTA)
+            sharing.add_member(owner, authz, repo, image_id, CONSUMER, QUOTAS)
         assert e.value.message == _not_found_image(image_id)
 
     @pytest.mark.parametrize('visibility', ['private', 'public', 'community'])
@@ -220,7 +219,7 @@ class TestAddMember:
         ctx = request.getfixturevalue(who)
         image = make_image(visibility=visibility)
         with pytest.raises(exception.Forbidden) as e:
-            sharing.add_member(ctx, authz, repo, image.id, CONSUMER, QUOTA)
+            sharing.add_member(ctx, authz, repo, image.id, CONSUMER, QUOTAS)
         assert e.value.message == \
             'Not allowed to create members for image %s.' % image.id
         assert repo.list_members(image.id) == []
@@ -230,7 +229,7 @@ class TestAddMember:
         image = make_image(visibility='private')
         with pytest.raises(exception.Forbidden) as e:
             sharing.add_member(owner_reader, authz, repo, image.id, CONSUMER,
-                               QUOTA)
+                               QUOTAS)
         assert e.value.message.startswith('Not allowed to create members')
 
     def test_public_image_for_outsider_is_not_shared_forbidden(
@@ -238,7 +237,7 @@ class TestAddMember:
         image = make_image(visibility='public')
         with pytest.raises(exception.Forbidden) as e:
             sharing.add_member(outsider, authz, repo, image.id, OUTSIDER,
-                               QUOTA)
+                               QUOTAS)
         assert e.value.message == \
             'Not allowed to create members for image %s.' % image.id
 
@@ -249,15 +248,17 @@ class TestAddMember:
         member_only = make_ctx(OWNER, roles=('member',))
         with pytest.raises(exception.NotFound):
             sharing.add_member(member_only, authz, repo, shared.id, CONSUMER,
-                               QUOTA)
+                               QUOTAS)
 
 
 class TestQuota:
     def test_over_quota_message(self, owner, authz, repo, shared):
         for member in (CONSUMER, CONSUMER2):
-            sharing.add_member(owner, authz, repo, shared.id, member, 2)
+            sharing.add_member(owner, authz, repo, shared.id,
+                               member, records.Quotas(members=2))
         with pytest.raises(exception.OverLimit) as e:
-            sharing.add_member(owner, authz, repo, shared.id, OUTSIDER, 2)
+            sharing.add_member(owner, authz, repo, shared.id,
+                               OUTSIDER, records.Quotas(members=2))
         assert e.value.message == (
             'Image member limit exceeded for image %s: The limit has been '
             'exceeded on the number of allowed image members for this image. '
@@ -268,11 +269,13 @@ class TestQuota:
     def test_zero_quota_refuses_the_first_member(
             self, owner, authz, repo, shared):
         with pytest.raises(exception.OverLimit) as e:
-            sharing.add_member(owner, authz, repo, shared.id, CONSUMER, 0)
+            sharing.add_member(owner, authz, repo, shared.id,
+                               CONSUMER, records.Quotas(members=0))
         assert 'Attempted: 1, Maximum: 0:' in e.value.message
 
     def test_exactly_at_quota_is_allowed(self, owner, authz, repo, shared):
-        sharing.add_member(owner, authz, repo, shared.id, CONSUMER, 1)
+        sharing.add_member(owner, authz, repo, shared.id,
+                           CONSUMER, records.Quotas(members=1))
         assert len(repo.list_members(shared.id)) == 1
 
     @pytest.mark.parametrize('quota', [-1, -5])
@@ -280,40 +283,47 @@ class TestQuota:
                                          quota):
         for i in range(200):
             sharing.add_member(owner, authz, repo, shared.id, 'p%03d' % i,
-                               quota)
+                               records.Quotas(members=quota))
         assert len(repo.list_members(shared.id)) == 200
 
     def test_quota_checked_before_duplicate(self, owner, authz, repo, shared):
-        sharing.add_member(owner, authz, repo, shared.id, CONSUMER, 1)
+        sharing.add_member(owner, authz, repo, shared.id,
+                           CONSUMER, records.Quotas(members=1))
         with pytest.raises(exception.OverLimit) as e:
-            sharing.add_member(owner, authz, repo, shared.id, CONSUMER, 1)
+            sharing.add_member(owner, authz, repo, shared.id,
+                               CONSUMER, records.Quotas(members=1))
         assert not isinstance(e.value, exception.Duplicate)
         assert 'Attempted: 2, Maximum: 1:' in e.value.message
 
     def test_deleted_members_do_not_count(self, owner, authz, repo, shared):
-        sharing.add_member(owner, authz, repo, shared.id, CONSUMER, 1)
+        sharing.add_member(owner, authz, repo, shared.id,
+                           CONSUMER, records.Quotas(members=1))
         sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
-        sharing.add_member(owner, authz, repo, shared.id, CONSUMER2, 1)
+        sharing.add_member(owner, authz, repo, shared.id,
+                           CONSUMER2, records.Quotas(members=1))
         assert [m.member_id for m in repo.list_members(shared.id)] == \
             [CONSUMER2]
 
     def test_quota_is_per_image(self, owner, authz, repo, make_image):
         first, second = make_image(), make_image()
-        sharing.add_member(owner, authz, repo, first.id, CONSUMER, 1)
-        sharing.add_member(owner, authz, repo, second.id, CONSUMER, 1)
+        sharing.add_member(owner, authz, repo, first.id,
+                           CONSUMER, records.Quotas(members=1))
+        sharing.add_member(owner, authz, repo, second.id,
+                           CONSUMER, records.Quotas(members=1))
 
     def test_policy_checked_before_quota(self, consumer, authz, repo, shared,
                                          share):
         share(shared, CONSUMER)
         with pytest.raises(exception.Forbidden):
-            sharing.add_member(consumer, authz, repo, shared.id, CONSUMER2, 0)
+            sharing.add_member(consumer, authz, repo, shared.id,
+                               CONSUMER2, records.Quotas(members=0))
 
 
 class TestDuplicates:
     def test_duplicate_member(self, owner, authz, repo, shared):
-        sharing.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTA)
+        sharing.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTAS)
         with pytest.raises(exception.Duplicate) as e:
-            sharing.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTA)
+            sharing.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTAS)
         assert isinstance(e.value, exception.Conflict)
         assert e.value.message == \
             'Member %s is duplicated for image %s' % (CONSUMER, shared.id)
@@ -323,20 +333,20 @@ class TestDuplicates:
             self, owner, authz, repo, shared, share):
         share(shared, CONSUMER, 'accepted')
         with pytest.raises(exception.Duplicate):
-            sharing.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTA)
+            sharing.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTAS)
         assert repo.get_member(shared.id, CONSUMER).status == 'accepted'
 
     def test_same_member_on_two_images_is_not_a_duplicate(
             self, owner, authz, repo, make_image):
         for image in (make_image(), make_image()):
-            sharing.add_member(owner, authz, repo, image.id, CONSUMER, QUOTA)
+            sharing.add_member(owner, authz, repo, image.id, CONSUMER, QUOTAS)
 
 
 class TestReAdd:
     def test_re_added_member_is_pending_and_keeps_created_at(
             self, owner, consumer, authz, repo, shared, clock):
         first = sharing.add_member(owner, authz, repo, shared.id, CONSUMER,
-                                   QUOTA)
+                                   QUOTAS)
         clock.tick()
         sharing.update_member(consumer, authz, repo, shared.id, CONSUMER,
                               'accepted')
@@ -344,7 +354,7 @@ class TestReAdd:
         sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
         readd_time = clock.tick()
         again = sharing.add_member(owner, authz, repo, shared.id, CONSUMER,
-                                   QUOTA)
+                                   QUOTAS)
         assert again.status == 'pending'
         assert again.created_at == first.created_at
         assert again.updated_at == readd_time
@@ -357,7 +367,7 @@ class TestReAdd:
         share(shared, CONSUMER, 'rejected')
         sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
         again = sharing.add_member(owner, authz, repo, shared.id, CONSUMER,
-                                   QUOTA)
+                                   QUOTAS)
         assert again.status == 'pending'
 
 
@@ -697,7 +707,7 @@ class TestUpdateMember:
             self, owner, consumer, authz, repo, shared, share):
         share(shared, CONSUMER, 'accepted')
         sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
-        sharing.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTA)
+        sharing.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTAS)
         assert sharing.get_member(consumer, authz, repo, shared.id,
                                   CONSUMER).status == 'pending'
 
@@ -807,7 +817,7 @@ class TestVisibilityTransitions:
         with pytest.raises(exception.NotFound):
             sharing.get_member(owner, authz, repo, shared.id, CONSUMER)
         with pytest.raises(exception.Forbidden):
-            sharing.add_member(owner, authz, repo, shared.id, OUTSIDER, QUOTA)
+            sharing.add_member(owner, authz, repo, shared.id, OUTSIDER, QUOTAS)
         with pytest.raises(exception.Forbidden):
             sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
         with pytest.raises(exception.NotFound):
@@ -871,13 +881,13 @@ class TestPublicize:
     def test_owner_cannot_create_public_image(self, owner, authz, repo):
         image = records.Image(id=None, owner=None, visibility='public')
         with pytest.raises(exception.Forbidden) as e:
-            sharing.create_image(owner, authz, repo, image, IMAGE_QUOTAS)
+            sharing.create_image(owner, authz, repo, image, QUOTAS)
         assert e.value.message == NOT_AUTHORIZED % 'publicize_image'
 
     def test_admin_creates_public_image(self, admin, authz, repo):
         image = records.Image(id=None, owner=None, visibility='public')
         created = sharing.create_image(admin, authz, repo, image,
-                                       IMAGE_QUOTAS)
+                                       QUOTAS)
         assert created.visibility == 'public'
         assert created.owner == ADMIN_PROJECT
 
@@ -888,11 +898,11 @@ class TestPublicize:
     def test_new_image_defaults_to_shared(self, owner, authz, repo):
         created = sharing.create_image(
             owner, authz, repo, records.Image(id=None, owner=None),
-            IMAGE_QUOTAS)
+            QUOTAS)
         assert created.visibility == 'shared'
         assert created.owner == OWNER
         member = sharing.add_member(owner, authz, repo, created.id, CONSUMER,
-                                    QUOTA)
+                                    QUOTAS)
         assert member.status == 'pending'
 
 
@@ -903,7 +913,7 @@ class TestSystemScope:
                                      shared):
         with pytest.raises((exception.NotFound, exception.Forbidden)):
             sharing.add_member(system_admin, authz, repo, shared.id,
-                               CONSUMER, QUOTA)
+                               CONSUMER, QUOTAS)
         assert repo.list_members(shared.id) == []
 
     def test_system_admin_cannot_list_members(
@@ -1014,7 +1024,8 @@ class TestListImages:
         return {by_id[i.id] for i in images}
 
     def test_member_status_defaults_to_accepted(self):
-        assert records.ImageQuery(limit=10).member_status == 'accepted'
+        assert sharing.DEFAULT_LIST_MEMBER_STATUS == 'accepted'
+        assert records.ImageQuery(limit=10).member_status is None
 
     def test_consumer_default_list(self, consumer, authz, repo, catalog):
         assert self._labels(consumer, authz, repo, catalog) == {
