@@ -112,9 +112,18 @@ class SharingRepository:
         stamp = dict(actor_user_id=actor.user_id,
                      actor_project_id=actor.project_id,
                      request_id=actor.request_id, created_at=now)
-        rows = [dict(c, **stamp) for c in changes]
-        for chunk in _chunks(rows):
-            History.insert_many(chunk).execute(self.database)
+        self._insert_rows('sharing_history',
+                          [dict(c, **stamp) for c in changes])
+
+    def _insert_rows(self, table, rows):
+        """INSERT many rows of the same keys with one executemany: peewee
+        building a 10,000-row insert cost ten times its running."""
+        columns = list(rows[0])
+        sql = 'INSERT INTO %s (%s) VALUES (%s)' % (
+            table, ', '.join('"%s"' % c for c in columns),
+            ', '.join([self.database.param] * len(columns)))
+        cursor = self.database.cursor()
+        cursor.executemany(sql, [[row[c] for c in columns] for row in rows])
 
     def _record_image_delete(self, image_id):
         """History rows for the memberships an image delete takes."""
@@ -391,7 +400,7 @@ class SharingRepository:
             status = 'accepted' if auto else 'pending'
             if outcome == 'created':
                 inserts.append(dict(
-                    image=image_id, member=member_id, status=status,
+                    image_id=image_id, member=member_id, status=status,
                     deleted=False, created_at=now, updated_at=now,
                     image_created_at=created_at, expires_at=expires_at))
             else:
@@ -406,8 +415,8 @@ class SharingRepository:
                 None, (status, expires_at)))
             results.append(ext_records.PairResult(
                 image_id, member_id, outcome, status, expires_at))
-        for chunk in _chunks(inserts):
-            Member.insert_many(chunk).execute(self.database)
+        if inserts:
+            self._insert_rows('image_members', inserts)
         for status, ids in revive.items():
             for chunk in _chunks(ids):
                 Member.update(status=status, deleted=False, updated_at=now,

@@ -57,10 +57,12 @@ class Directory:
 
 def test_inbox_lists_pending_by_default_with_counts(
         consumer, authz, repo, make_image, share, clock):
-    first, second, third = make_image(), make_image(), make_image()
-    for image in (first, second, third):
-        clock.tick()
-        share(image)
+    images = []
+    for _ in range(3):
+        clock.tick()  # the inbox is newest image first
+        images.append(make_image())
+        share(images[-1])
+    first, second, third = images
     repo.update_member_status(third.id, CONSUMER, 'accepted')
     shares, counts, more = inbox.list_inbox(consumer, authz, repo,
                                             'pending', 10)
