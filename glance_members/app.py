@@ -25,7 +25,10 @@ from glance_members.api import image_data
 from glance_members.api import image_members
 from glance_members.api import images
 from glance_members.api import schemas
+from glance_members.api import sharing_v1
+from glance_members.api.sharing_v1 import versions as sharing_versions
 from glance_members.api import versions
+from glance_members.auth import projects
 from glance_members.auth import static as static_auth
 from glance_members import conf as gm_conf
 from glance_members import context
@@ -36,6 +39,8 @@ from glance_members import logs
 from glance_members import notifications
 from glance_members import policy
 from glance_members import records
+from glance_members.sharing_ext import recipients
+from glance_members.sharing_ext import records as ext_records
 from glance_members import store
 from glance_members import uploads
 
@@ -61,6 +66,8 @@ class Services:
     quotas: records.Quotas
     notifier: notifications.Notifier
     heartbeat: uploads.Heartbeat
+    # The recipient check's identity directory (auth.projects).
+    directory: object = None
 
 
 class GlanceJSON(flask.json.provider.DefaultJSONProvider):
@@ -116,6 +123,9 @@ def create_app(conf, repo=None):
     for blueprint in (schemas.blp, images.blp, image_data.blp,
                       image_members.blp):
         api.register_blueprint(blueprint)
+    if conf.sharing.enabled:
+        for blueprint in sharing_v1.BLUEPRINTS:
+            api.register_blueprint(blueprint)
 
     if repo is None:
         database = db.connect(gm_conf.database_url(conf),
@@ -127,12 +137,18 @@ def create_app(conf, repo=None):
         repo = notifications.NotifyingRepository(repo, notifier)
     image_store = store.ImageStore(conf)
     repo = uploads.ReclaimingRepository(repo, image_store)
+    directory = projects.make_directory(conf, gm_conf.token_file(conf))
+    if conf.sharing.verify_members:
+        # The /v2 member create checks its member after the sharing rules'
+        # image and policy checks (recipients.VerifyingRepository).
+        repo = recipients.VerifyingRepository(repo, directory)
     authz = policy.Authorizer(conf)
     quotas = records.Quotas(members=conf.image_member_quota,
                             properties=conf.image_property_quota,
                             tags=conf.image_tag_quota)
     app.extensions['glance_members'] = Services(
-        conf, repo, authz, image_store, quotas, notifier, heartbeat)
+        conf, repo, authz, image_store, quotas, notifier, heartbeat,
+        directory)
 
     app.before_request(logs.start_request)
 
@@ -143,6 +159,9 @@ def create_app(conf, repo=None):
             raise exception.NotAuthenticated()
         flask.g.context = ctx
         notifications.current_context.set(ctx)
+        # Who the membership history rows name.
+        ext_records.current_actor.set(ext_records.Actor(
+            ctx.user_id, ctx.project_id, ctx.request_id))
         rule = flask.request.url_rule
         if flask.request.method == 'HEAD' and rule is not None:
             # Glance's router knows no HEAD; werkzeug adds it to every GET.
@@ -181,10 +200,17 @@ def create_app(conf, repo=None):
     app.register_error_handler(Exception, _handle_unexpected)
 
     app.wsgi_app = _auth_middleware(app.wsgi_app, conf)
+    unversioned = {health.PATH: health.application(conf),
+                   OPENAPI_PATH: _openapi_document(api)}
+    extensions = ()
+    if conf.sharing.enabled:
+        discovery = sharing_versions.application(conf.public_endpoint)
+        unversioned.update({sharing_versions.ROOT: discovery,
+                            sharing_versions.ROOT + '/': discovery})
+        extensions = (sharing_versions.PREFIX + '/',)
     app.wsgi_app = versions.VersionNegotiation(
-        app.wsgi_app, conf.public_endpoint,
-        unversioned={health.PATH: health.application(conf),
-                     OPENAPI_PATH: _openapi_document(api)})
+        app.wsgi_app, conf.public_endpoint, unversioned=unversioned,
+        extensions=extensions)
     app.wsgi_app = RequestLimits(app.wsgi_app)
     app.wsgi_app = RequestIds(app.wsgi_app)
     return app

@@ -105,7 +105,77 @@ class Notifier:
             LOG.exception('Could not send %s notification', event_type)
 
 
-class NotifyingRepository:
+class _SharingNotifications:
+    """The sharing extension's writes, announced as Glance's member events
+    (one per membership changed, Glance's payload) plus sharing.trust.*."""
+
+    def _members(self, event_type, shares, deleted=False):
+        for share in shares:
+            self._notifier.info(event_type, member_payload(
+                share, _now() if deleted else None))
+
+    def decide_shares(self, project_id, status, image_ids):
+        results = self._repo.decide_shares(project_id, status, image_ids)
+        self._members('image.member.update',
+                      [s for s, before in results if before != s.status])
+        return results
+
+    def leave_share(self, project_id, image_id):
+        share = self._repo.leave_share(project_id, image_id)
+        if share is not None:
+            self._members('image.member.delete', [share], deleted=True)
+        return share
+
+    def add_trust(self, consumer, producer, accept_pending):
+        trust, created, accepted = self._repo.add_trust(
+            consumer, producer, accept_pending)
+        if created:
+            self._notifier.info('sharing.trust.create', _trust(trust))
+        self._members('image.member.update', accepted)
+        return trust, created, accepted
+
+    def remove_trust(self, consumer, producer):
+        removed = self._repo.remove_trust(consumer, producer)
+        if removed:
+            self._notifier.info('sharing.trust.delete', {
+                'consumer': consumer, 'producer': producer,
+                'deleted_at': _now()})
+        return removed
+
+    def share_batch(self, image_ids, member_ids, expires_at, quota):
+        results = self._repo.share_batch(image_ids, member_ids, expires_at,
+                                         quota)
+        self._pairs('image.member.create', results, ('created', 'revived'))
+        return results
+
+    def revoke_batch(self, image_ids, member_ids):
+        results = self._repo.revoke_batch(image_ids, member_ids)
+        self._pairs('image.member.delete', results, ('removed',), True)
+        return results
+
+    def set_expiry(self, image_id, member_id, expires_at):
+        share = self._repo.set_expiry(image_id, member_id, expires_at)
+        if share is not None:
+            self._members('image.member.update', [share])
+        return share
+
+    def _pairs(self, event_type, results, outcomes, deleted=False):
+        now = _now()
+        for r in results:
+            if r.result in outcomes:
+                self._notifier.info(event_type, {
+                    'image_id': r.image_id, 'member_id': r.member_id,
+                    'status': r.status, 'created_at': now,
+                    'updated_at': now, 'deleted': deleted,
+                    'deleted_at': now if deleted else None})
+
+
+def _trust(trust):
+    return {'consumer': trust.consumer, 'producer': trust.producer,
+            'created_at': trust.created_at.strftime(ISO)}
+
+
+class NotifyingRepository(_SharingNotifications):
     """A Repository that announces its committed writes."""
 
     def __init__(self, repo, notifier):

@@ -40,11 +40,14 @@ def _application_url(environ):
 class VersionNegotiation:
     """WSGI middleware: answers discovery itself, passes /v2 on."""
 
-    def __init__(self, app, public_endpoint=None, unversioned=None):
+    def __init__(self, app, public_endpoint=None, unversioned=None,
+                 extensions=()):
         self.app = app
         self.public_endpoint = public_endpoint
         # Paths outside the API versions (health check, API document).
         self.unversioned = unversioned or {}
+        # Roots of APIs beside /v2 (the sharing extension), passed on.
+        self.extensions = tuple(extensions)
 
     def __call__(self, environ, start_response):
         path = environ.get('PATH_INFO', '') or '/'
@@ -59,6 +62,9 @@ class VersionNegotiation:
             return [b'']
         if path in self.unversioned:
             return self.unversioned[path](environ, start_response)
+        if self.extensions and path.startswith(self.extensions):
+            environ['PATH_INFO'] = path
+            return self.app(environ, start_response)
         if path in ('/versions', '/versions/'):
             return self._versions(environ, start_response, '200 OK')
         if path.startswith('/v2/') and '\n' not in path:

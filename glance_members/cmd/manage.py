@@ -5,6 +5,7 @@ housekeeping.
     glance-members-manage [--config-file FILE] db version
     glance-members-manage [--config-file FILE] members list|export|purge
         (--image IMAGE_ID | --project PROJECT_ID) [--yes]
+    glance-members-manage [--config-file FILE] members purge-expired
 """
 
 import argparse
@@ -15,6 +16,7 @@ import sys
 from glance_members import conf as gm_conf
 from glance_members import db
 from glance_members.db import migrations
+from glance_members.sharing_ext import records as ext_records
 
 
 def parse_args(argv):
@@ -45,6 +47,9 @@ def parse_args(argv):
         if action == 'purge':
             sub.add_argument('--yes', action='store_true',
                              help='do it (otherwise only count)')
+    member_commands.add_parser(
+        'purge-expired', help='remove the memberships past their expiry '
+        '(already invisible; each gets an "expired" history row)')
     return parser.parse_args(argv)
 
 
@@ -57,7 +62,24 @@ def _row(member):
             member.updated_at.strftime('%Y-%m-%dT%H:%M:%SZ')]
 
 
+def purge_expired(repo, out):
+    """Purge expired memberships in batches; the history names this
+    command as the actor."""
+    ext_records.current_actor.set(ext_records.Actor(
+        user_id='glance-members-manage'))
+    total = 0
+    while True:
+        gone = repo.purge_expired()
+        total += gone
+        if not gone:
+            break
+    out.write('Purged %d expired memberships.\n' % total)
+    return 0
+
+
 def members_command(args, repo, out):
+    if args.action == 'purge-expired':
+        return purge_expired(repo, out)
     found = repo.find_memberships(args.image, args.project)
     if args.action == 'list':
         widths = [max([len(c)] + [len(_row(m)[i]) for m in found])

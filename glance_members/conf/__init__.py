@@ -89,12 +89,29 @@ image_format_opts = [
                      'to conversions only).'),
 ]
 
+sharing_opts = [
+    cfg.BoolOpt('enabled', default=True,
+                help='Serve the sharing extension API under /sharing/v1 '
+                     '(inbox, bulk decisions, trusted producers, batch '
+                     'share and revoke, expiry, history) beside /v2.'),
+    cfg.BoolOpt('verify_members', default=False,
+                help='Refuse (400) a new member id that is not an existing, '
+                     'enabled project (Keystone, looked up with the '
+                     '[keystone_authtoken] credentials; or the static token '
+                     'file), on /v2 and in batch. Keystone unreachable is a '
+                     '503. Off by default, as Glance accepts any id.'),
+    cfg.IntOpt('directory_cache_time', default=30, min=0,
+               help='Seconds a project lookup of the recipient check is '
+                    'remembered.'),
+]
+
 GROUPS = (
     (None, default_opts),
     ('image_format', image_format_opts),
     ('database', database_opts),
     ('auth', auth_opts),
     ('static_auth', static_auth_opts),
+    ('sharing', sharing_opts),
 )
 
 

@@ -79,7 +79,8 @@ def page_rows(database, query, project_id, is_admin, marker=None):
                            dirs, marker)
     return [prepared.typed(row, IMAGE_CONVERTERS)
             for row in _list_query(query, project_id, is_admin, keys, dirs,
-                                   marker).tuples().execute(database)]
+                                   marker, records.utcnow()).tuples()
+            .execute(database)]
 
 
 # Plain lists by shape: every default GET /v2/images and page walk.
@@ -94,19 +95,20 @@ def _plain_rows(database, query, project_id, is_admin, keys, dirs, marker):
              tuple(query.column_filters))
     statement = _PLAIN_LISTS.get(shape)
     if statement is None:
-        def build(project, status, created_at, image_id, limit):
+        def build(project, status, created_at, image_id, limit, now):
             shaped = dataclasses.replace(query, limit=limit)
             if query.member_status != 'all':
                 shaped.member_status = status
             mark = None if marker is None else types.SimpleNamespace(
                 created_at=created_at, id=image_id)
-            return _list_query(shaped, project, is_admin, keys, dirs, mark)
+            return _list_query(shaped, project, is_admin, keys, dirs, mark,
+                               now)
         statement = _PLAIN_LISTS[shape] = prepared.Prepared(
-            build, 5, IMAGE_CONVERTERS)
+            build, 6, IMAGE_CONVERTERS)
     return statement.rows(
         database, project_id, query.member_status,
         *((None, None) if marker is None else
-          (marker.created_at, marker.id)), query.limit)
+          (marker.created_at, marker.id)), query.limit, records.utcnow())
 
 
 def _is_plain(query, keys, dirs):
@@ -143,14 +145,15 @@ def _list_conditions(query, project_id):
     return conditions
 
 
-def _list_query(query, project_id, is_admin, keys, dirs, marker):
+def _list_query(query, project_id, is_admin, keys, dirs, marker, now):
     """The page's query: one sorted, limited query per branch of what the
-    caller may list, their union sorted and limited again."""
+    caller may list, their union sorted and limited again; memberships
+    past their expiry (as of `now`) are gone."""
     conditions = _list_conditions(query, project_id)
     if is_admin:
         branches = [models.Image.select(*_IMAGE_COLUMNS).where(*conditions)]
     else:
-        branches = _listable_branches(query, project_id, conditions)
+        branches = _listable_branches(query, project_id, conditions, now)
     pages = [_page(b, keys, dirs, marker, query.limit) for b in branches]
     if len(pages) == 1:
         return pages[0]
@@ -161,7 +164,7 @@ def _list_query(query, project_id, is_admin, keys, dirs, marker):
                             for i, d in enumerate(dirs)]).limit(query.limit)
 
 
-def _listable_branches(query, project_id, conditions):
+def _listable_branches(query, project_id, conditions, now):
     """Glance's union for a non-admin (public and community images, the
     caller's own, and shared images it is a member of in the status asked
     for) as separate queries, each of which one index serves in order; a
@@ -180,7 +183,8 @@ def _listable_branches(query, project_id, conditions):
         # Driven from the caller's memberships: a consumer with 10,000
         # shares reads one page of them, not all of them.
         shares = [Member.member == project_id,
-                  Member.deleted == False]  # noqa: E712 (SQL, not Python)
+                  Member.deleted == False,  # noqa: E712 (SQL, not Python)
+                  (Member.expires_at.is_null() | (Member.expires_at > now))]
         if query.member_status != 'all':
             shares.append(Member.status == query.member_status)
         branches.append(Member.select(*_IMAGE_COLUMNS).join(

@@ -82,15 +82,20 @@ class ImageMember(BaseModel):
     # through the indexes below, come out in the image list's default order.
     # Added by v004; NOT NULL on SQLite too since v005.
     image_created_at = peewee.DateTimeField()
+    # Past it the membership is gone from every view (a query-time rule);
+    # glance-members-manage purges it later. Added by v007.
+    expires_at = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = 'image_members'
-        # Created by migration v004 (named there).
+        # Created by migrations v004 and v007 (named there).
         indexes = (
             (('image', 'member'), True),
             (('member', 'deleted', 'status', 'image_created_at', 'image'),
              False),
             (('member', 'deleted', 'image_created_at', 'image'), False),
+            (('member', 'deleted', 'status', 'expires_at'), False),
+            (('expires_at',), False),
         )
 
 
@@ -115,5 +120,42 @@ class ImageUpload(BaseModel):
         table_name = 'image_uploads'
 
 
+class SharingTrust(BaseModel):
+    """A consumer project trusts a producer project: its shares arrive
+    accepted (/sharing/v1/trusted-producers)."""
+    id = peewee.AutoField()
+    consumer = peewee.CharField(max_length=255)
+    producer = peewee.CharField(max_length=255)
+    created_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = 'sharing_trusts'
+        indexes = ((('consumer', 'producer'), True),)
+
+
+class SharingHistory(BaseModel):
+    """Append-only: one row per membership change, written in the
+    transaction of the change. No foreign key: it outlives the image."""
+    id = peewee.BigAutoField()
+    image_id = peewee.CharField(max_length=36)
+    image_owner = peewee.CharField(max_length=255, null=True)
+    member_id = peewee.CharField(max_length=255)
+    event = peewee.CharField(max_length=20)
+    actor_user_id = peewee.CharField(max_length=255, null=True)
+    actor_project_id = peewee.CharField(max_length=255, null=True)
+    request_id = peewee.CharField(max_length=64, null=True)
+    created_at = peewee.DateTimeField()
+    before_status = peewee.CharField(max_length=20, null=True)
+    after_status = peewee.CharField(max_length=20, null=True)
+    before_expires_at = peewee.DateTimeField(null=True)
+    after_expires_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        table_name = 'sharing_history'
+        indexes = ((('image_id', 'id'), False),
+                   (('member_id', 'id'), False),
+                   (('image_owner', 'id'), False))
+
+
 ALL_MODELS = (Image, ImageProperty, ImageTag, ImageMember, DeletedImage,
-              ImageUpload)
+              ImageUpload, SharingTrust, SharingHistory)

@@ -18,6 +18,8 @@ from glance_members import records
 from glance_members.db import listing
 from glance_members.db import models
 from glance_members.db import prepared
+from glance_members.db import sharing_ext
+from glance_members.sharing_ext import records as ext_records
 
 # What a metadata update may write: data fields change only through the
 # upload path, so a PATCH racing an upload cannot undo it.
@@ -67,8 +69,9 @@ def _translate_db_errors(func, retries=0):
 _read = functools.partial(_translate_db_errors, retries=1)
 
 
-class Repository:
-    """Images, their properties, tags and members."""
+class Repository(sharing_ext.SharingRepository):
+    """Images, their properties, tags and members (and, through
+    db.sharing_ext, the sharing extension's trusts and history)."""
 
     def __init__(self, database):
         self.database = database
@@ -222,6 +225,7 @@ class Repository:
                 models.Image.id == image_id).tuples().first(self.database)
             if row is None:
                 return False
+            self._record_image_delete(image_id)
             for model in (models.ImageMember, models.ImageProperty,
                           models.ImageTag, models.Image):
                 column = model.id if model is models.Image else model.image
@@ -308,6 +312,8 @@ class Repository:
                 (models.Image.status == 'saving')).execute(self.database))
 
     # --- members ----------------------------------------------------------
+    # A membership past its expires_at (sharing extension) is gone from
+    # every read at once: `live` is the query-time rule, `now` a parameter.
 
     _MEMBER_FIELDS = (models.ImageMember.image, models.ImageMember.member,
                       models.ImageMember.status,
@@ -315,38 +321,48 @@ class Repository:
                       models.ImageMember.updated_at)
 
     _MEMBER = prepared.Prepared(
-        lambda image_id, member_id: models.ImageMember.select(
+        lambda image_id, member_id, now: models.ImageMember.select(
             *Repository._MEMBER_FIELDS).where(
             (models.ImageMember.deleted == False) &  # noqa: E712
             (models.ImageMember.image == image_id) &
-            (models.ImageMember.member == member_id)), 2)
+            (models.ImageMember.member == member_id) &
+            sharing_ext.live(now)), 3)
     _MEMBERS_OF = prepared.Prepared(
-        lambda image_id: models.ImageMember.select(
+        lambda image_id, now: models.ImageMember.select(
             *Repository._MEMBER_FIELDS).where(
             (models.ImageMember.deleted == False) &  # noqa: E712
-            (models.ImageMember.image == image_id)).order_by(
-            models.ImageMember.id), 1)
+            (models.ImageMember.image == image_id) &
+            sharing_ext.live(now)).order_by(models.ImageMember.id), 2)
 
     @_read
     def get_member(self, image_id, member_id):
-        rows = self._MEMBER.rows(self.database, image_id, member_id)
+        rows = self._MEMBER.rows(self.database, image_id, member_id,
+                                 records.utcnow())
         return records.Member(*rows[0]) if rows else None
 
     @_read
     def list_members(self, image_id):
-        return [records.Member(*row)
-                for row in self._MEMBERS_OF.rows(self.database, image_id)]
+        return [records.Member(*row) for row in self._MEMBERS_OF.rows(
+            self.database, image_id, records.utcnow())]
 
     _MEMBER_COUNT = prepared.Prepared(
-        lambda image_id: models.ImageMember.select(
+        lambda image_id, now: models.ImageMember.select(
             peewee.fn.COUNT(models.ImageMember.id)).where(
             (models.ImageMember.image == image_id) &
-            (models.ImageMember.deleted == False)), 1)  # noqa: E712
-    _MEMBER_DELETED = prepared.Prepared(
+            (models.ImageMember.deleted == False) &  # noqa: E712
+            sharing_ext.live(now)), 2)
+    _MEMBER_STATE = prepared.Prepared(
         lambda image_id, member_id: models.ImageMember.select(
-            models.ImageMember.deleted).where(
+            models.ImageMember.deleted, models.ImageMember.status,
+            models.ImageMember.expires_at).where(
             (models.ImageMember.image == image_id) &
             (models.ImageMember.member == member_id)), 2)
+    _MEMBER_STATE_LOCKED = prepared.Prepared(
+        lambda image_id, member_id: models.ImageMember.select(
+            models.ImageMember.deleted, models.ImageMember.status,
+            models.ImageMember.expires_at).where(
+            (models.ImageMember.image == image_id) &
+            (models.ImageMember.member == member_id)).for_update(), 2)
     _INSERT_MEMBER = prepared.Prepared(
         lambda image_id, member_id, status, now, image_created_at:
         models.ImageMember.insert(
@@ -355,7 +371,8 @@ class Repository:
             image_created_at=image_created_at), 5)
     _REVIVE_MEMBER = prepared.Prepared(
         lambda image_id, member_id, status, now: models.ImageMember.update(
-            status=status, deleted=False, updated_at=now).where(
+            status=status, deleted=False, updated_at=now,
+            expires_at=None).where(
             (models.ImageMember.image == image_id) &
             (models.ImageMember.member == member_id)), 4)
     _SET_MEMBER_STATUS = prepared.Prepared(
@@ -371,10 +388,27 @@ class Repository:
             (models.ImageMember.member == member_id) &
             (models.ImageMember.deleted == False)), 3)  # noqa: E712
 
+    def _member_state(self, image_id, member_id, now):
+        """(state, status, expires_at) of a membership row, its row locked
+        on PostgreSQL; state is 'live', 'expired', 'deleted' or None."""
+        query = self._MEMBER_STATE if isinstance(
+            self.database, peewee.SqliteDatabase) else \
+            self._MEMBER_STATE_LOCKED
+        rows = query.rows(self.database, image_id, member_id)
+        if not rows:
+            return None, None, None
+        deleted, status, expires_at = rows[0]
+        if deleted:
+            return 'deleted', status, expires_at
+        if expires_at is not None and expires_at <= now:
+            return 'expired', status, expires_at
+        return 'live', status, expires_at
+
     @_translate_db_errors
     def add_member(self, image_id, member_id, quota, *, status):
-        """Add a membership in `status`, or revive a removed one in it
-        (keeping its created_at).
+        """Add a membership in `status`, or revive a removed (or expired)
+        one in it, keeping its created_at; `accepted` instead when the
+        member trusts the image's owner (sharing extension).
 
         Raises NotFound if the image went away, OverLimit (with
         `attempted`) past `quota` (negative: unlimited), Duplicate if the
@@ -383,22 +417,36 @@ class Repository:
         """
         now = records.utcnow()
         with self._write():
-            image_created_at = self._lock_image(image_id)
-            if image_created_at is None:
+            locked = self._lock_image_owner(image_id)
+            if locked is None:
                 raise exception.NotFound()
-            [(count,)] = self._MEMBER_COUNT.rows(self.database, image_id)
+            image_created_at, owner = locked
+            [(count,)] = self._MEMBER_COUNT.rows(self.database, image_id, now)
             if 0 <= quota < count + 1:
                 raise exception.OverLimit(attempted=count + 1)
-            existing = self._MEMBER_DELETED.rows(self.database, image_id,
-                                                 member_id)
-            if existing and not existing[0][0]:
+            state, old_status, old_expiry = self._member_state(
+                image_id, member_id, now)
+            if state == 'live':
                 raise exception.Duplicate()
-            if existing:
-                self._REVIVE_MEMBER.run(self.database, image_id, member_id,
-                                        status, now)
-            else:
+            self._lock_consumers([member_id])
+            trusted = self._trusted(member_id, owner)
+            status = 'accepted' if trusted else status
+            if state is None:
                 self._INSERT_MEMBER.run(self.database, image_id, member_id,
                                         status, now, image_created_at)
+            else:
+                self._REVIVE_MEMBER.run(self.database, image_id, member_id,
+                                        status, now)
+            history = []
+            if state == 'expired':
+                history.append(sharing_ext.change(
+                    image_id, owner, member_id, ext_records.EXPIRED,
+                    (old_status, old_expiry), None))
+            history.append(sharing_ext.change(
+                image_id, owner, member_id,
+                ext_records.AUTO_ACCEPTED if trusted else
+                ext_records.CREATED, None, (status, None)))
+            self._record(history, now)
             # Read it back before commit: once committed, a racing image
             # delete may take it at once.
             return self.get_member(image_id, member_id)
@@ -406,10 +454,19 @@ class Repository:
     @_translate_db_errors
     def update_member_status(self, image_id, member_id, status):
         """None if the membership is gone: an update never revives it."""
+        now = records.utcnow()
         with self._write():
-            updated = self._SET_MEMBER_STATUS.run(
-                self.database, image_id, member_id, status, records.utcnow())
-            return self.get_member(image_id, member_id) if updated else None
+            state, old_status, expires_at = self._member_state(
+                image_id, member_id, now)
+            if state != 'live':
+                return None
+            self._SET_MEMBER_STATUS.run(self.database, image_id, member_id,
+                                        status, now)
+            self._record([sharing_ext.change(
+                image_id, self._image_owner(image_id), member_id,
+                ext_records.STATUS_CHANGED, (old_status, expires_at),
+                (status, expires_at))], now)
+            return self.get_member(image_id, member_id)
 
     # --- operator tools ----------------------------------------------------
 
@@ -446,7 +503,14 @@ class Repository:
 
     @_translate_db_errors
     def delete_member(self, image_id, member_id):
+        now = records.utcnow()
         with self._write():
-            deleted = self._DELETE_MEMBER.run(self.database, image_id,
-                                              member_id, records.utcnow())
-        return bool(deleted)
+            state, status, expires_at = self._member_state(
+                image_id, member_id, now)
+            if state != 'live':
+                return False
+            self._DELETE_MEMBER.run(self.database, image_id, member_id, now)
+            self._record([sharing_ext.change(
+                image_id, self._image_owner(image_id), member_id,
+                ext_records.REMOVED, (status, expires_at), None)], now)
+        return True

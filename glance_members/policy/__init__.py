@@ -16,11 +16,13 @@ from oslo_policy import policy as oslo_policy
 from glance_members.policy import base
 from glance_members.policy import image_members
 from glance_members.policy import images
+from glance_members.policy import sharing_v1
 
 
 def list_rules():
     return list(itertools.chain(base.list_rules(), images.list_rules(),
-                                image_members.list_rules()))
+                                image_members.list_rules(),
+                                sharing_v1.list_rules()))
 
 
 def get_enforcer():

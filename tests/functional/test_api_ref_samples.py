@@ -285,7 +285,8 @@ def test_every_sample_file_is_shown_in_the_api_ref():
 # Flask routes not to document: static files, and /v2, which only redirects
 # to /v2/ as Glance's router does.
 UNVERSIONED_ROUTES = {('GET', '/'), ('GET', '/versions'),
-                      ('GET', health.PATH), ('GET', gm_app.OPENAPI_PATH)}
+                      ('GET', health.PATH), ('GET', gm_app.OPENAPI_PATH),
+                      ('GET', '/sharing')}
 UNDOCUMENTED_RULES = ('/static/<path:filename>', '/v2')
 
 

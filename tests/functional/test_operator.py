@@ -39,7 +39,8 @@ def test_openapi_document_lists_every_route(app, client):
     served = set(r.json['paths'])
     rules = {rule.rule.replace('<', '{').replace('>', '}')
              for rule in app.url_map.iter_rules()
-             if rule.rule.startswith('/v2/') and rule.endpoint != 'static'}
+             if rule.rule.startswith(('/v2/', '/sharing/v1/')) and
+             rule.endpoint != 'static'}
     rules = {'/v2/schemas/{name}' if r.startswith('/v2/schemas/') else r
              for r in rules}
     assert served == rules

@@ -39,7 +39,14 @@ def repo(request, tmp_path):
 
 def _world(repo, rng, monkeypatch):
     times = iter(rng.choice(TIMES) for _ in range(1000))
-    monkeypatch.setattr(records, 'utcnow', lambda: next(times))
+    # Random times while seeding; reads (expiry is checked against the
+    # clock) see the last of them.
+    last = [max(TIMES)]
+
+    def utcnow():
+        last[0] = next(times, last[0])
+        return last[0]
+    monkeypatch.setattr(records, 'utcnow', utcnow)
     images, members = [], {}
     for n in range(rng.randint(20, 60)):
         image = records.Image(

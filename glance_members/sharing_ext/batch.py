@@ -1,0 +1,112 @@
+"""Batch share and revoke: up to 100 images x 100 members in one request,
+all or nothing. Every failing pair is found before anything is written and
+listed in one refusal; the code is that of the most basic failure (400 bad
+member, then 404 unknown image, 403 not allowed, 413 over quota)."""
+
+from glance_members import exception
+from glance_members import sharing
+from glance_members.policy import sharing_v1 as rules
+from glance_members.sharing_ext import common
+from glance_members.sharing_ext import expiry
+from glance_members.sharing_ext import recipients
+
+MAX_IMAGES = 100
+MAX_MEMBERS = 100
+EVERY_MEMBER = 'every member'
+# Refusal codes by priority: the first kind found wins the status.
+_KINDS = (('invalid', exception.Invalid), ('missing', exception.NotFound),
+          ('forbidden', exception.Forbidden), ('quota', exception.OverLimit))
+
+
+class _Failures:
+    def __init__(self):
+        self.items = []  # (kind, image or None, member or None, reason)
+
+    def add(self, kind, image, member, reason):
+        self.items.append((kind, image, member, reason))
+
+    def raise_any(self, verb):
+        if not self.items:
+            return
+        kinds = {kind for kind, _, _, _ in self.items}
+        error = next(cls for kind, cls in _KINDS if kind in kinds)
+        lines = ['%s / %s: %s' % (image or 'every image',
+                                  member or EVERY_MEMBER, reason)
+                 for _, image, member, reason in self.items]
+        raise error('Nothing was %s. %d failing pairs: %s' % (
+            verb, len(lines), '; '.join(lines)))
+
+
+def _images(ctx, authz, repo, image_ids, rule, failures):
+    """The shareable images among `image_ids`, failures noted."""
+    found = []
+    for image_id in image_ids:
+        try:
+            image = sharing.find_image(ctx, repo, image_id,
+                                       sharing.MEMBER_IMAGE_NOT_FOUND)
+        except exception.NotFound:
+            failures.add('missing', image_id, None, 'no such image')
+            continue
+        if image.visibility != 'shared':
+            failures.add('forbidden', image_id, None, sharing.ONLY_SHARED)
+        elif not common.may_on_image(ctx, authz, image, rule):
+            from glance_members.policy import images as image_rules
+            if common.may_on_image(ctx, authz, image, image_rules.GET_IMAGE):
+                failures.add('forbidden', image_id, None,
+                             common.NOT_AUTHORIZED % rule)
+            else:
+                failures.add('missing', image_id, None, 'no such image')
+        else:
+            found.append(image)
+    return found
+
+
+def share(ctx, authz, repo, image_ids, members, expires_at, quota,
+          directory=None, verify=False):
+    """[PairResult] for every (image, member): created, existing or
+    revived; Invalid/NotFound/Forbidden/OverLimit with every failing pair
+    otherwise, nothing written."""
+    failures = _Failures()
+    if ctx.project_id is None and not ctx.is_admin:
+        raise exception.Forbidden(common.NOT_AUTHORIZED % rules.SHARE)
+    try:
+        expiry.check_future(expires_at)
+    except exception.Invalid as e:
+        failures.add('invalid', None, None, e.message)
+    member_ids, unresolved = recipients.resolve(directory, members) \
+        if directory is not None else (list(dict.fromkeys(members)), [])
+    for message in unresolved:
+        failures.add('invalid', None, None, message)
+    if verify:
+        for member_id in recipients.unknown_members(directory, member_ids):
+            failures.add('invalid', None, member_id,
+                         recipients.NOT_A_PROJECT % member_id)
+    image_ids = list(dict.fromkeys(image_ids))
+    _images(ctx, authz, repo, image_ids, rules.SHARE, failures)
+    failures.raise_any('shared')
+    try:
+        return repo.share_batch(image_ids, member_ids, expires_at, quota)
+    except exception.NotFound as e:  # deleted meanwhile
+        for image_id in e.missing:
+            failures.add('missing', image_id, None, 'no such image')
+    except exception.OverLimit as e:
+        for image_id, member_id, attempted in e.failures:
+            failures.add('quota', image_id, member_id,
+                         'image member limit exceeded (attempted %d, '
+                         'maximum %d)' % (attempted, quota))
+    failures.raise_any('shared')
+
+
+def revoke(ctx, authz, repo, image_ids, members, directory=None):
+    """[PairResult] for every (image, member): removed or absent."""
+    failures = _Failures()
+    if ctx.project_id is None and not ctx.is_admin:
+        raise exception.Forbidden(common.NOT_AUTHORIZED % rules.REVOKE)
+    member_ids, unresolved = recipients.resolve(directory, members) \
+        if directory is not None else (list(dict.fromkeys(members)), [])
+    for message in unresolved:
+        failures.add('invalid', None, None, message)
+    image_ids = list(dict.fromkeys(image_ids))
+    _images(ctx, authz, repo, image_ids, rules.REVOKE, failures)
+    failures.raise_any('revoked')
+    return repo.revoke_batch(image_ids, member_ids)

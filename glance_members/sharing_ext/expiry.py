@@ -1,0 +1,33 @@
+"""Membership expiry: the producer sets or clears `expires_at`; past it
+the membership is gone from every view (a query-time rule in the
+repository) until glance-members-manage purges it."""
+
+from glance_members import exception
+from glance_members import records
+from glance_members import sharing
+from glance_members.policy import sharing_v1 as rules
+from glance_members.sharing_ext import common
+
+IN_THE_PAST = 'expires_at must be in the future (UTC), not %s.'
+
+
+def check_future(expires_at):
+    """Refuse an expiry that is already past (it would remove at once)."""
+    if expires_at is not None and expires_at <= records.utcnow():
+        raise exception.Invalid(IN_THE_PAST % expires_at.strftime(
+            '%Y-%m-%dT%H:%M:%SZ'))
+
+
+def set_expiry(ctx, authz, repo, image_id, member_id, expires_at):
+    """The membership with its new expiry (None clears it)."""
+    image = sharing.find_image(ctx, repo, image_id,
+                               sharing.MEMBER_IMAGE_NOT_FOUND)
+    if image.visibility != 'shared':
+        raise exception.Forbidden(sharing.ONLY_SHARED)
+    common.require_on_image(ctx, authz, image, rules.SET_EXPIRY)
+    check_future(expires_at)
+    share = repo.set_expiry(image.id, member_id, expires_at)
+    if share is None:
+        raise exception.NotFound(sharing.MEMBER_NOT_FOUND % (member_id,
+                                                             image.id))
+    return share

@@ -1,0 +1,519 @@
+"""/sharing/v1, the sharing extension: every route as every persona (codes,
+and that a refusal writes nothing), the bodies, and the extension's effect
+on /v2 (trust auto-accept, expiry hiding memberships, history rows)."""
+
+import datetime
+
+import pytest
+
+from glance_members.db import models
+from tests.functional.conftest import assert_error
+from tests.functional.conftest import assert_json_ok
+from tests.functional.conftest import CONSUMER
+from tests.functional.conftest import CONSUMER2
+from tests.functional.conftest import OUTSIDER
+from tests.functional.conftest import PRODUCER
+from tests.functional.conftest import RND
+from tests.functional.conftest import TIMESTAMP
+
+ROOT = '/sharing/v1'
+FUTURE = '2099-01-01T00:00:00Z'
+SHARE_KEYS = ['image_id', 'member_id', 'status', 'created_at', 'updated_at',
+              'expires_at']
+SUMMARY_KEYS = ['id', 'name', 'owner', 'disk_format', 'container_format',
+                'size', 'status', 'created_at']
+
+
+def snapshot(api):
+    """Every row of every table, to show a refusal wrote nothing."""
+    database = api.client.application.extensions[
+        'glance_members'].repo.database
+    with database.bind_ctx(models.ALL_MODELS):
+        return {m._meta.table_name: sorted(
+            map(repr, m.select().tuples())) for m in models.ALL_MODELS}
+
+
+def routes(image):
+    """(name, method, path, body) of every /sharing/v1 route, in an order
+    where no success changes what a later call of the row expects."""
+    return [
+        ('inbox', 'GET', ROOT + '/inbox', None),
+        ('trusts', 'GET', ROOT + '/trusted-producers', None),
+        ('image_history', 'GET', ROOT + '/images/%s/history' % image, None),
+        ('history', 'GET', ROOT + '/history?as=producer', None),
+        ('expiry', 'PATCH',
+         ROOT + '/images/%s/members/%s' % (image, CONSUMER),
+         {'expires_at': FUTURE}),
+        ('share', 'POST', ROOT + '/shares',
+         {'images': [image], 'members': [CONSUMER2]}),
+        ('decide', 'POST', ROOT + '/inbox/decisions',
+         {'status': 'accepted', 'images': [image]}),
+        ('trust', 'PUT', ROOT + '/trusted-producers/' + PRODUCER,
+         {'accept_pending': True}),
+        ('untrust', 'DELETE', ROOT + '/trusted-producers/' + PRODUCER, None),
+        ('revoke', 'POST', ROOT + '/shares/revoke',
+         {'images': [image], 'members': [CONSUMER2]}),
+        ('leave', 'DELETE', ROOT + '/inbox/' + image, None),
+    ]
+
+
+ROUTE_NAMES = [r[0] for r in routes('x')]
+# persona: the code of each route above, in order.
+RBAC = {
+    'producer': (200, 200, 200, 200, 200, 200, 404, 400, 404, 200, 404),
+    'producer_reader': (200, 200, 200, 200, 403, 403, 403, 403, 403, 403,
+                        403),
+    'consumer': (200, 200, 200, 200, 403, 403, 200, 200, 204, 403, 204),
+    'consumer_colleague': (200, 200, 200, 200, 403, 403, 200, 200, 204, 403,
+                           204),
+    'consumer_reader': (200, 200, 200, 200, 403, 403, 403, 403, 403, 403,
+                        403),
+    'member_only': (403, 403, 404, 403, 404, 404, 200, 200, 204, 404, 204),
+    'consumer2': (200, 200, 404, 200, 404, 404, 404, 200, 204, 404, 404),
+    'outsider': (200, 200, 404, 200, 404, 404, 404, 200, 204, 404, 404),
+    'admin': (200, 200, 200, 200, 200, 200, 404, 200, 204, 200, 404),
+    'system_admin': (403, 403, 404, 403, 404, 404, 403, 403, 403, 404, 403),
+}
+
+
+@pytest.mark.parametrize('who', sorted(RBAC))
+def test_rbac_every_route_and_refusals_write_nothing(api, shared, who):
+    codes = []
+    for name, method, path, body in routes(shared):
+        before = snapshot(api)
+        kwargs = {} if body is None else {'body': body}
+        r = api.call(method, path, who=who, **kwargs)
+        codes.append(r.status_code)
+        if r.status_code >= 400:
+            assert r.headers['Content-Type'] == 'application/json', name
+            assert snapshot(api) == before, (who, name, r.data)
+    assert dict(zip(ROUTE_NAMES, codes)) == dict(zip(ROUTE_NAMES,
+                                                     RBAC[who]))
+
+
+def test_rbac_no_token_is_401_everywhere(api, shared):
+    for name, method, path, body in routes(shared):
+        r = api.call(method, path, who=None)
+        assert r.status_code == 401, name
+
+
+def test_versions_document_without_token(api):
+    for path in ('/sharing', '/sharing/'):
+        r = api.get(path, who=None)
+        assert r.status_code == 200
+        assert r.json == {'versions': [{
+            'id': 'v1.0', 'status': 'CURRENT',
+            'links': [{'rel': 'self',
+                       'href': 'http://localhost/sharing/v1/'}]}]}
+
+
+def test_disabled_extension_is_not_served(make_api):
+    api = make_api(**{'sharing.enabled': False})
+    assert api.get('/sharing').status_code == 300
+    assert api.get(ROOT + '/inbox', who='consumer').status_code == 300
+
+
+# --- inbox ---------------------------------------------------------------
+
+def test_inbox_body_counts_and_pages(api):
+    images = [api.create_image(name='i%d' % n)['id'] for n in range(3)]
+    for image in images:
+        api.add_member(image, CONSUMER)
+    api.set_status(images[0], CONSUMER, 'rejected')
+    r = api.get(ROOT + '/inbox?limit=1', who='consumer')
+    assert_json_ok(r)
+    assert list(r.json) == ['inbox', 'counts', 'next']
+    assert r.json['counts'] == {'pending': 2, 'accepted': 0, 'rejected': 1}
+    [item] = r.json['inbox']
+    assert list(item) == SHARE_KEYS + ['image']
+    assert list(item['image']) == SUMMARY_KEYS
+    assert (item['image_id'], item['member_id'], item['status'],
+            item['expires_at']) == (images[2], CONSUMER, 'pending', None)
+    assert item['image']['owner'] == PRODUCER
+    assert TIMESTAMP.match(item['created_at'])
+    assert r.json['next'] == ROOT + '/inbox?limit=1&marker=%s&status=' \
+        'pending' % images[2]
+    r = api.get(r.json['next'], who='consumer')
+    assert [i['image_id'] for i in r.json['inbox']] == [images[1]]
+    r = api.get(r.json['next'], who='consumer')
+    assert r.json['inbox'] == [] and 'next' not in r.json
+    r = api.get(ROOT + '/inbox?status=all', who='consumer')
+    assert [i['image_id'] for i in r.json['inbox']] == images[::-1]
+
+
+@pytest.mark.parametrize('query,message', [
+    ('status=bogus', 'Invalid request: status: Must be one of: pending, '
+                     'accepted, rejected, all.'),
+    ('limit=0', 'Invalid request: limit: Must be greater than or equal to '
+                '1 and less than or equal to 1000.'),
+    ('limit=x', 'Invalid request: limit: Not a valid integer.'),
+    ('marker=' + RND, 'Marker %s is not one of your shares.' % RND),
+])
+def test_inbox_bad_query_is_400(api, query, message):
+    assert_error(api.get(ROOT + '/inbox?' + query, who='consumer'), 400,
+                 message)
+
+
+def test_decisions_bodies_and_atomicity(api, shared):
+    other = api.create_image()['id']
+    before = snapshot(api)
+    r = api.post(ROOT + '/inbox/decisions', who='consumer',
+                 body={'status': 'accepted', 'images': [shared, other]})
+    assert_error(r, 404, 'Not shared with your project: %s.' % other)
+    assert snapshot(api) == before
+    r = api.post(ROOT + '/inbox/decisions', who='consumer',
+                 body={'status': 'accepted', 'images': [shared]})
+    assert_json_ok(r)
+    assert r.json == {'results': [{'image_id': shared, 'status': 'accepted',
+                                   'previous_status': 'pending',
+                                   'result': 'changed'}]}
+    r = api.post(ROOT + '/inbox/decisions', who='consumer',
+                 body={'status': 'accepted', 'all_pending': True})
+    assert r.json == {'results': []}
+    r = api.post(ROOT + '/inbox/decisions', who='consumer',
+                 body={'status': 'accepted', 'images': [shared]})
+    assert r.json['results'][0]['result'] == 'unchanged'
+    assert api.list_ids(who='consumer') == [shared]
+
+
+@pytest.mark.parametrize('body', [
+    {}, {'status': 'accepted'}, {'status': 'bogus', 'all_pending': True},
+    {'status': 'accepted', 'images': []},
+    {'status': 'accepted', 'images': ['a'], 'all_pending': True},
+    {'status': 'accepted', 'all_pending': False},
+    {'status': 'accepted', 'images': 'abc'},
+    {'status': 'accepted', 'all_pending': True, 'extra': 1}, [], 'x'])
+def test_decisions_bad_body_is_400_and_writes_nothing(api, shared, body):
+    before = snapshot(api)
+    r = api.post(ROOT + '/inbox/decisions', who='consumer', body=body)
+    assert r.status_code == 400, r.data
+    assert snapshot(api) == before
+
+
+def test_leave_then_share_again_is_pending(api, shared):
+    api.set_status(shared, CONSUMER, 'accepted')
+    r = api.delete(ROOT + '/inbox/' + shared, who='consumer')
+    assert r.status_code == 204 and r.data == b''
+    assert api.list_ids(who='consumer') == []
+    assert api.get('/v2/images/%s/members/%s' % (shared, CONSUMER),
+                   who='producer').status_code == 404
+    assert_error(api.delete(ROOT + '/inbox/' + shared, who='consumer'), 404,
+                 'Image %s is not shared with your project.' % shared)
+    assert api.add_member(shared, CONSUMER)['status'] == 'pending'
+
+
+# --- trusted producers ----------------------------------------------------
+
+def test_trust_accepts_pending_and_new_v2_shares(api, shared):
+    r = api.put(ROOT + '/trusted-producers/' + PRODUCER, who='consumer',
+                body={'accept_pending': True})
+    assert_json_ok(r)
+    assert list(r.json) == ['project_id', 'created_at', 'created',
+                            'accepted']
+    assert (r.json['project_id'], r.json['created'], r.json['accepted']) == (
+        PRODUCER, True, [shared])
+    image = api.create_image()['id']
+    member = api.add_member(image, CONSUMER)
+    assert member['status'] == 'accepted'
+    assert list(member) == ['member_id', 'image_id', 'status', 'created_at',
+                            'updated_at', 'schema']
+    r = api.put(ROOT + '/trusted-producers/' + PRODUCER, who='consumer')
+    assert (r.status_code, r.json['created'], r.json['accepted']) == (
+        200, False, [])
+    r = api.get(ROOT + '/trusted-producers', who='consumer')
+    assert [t['project_id'] for t in r.json['trusted_producers']] == [
+        PRODUCER]
+    assert api.delete(ROOT + '/trusted-producers/' + PRODUCER,
+                      who='consumer').status_code == 204
+    assert_error(api.delete(ROOT + '/trusted-producers/' + PRODUCER,
+                            who='consumer'), 404,
+                 'Project %s is not a trusted producer of your project.'
+                 % PRODUCER)
+    assert api.add_member(image, CONSUMER2)['status'] == 'pending'
+
+
+def test_trusts_page(api):
+    for producer in ('p1', 'p2', 'p3'):
+        api.put(ROOT + '/trusted-producers/' + producer, who='consumer')
+    r = api.get(ROOT + '/trusted-producers?limit=2', who='consumer')
+    assert [t['project_id'] for t in r.json['trusted_producers']] == [
+        'p1', 'p2']
+    r = api.get(r.json['next'], who='consumer')
+    assert [t['project_id'] for t in r.json['trusted_producers']] == ['p3']
+
+
+# --- batch ---------------------------------------------------------------
+
+def test_batch_share_and_revoke_results(api, shared):
+    other = api.create_image()['id']
+    body = {'images': [shared, other], 'members': [CONSUMER, CONSUMER2],
+            'expires_at': FUTURE}
+    r = api.post(ROOT + '/shares', body=body)
+    assert_json_ok(r)
+    assert [(p['image_id'], p['member_id'], p['result'], p['expires_at'])
+            for p in r.json['results']] == [
+        (shared, CONSUMER, 'existing', None),
+        (shared, CONSUMER2, 'created', FUTURE),
+        (other, CONSUMER, 'created', FUTURE),
+        (other, CONSUMER2, 'created', FUTURE)]
+    before = snapshot(api)
+    r = api.post(ROOT + '/shares', body=body)
+    assert {p['result'] for p in r.json['results']} == {'existing'}
+    assert snapshot(api) == before
+    r = api.post(ROOT + '/shares/revoke', body={
+        'images': [other], 'members': [CONSUMER, OUTSIDER]})
+    assert [p['result'] for p in r.json['results']] == ['removed', 'absent']
+    r = api.post(ROOT + '/shares', body={'images': [other],
+                                         'members': [CONSUMER]})
+    assert r.json['results'][0]['result'] == 'revived'
+
+
+def test_batch_refusal_lists_every_failing_pair(api, shared):
+    private = api.create_image(visibility='private')['id']
+    before = snapshot(api)
+    r = api.post(ROOT + '/shares', body={
+        'images': [shared, private, RND], 'members': [CONSUMER2]})
+    assert_error(r, 404, 'Nothing was shared. 2 failing pairs: %s / every '
+                 'member: Only shared images have members.; %s / every '
+                 'member: no such image' % (private, RND))
+    assert snapshot(api) == before
+
+
+def test_batch_quota_is_413_listing_pairs(make_api):
+    api = make_api(image_member_quota=1)
+    image = api.create_image()['id']
+    before = snapshot(api)
+    r = api.post(ROOT + '/shares', body={'images': [image],
+                                         'members': [CONSUMER, CONSUMER2]})
+    assert_error(r, 413, 'Nothing was shared. 1 failing pairs: %s / %s: '
+                 'image member limit exceeded (attempted 2, maximum 1)'
+                 % (image, CONSUMER2))
+    assert snapshot(api) == before
+
+
+@pytest.mark.parametrize('body', [
+    {}, {'images': [], 'members': ['a']}, {'images': ['a'], 'members': []},
+    {'images': ['a'] * 101, 'members': ['a']},
+    {'images': ['a'], 'members': ['m%d' % n for n in range(101)]},
+    {'images': ['a'], 'members': [True]}, {'images': ['a'], 'members': ['']},
+    {'images': ['a'], 'members': [{'name': 'x'}]},
+    {'images': ['a'], 'members': ['x' * 256]},
+    {'images': ['a'], 'members': ['a'], 'expires_at': 'tomorrow'},
+    {'images': ['a'], 'members': ['a'], 'expires_at': '2001-01-01T00:00:00Z'},
+    {'images': ['a'], 'members': ['a'], 'other': 1}])
+def test_batch_bad_body_is_400(api, shared, body):
+    body = {k: ([shared] if v == ['a'] and k == 'images' else v)
+            for k, v in body.items()}
+    before = snapshot(api)
+    r = api.post(ROOT + '/shares', body=body)
+    assert r.status_code == 400, r.data
+    assert snapshot(api) == before
+
+
+def test_batch_members_by_name_on_the_static_backend(api, shared):
+    r = api.post(ROOT + '/shares', body={'images': [shared], 'members': [
+        {'name': CONSUMER2, 'domain': 'Default'}]})
+    assert_json_ok(r)
+    assert r.json['results'][0]['member_id'] == CONSUMER2
+    r = api.post(ROOT + '/shares', body={'images': [shared], 'members': [
+        {'name': 'nobody', 'domain': 'Default'}]})
+    assert_error(r, 400, 'Nothing was shared. 1 failing pairs: every image '
+                 '/ every member: No enabled project named nobody in domain '
+                 'Default.')
+
+
+def test_verify_members_on_v2_and_batch(make_api):
+    api = make_api(**{'sharing.verify_members': True})
+    image = api.create_image()['id']
+    r = api.post('/v2/images/%s/members' % image, body={'member': 'typo'})
+    assert_error(r, 400, 'Member typo is not an existing, enabled project.')
+    r = api.post('/v2/images/%s/members' % image, who='outsider',
+                 body={'member': 'typo'})
+    assert r.status_code == 404
+    assert api.add_member(image, CONSUMER)['status'] == 'pending'
+    r = api.post(ROOT + '/shares', body={'images': [image],
+                                         'members': ['typo', CONSUMER2]})
+    assert_error(r, 400, 'Nothing was shared. 1 failing pairs: every image '
+                 '/ typo: Member typo is not an existing, enabled project.')
+
+
+# --- expiry ----------------------------------------------------------------
+
+def _expire(api, image_id, member_id):
+    """Move a membership's expiry into the past (no clock to wait on)."""
+    database = api.client.application.extensions[
+        'glance_members'].repo.database
+    with database.bind_ctx(models.ALL_MODELS):
+        models.ImageMember.update(
+            expires_at=datetime.datetime(2000, 1, 1)).where(
+            (models.ImageMember.image == image_id) &
+            (models.ImageMember.member == member_id)).execute()
+
+
+def test_expiry_set_clear_and_refusals(api, shared):
+    url = ROOT + '/images/%s/members/%s' % (shared, CONSUMER)
+    r = api.patch(url, changes={'expires_at': '2099-01-01T01:00:00+01:00'},
+                  content_type='application/json')
+    assert_json_ok(r)
+    assert list(r.json) == SHARE_KEYS
+    assert r.json['expires_at'] == FUTURE
+    r = api.patch(url, changes={'expires_at': None},
+                  content_type='application/json')
+    assert r.json['expires_at'] is None
+    assert_error(api.patch(url, changes={'expires_at': '2000-01-01T00:00:00Z'},
+                           content_type='application/json'), 400,
+                 'expires_at must be in the future (UTC), not '
+                 '2000-01-01T00:00:00Z.')
+    assert_error(api.patch(ROOT + '/images/%s/members/nobody' % shared,
+                           changes={'expires_at': None},
+                           content_type='application/json'), 404,
+                 'nobody not found in the member list of the image %s.'
+                 % shared)
+    assert api.patch(url, changes={}, content_type='application/json'
+                     ).status_code == 400
+
+
+def test_expired_membership_is_gone_from_every_view(api, shared):
+    api.set_status(shared, CONSUMER, 'accepted')
+    assert api.list_ids(who='consumer') == [shared]
+    _expire(api, shared, CONSUMER)
+    assert api.list_ids(who='consumer') == []
+    assert api.list_ids(who='consumer', query='?member_status=all') == []
+    for path in ('/v2/images/%s' % shared, '/v2/images/%s/file' % shared,
+                 '/v2/images/%s/members/%s' % (shared, CONSUMER)):
+        assert api.get(path, who='consumer').status_code == 404, path
+    assert api.get('/v2/images/%s/members' % shared).json['members'] == []
+    assert api.get(ROOT + '/inbox?status=all',
+                   who='consumer').json['inbox'] == []
+    assert api.put('/v2/images/%s/members/%s' % (shared, CONSUMER),
+                   who='consumer',
+                   body={'status': 'accepted'}).status_code == 404
+    # Shared again: revived as a new pending membership, no expiry.
+    member = api.add_member(shared, CONSUMER)
+    assert member['status'] == 'pending'
+    events = [e['event'] for e in api.get(
+        ROOT + '/images/%s/history' % shared).json['history']]
+    assert events[:2] == ['created', 'expired']
+
+
+# --- history ---------------------------------------------------------------
+
+def test_history_rows_for_every_change(api, shared):
+    api.set_status(shared, CONSUMER, 'accepted')
+    api.add_member(shared, CONSUMER2)
+    api.delete('/v2/images/%s/members/%s' % (shared, CONSUMER2))
+    api.delete(ROOT + '/inbox/' + shared, who='consumer')
+    r = api.get(ROOT + '/images/%s/history' % shared)
+    assert_json_ok(r)
+    rows = r.json['history']
+    assert [(e['event'], e['member_id']) for e in rows] == [
+        ('left', CONSUMER), ('removed', CONSUMER2), ('created', CONSUMER2),
+        ('status_changed', CONSUMER), ('created', CONSUMER)]
+    left = rows[0]
+    assert list(left) == ['id', 'image_id', 'member_id', 'event', 'actor',
+                          'request_id', 'created_at', 'before', 'after']
+    assert left['actor'] == {'user_id': 'u-consumer', 'project_id': CONSUMER}
+    assert left['before'] == {'status': 'accepted', 'expires_at': None}
+    assert left['after'] is None
+    assert left['request_id'].startswith('req-')
+    r = api.get(ROOT + '/history?as=consumer', who='consumer2')
+    assert [e['event'] for e in r.json['history']] == ['removed', 'created']
+    r = api.get(ROOT + '/history?as=producer&limit=2')
+    assert len(r.json['history']) == 2 and 'next' in r.json
+    r = api.get(api.get(r.json['next']).json['next'])
+    assert len(r.json['history']) == 1 and 'next' not in r.json
+
+
+def test_history_of_a_member_is_its_own_rows(api, shared):
+    api.add_member(shared, CONSUMER2)
+    rows = api.get(ROOT + '/images/%s/history' % shared,
+                   who='consumer').json['history']
+    assert {e['member_id'] for e in rows} == {CONSUMER}
+    assert_error(api.get(ROOT + '/history?as=both'), 400,
+                 'Invalid request: as: Must be one of: producer, consumer.')
+
+
+def test_image_delete_is_in_the_history(api, shared):
+    api.delete('/v2/images/' + shared)
+    rows = api.get(ROOT + '/history?as=consumer',
+                   who='consumer').json['history']
+    assert [e['event'] for e in rows] == ['removed', 'created']
+
+
+# --- the Rackspace example policy on the new rules ---------------------------
+
+RACKSPACE = {
+    'rs-observer': ('cloudImages:observer',),
+    'rs-creator': ('cloudImages:creator',),
+    'rs-admin': ('cloudImages:admin',),
+}
+# persona (consumer project unless producer's): the code of each route.
+RACKSPACE_RBAC = {
+    ('rs-observer', CONSUMER): (200, 200, 200, 200, 403, 403, 403, 403, 403,
+                                403, 403),
+    ('rs-creator', CONSUMER): (200, 200, 200, 200, 403, 403, 403, 403, 403,
+                               403, 403),
+    ('rs-admin', CONSUMER): (200, 200, 200, 200, 403, 403, 200, 200, 204,
+                             403, 204),
+    ('rs-observer', PRODUCER): (200, 200, 200, 200, 403, 403, 403, 403, 403,
+                                403, 403),
+    ('rs-creator', PRODUCER): (200, 200, 200, 200, 200, 200, 403, 403, 403,
+                               200, 403),
+}
+
+
+@pytest.mark.parametrize('who,project', sorted(RACKSPACE_RBAC))
+def test_rackspace_policy_on_the_sharing_routes(make_api, who, project):
+    import os
+    import yaml
+    from glance_members import policy
+    from tests import personas
+    from tests.unit import test_policy_rackspace
+    api = make_api()
+    services = api.client.application.extensions['glance_members']
+    services.authz = policy.Authorizer(test_policy_rackspace.rackspace_conf())
+    tokens = personas.token_file_document()
+    tokens['tok-rs'] = {'user_id': 'u-rs', 'project_id': project,
+                        'roles': list(RACKSPACE[who])}
+    creator = {'user_id': 'u-rs-owner', 'project_id': PRODUCER,
+               'roles': ['cloudImages:creator']}
+    tokens['tok-rs-owner'] = creator
+    data_dir = services.conf.data_dir
+    with open(os.path.join(data_dir, 'tokens.yaml'), 'w') as f:
+        yaml.safe_dump(tokens, f)
+    personas.PERSONAS['rs'] = ('tok-rs', tokens['tok-rs'])
+    personas.PERSONAS['rs-owner'] = ('tok-rs-owner', creator)
+    try:
+        image = api.create_image(who='rs-owner')['id']
+        api.add_member(image, CONSUMER, who='rs-owner')
+        codes = []
+        for name, method, path, body in routes(image):
+            before = snapshot(api)
+            kwargs = {} if body is None else {'body': body}
+            r = api.call(method, path, who='rs', **kwargs)
+            codes.append(r.status_code)
+            if r.status_code >= 400:
+                assert snapshot(api) == before, (name, r.data)
+    finally:
+        del personas.PERSONAS['rs'], personas.PERSONAS['rs-owner']
+    assert dict(zip(ROUTE_NAMES, codes)) == dict(zip(
+        ROUTE_NAMES, RACKSPACE_RBAC[who, project]))
+
+
+def test_manage_purge_expired(api, shared, capsys):
+    import sys
+    from glance_members.cmd import manage
+    api.add_member(shared, CONSUMER2)
+    _expire(api, shared, CONSUMER)
+    repo = api.client.application.extensions['glance_members'].repo
+    args = manage.parse_args(['members', 'purge-expired'])
+    assert manage.members_command(args, repo, sys.stdout) == 0
+    assert capsys.readouterr().out == 'Purged 1 expired memberships.\n'
+    assert manage.members_command(args, repo, sys.stdout) == 0
+    assert capsys.readouterr().out == 'Purged 0 expired memberships.\n'
+    rows = api.get(ROOT + '/images/%s/history' % shared).json['history']
+    assert (rows[0]['event'], rows[0]['member_id'],
+            rows[0]['actor']['user_id']) == (
+        'expired', CONSUMER, 'glance-members-manage')
+    assert [m['member_id'] for m in api.get(
+        '/v2/images/%s/members' % shared).json['members']] == [CONSUMER2]
