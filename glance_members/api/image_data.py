@@ -12,11 +12,17 @@ from glance_members import sharing
 blp = flask_smorest.Blueprint('image_data', __name__,
                               url_prefix='/v2/images/<image_id>',
                               description='Image data and status actions')
+_BYTES = {'type': 'string', 'format': 'binary'}
 
 
 @blp.route('/file', strict_slashes=True)
 class ImageData(flask.views.MethodView):
 
+    @blp.response(200, _BYTES, content_type=schemas.OCTET_STREAM)
+    @blp.alt_response(206, schema=_BYTES, content_type=schemas.OCTET_STREAM,
+                      success=True, description='Partial Content')
+    @blp.alt_response(204, success=True,
+                      description='The image has no data')
     def get(self, image_id):
         s = common.services()
         byte_range = schemas.range_parser(
@@ -37,6 +43,9 @@ class ImageData(flask.views.MethodView):
             response.headers['Content-MD5'] = image.checksum
         return response
 
+    @blp.doc(requestBody={'content': {schemas.OCTET_STREAM: {
+        'schema': _BYTES}}})
+    @blp.response(204)
     def put(self, image_id):
         schemas.check_upload_type(flask.request.mimetype)
         image_data.upload(common.context(), common.services(), image_id,
@@ -45,6 +54,7 @@ class ImageData(flask.views.MethodView):
 
 
 @blp.route('/actions/deactivate', methods=['POST'], strict_slashes=True)
+@blp.response(204)
 def deactivate(image_id):
     s = common.services()
     sharing.set_active(common.context(), s.authz, s.repo, image_id, False)
@@ -52,6 +62,7 @@ def deactivate(image_id):
 
 
 @blp.route('/actions/reactivate', methods=['POST'], strict_slashes=True)
+@blp.response(204)
 def reactivate(image_id):
     s = common.services()
     sharing.set_active(common.context(), s.authz, s.repo, image_id, True)

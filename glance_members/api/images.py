@@ -18,6 +18,7 @@ blp = flask_smorest.Blueprint('images', __name__, url_prefix='/v2/images',
 @blp.route('', strict_slashes=True)
 class Images(flask.views.MethodView):
 
+    @blp.response(200, schemas.ImagesSchema)
     def get(self):
         s = common.services()
         query = schemas.parse_list_query(flask.request.args,
@@ -29,6 +30,7 @@ class Images(flask.views.MethodView):
 
     @blp.doc(requestBody={'content': {'application/json': {
         'schema': schemas.ImageCreateSchema}}})
+    @blp.response(201, schemas.ImageSchema)
     def post(self):
         image = schemas.parse_create(common.json_body())
         s = common.services()
@@ -60,12 +62,14 @@ def _list_view(images, more, args):
 @blp.route('/<image_id>', strict_slashes=True)
 class Image(flask.views.MethodView):
 
+    @blp.response(200, schemas.ImageSchema)
     def get(self, image_id):
         s = common.services()
         image = sharing.get_image(common.context(), s.authz, s.repo,
                                   image_id)
         return common.render(schemas.image_view(image))
 
+    @blp.response(200, schemas.ImageSchema)
     def patch(self, image_id):
         changes = schemas.parse_patch(flask.request.mimetype,
                                       common.json_body)

@@ -12,6 +12,8 @@ blp = flask_smorest.Blueprint('schemas', __name__, url_prefix='/v2/schemas',
 
 @blp.route('/<any(member, members, image, images):name>',
            methods=['GET'])
+@blp.response(200, {'type': 'object'},
+              description='Glance 33\'s JSON-Schema document')
 def show_schema(name):
     return flask.Response(documents.raw(name), status=200,
                           content_type='application/json')

@@ -48,20 +48,10 @@ _SORT_VALUES = {
     'disk_format': lambda i: i.disk_format or '',
     'size': lambda i: -1 if i.size is None else i.size,
 }
-_FILTER_COLUMNS = {
-    'name': models.Image.name, 'id': models.Image.id,
-    'status': models.Image.status, 'owner': models.Image.owner,
-    'container_format': models.Image.container_format,
-    'disk_format': models.Image.disk_format,
-    'created_at': models.Image.created_at,
-    'updated_at': models.Image.updated_at,
-    'size': models.Image.size, 'virtual_size': models.Image.virtual_size,
-    'min_ram': models.Image.min_ram, 'min_disk': models.Image.min_disk,
-    'checksum': models.Image.checksum,
-    'os_hash_value': models.Image.os_hash_value,
-    'protected': models.Image.protected,
-    'os_hidden': models.Image.os_hidden,
-}
+_FILTER_COLUMNS = {name: getattr(models.Image, name) for name in (
+    'name', 'id', 'status', 'owner', 'container_format', 'disk_format',
+    'created_at', 'updated_at', 'size', 'virtual_size', 'min_ram',
+    'min_disk', 'checksum', 'os_hash_value', 'protected', 'os_hidden')}
 _OPERATORS = {
     'eq': lambda c, v: c == v, 'neq': lambda c, v: c != v,
     'gt': lambda c, v: c > v, 'gte': lambda c, v: c >= v,

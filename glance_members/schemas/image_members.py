@@ -11,17 +11,17 @@ MEMBER_MAX_LENGTH = 255
 
 class MemberSchema(marshmallow.Schema):
     """Glance's member view: exactly these keys, in this order."""
-    member_id = fields.String()
-    image_id = fields.String()
-    status = fields.String()
-    created_at = timestamps.IsoTime()
-    updated_at = timestamps.IsoTime()
-    schema = fields.Constant('/v2/schemas/member')
+    member_id = fields.String(required=True)
+    image_id = fields.String(required=True)
+    status = fields.String(required=True)
+    created_at = timestamps.IsoTime(required=True)
+    updated_at = timestamps.IsoTime(required=True)
+    schema = fields.Constant('/v2/schemas/member', required=True)
 
 
 class MembersSchema(marshmallow.Schema):
-    members = fields.List(fields.Nested(MemberSchema))
-    schema = fields.Constant('/v2/schemas/members')
+    members = fields.List(fields.Nested(MemberSchema), required=True)
+    schema = fields.Constant('/v2/schemas/members', required=True)
 
 
 # The hot path renders with these plain functions: the same six keys as
@@ -45,7 +45,9 @@ def members_view(members):
 
 class MemberCreateSchema(marshmallow.Schema):
     """Documents POST .../members; parse_create enforces Glance's rules."""
-    member = fields.String(required=True)
+    member = fields.Raw(required=True, metadata={'oneOf': [
+        {'type': 'string', 'minLength': 1, 'maxLength': MEMBER_MAX_LENGTH},
+        {'type': 'integer'}]})
 
 
 class MemberUpdateSchema(marshmallow.Schema):

@@ -31,30 +31,45 @@ OPERATIONS = ('add', 'remove', 'replace')
 INT_MAX = 2 ** 31 - 1  # Glance's min_ram/min_disk columns are INTEGER
 
 
+def _text(**kwargs):
+    return fields.String(required=True, **kwargs)
+
+
+def _nullable_text():
+    return fields.String(required=True, allow_none=True)
+
+
 class ImageSchema(marshmallow.Schema):
-    """Glance's image view: user properties first, then these keys."""
-    name = fields.Raw()
-    disk_format = fields.Raw()
-    container_format = fields.Raw()
-    visibility = fields.String()
-    size = fields.Raw()
-    virtual_size = fields.Raw()
-    status = fields.String()
-    checksum = fields.Raw()
-    protected = fields.Boolean()
-    min_ram = fields.Integer()
-    min_disk = fields.Integer()
-    owner = fields.Raw()
-    os_hidden = fields.Boolean()
-    os_hash_algo = fields.Raw()
-    os_hash_value = fields.Raw()
-    id = fields.String()
-    created_at = timestamps.IsoTime()
-    updated_at = timestamps.IsoTime()
-    tags = fields.List(fields.String())
-    self = fields.Function(lambda image: '/v2/images/%s' % image.id)
-    file = fields.Function(lambda image: '/v2/images/%s/file' % image.id)
-    schema = fields.Constant('/v2/schemas/image')
+    """Glance's image view: user properties (strings) first, then these
+    keys, every one always present."""
+
+    class Meta:
+        unknown = marshmallow.INCLUDE  # documents the user properties
+
+    name = _nullable_text()
+    disk_format = _nullable_text()
+    container_format = _nullable_text()
+    visibility = _text()
+    size = fields.Integer(required=True, allow_none=True)
+    virtual_size = fields.Integer(required=True, allow_none=True)
+    status = _text()
+    checksum = _nullable_text()
+    protected = fields.Boolean(required=True)
+    min_ram = fields.Integer(required=True)
+    min_disk = fields.Integer(required=True)
+    owner = _nullable_text()
+    os_hidden = fields.Boolean(required=True)
+    os_hash_algo = _nullable_text()
+    os_hash_value = _nullable_text()
+    id = _text()
+    created_at = timestamps.IsoTime(required=True)
+    updated_at = timestamps.IsoTime(required=True)
+    tags = fields.List(fields.String(), required=True)
+    self = fields.Function(lambda image: '/v2/images/%s' % image.id,
+                           required=True, metadata={'type': 'string'})
+    file = fields.Function(lambda image: '/v2/images/%s/file' % image.id,
+                           required=True, metadata={'type': 'string'})
+    schema = fields.Constant('/v2/schemas/image', required=True)
 
     @marshmallow.post_dump(pass_original=True)
     def _properties_first(self, data, image, **kwargs):
@@ -84,6 +99,14 @@ def image_view(image):
             'created_at': created_at, 'updated_at': updated_at,
             'tags': list(image.tags), 'self': link, 'file': link + '/file',
             'schema': '/v2/schemas/image'}
+
+
+class ImagesSchema(marshmallow.Schema):
+    """Documents GET /v2/images (the body is built by api.images)."""
+    images = fields.List(fields.Nested(ImageSchema), required=True)
+    first = _text()
+    next = fields.String()  # when the page was full
+    schema = fields.Constant('/v2/schemas/images', required=True)
 
 
 class ImageCreateSchema(marshmallow.Schema):
