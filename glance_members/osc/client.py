@@ -42,6 +42,9 @@ class SharingClient:
             next_url = page['next']
             if next_url.startswith(self.endpoint):
                 next_url = next_url[len(self.endpoint):]
+            elif '://' in next_url:  # another base URL for the same path
+                next_url = urllib.parse.urlsplit(next_url)._replace(
+                    scheme='', netloc='').geturl()
             page = self._request('GET', next_url)
             items.extend(page.get(key, []))
         return items
@@ -49,14 +52,12 @@ class SharingClient:
     # --- the consumer -----------------------------------------------------
 
     def inbox(self, status=None, limit=None):
+        """The caller's shares in `status` (every page unless `limit`)."""
         params = {'status': status, 'limit': limit}
         if limit is not None:
-            return self._request('GET', ROOT + '/inbox', params=params)
-        page = self._request('GET', ROOT + '/inbox', params=params)
-        if page.get('next'):
-            page['memberships'] = self._pages(ROOT + '/inbox', 'memberships',
-                                              params)
-        return page
+            page = self._request('GET', ROOT + '/inbox', params=params)
+            return page.get('inbox', [])
+        return self._pages(ROOT + '/inbox', 'inbox', params)
 
     def decide(self, status, images=None, all_pending=False):
         body = {'status': status}

@@ -17,10 +17,20 @@ def _image_ids(client, names_or_ids):
     return [client.find_image_id(image) for image in names_or_ids]
 
 
-def _results(results):
-    columns = ('Image ID', 'Member ID', 'Result')
-    return columns, [(r.get('image_id'), r.get('member_id'),
-                      r.get('result', r.get('status'))) for r in results]
+def _pair_results(results):
+    columns = ('Image ID', 'Member ID', 'Result', 'Status', 'Expires At')
+    return columns, [(r['image_id'], r['member_id'], r['result'],
+                      r.get('status'), r.get('expires_at'))
+                     for r in results]
+
+
+def _state(state):
+    """A history entry's before/after: its status (and expiry)."""
+    if not state:
+        return None
+    if state.get('expires_at'):
+        return '%s until %s' % (state.get('status'), state['expires_at'])
+    return state.get('status')
 
 
 class ListInbox(command.Lister):
@@ -35,18 +45,15 @@ class ListInbox(command.Lister):
         return parser
 
     def take_action(self, args):
-        inbox = _client(self.app).inbox(args.status, args.limit)
+        shares = _client(self.app).inbox(args.status, args.limit)
         columns = ('Image ID', 'Name', 'Owner', 'Disk Format', 'Size',
                    'Status', 'Created At', 'Updated At', 'Expires At')
-        rows = []
-        for share in inbox.get('memberships', []):
-            image = share.get('image', {})
-            rows.append((image.get('id'), image.get('name'),
-                         image.get('owner'), image.get('disk_format'),
-                         image.get('size'), share.get('status'),
-                         share.get('created_at'), share.get('updated_at'),
-                         share.get('expires_at')))
-        return columns, rows
+        return columns, [
+            (share['image_id'], share['image'].get('name'),
+             share['image'].get('owner'), share['image'].get('disk_format'),
+             share['image'].get('size'), share['status'],
+             share['created_at'], share['updated_at'], share['expires_at'])
+            for share in shares]
 
 
 class _Decide(command.Lister):
@@ -67,7 +74,9 @@ class _Decide(command.Lister):
             self.app.parser.error('give images or --all-pending')
         result = client.decide(self.status, _image_ids(client, args.images),
                                all_pending=args.all_pending)
-        return _results(result.get('results', []))
+        return (('Image ID', 'Status', 'Previous Status', 'Result'),
+                [(r['image_id'], r['status'], r['previous_status'],
+                  r['result']) for r in result['results']])
 
 
 class AcceptShares(_Decide):
@@ -103,10 +112,10 @@ class ShowHistory(command.Lister):
         parser = super().get_parser(prog_name)
         parser.add_argument('--image', metavar='<image>',
                             help='One image (name or ID)')
-        parser.add_argument('--as', dest='as_role', default='consumer',
+        parser.add_argument('--as', dest='as_role', default='producer',
                             choices=('producer', 'consumer'),
                             help='Your project as producer or as consumer '
-                                 '(default: consumer; without --image)')
+                                 '(default: producer; without --image)')
         return parser
 
     def take_action(self, args):
@@ -115,10 +124,11 @@ class ShowHistory(command.Lister):
         events = client.history(image_id, args.as_role)
         columns = ('At', 'Image ID', 'Member ID', 'Event', 'Before', 'After',
                    'User', 'Project', 'Request ID')
-        return columns, [(e.get('created_at'), e.get('image_id'),
-                          e.get('member_id'), e.get('event'),
-                          e.get('before'), e.get('after'),
-                          e.get('actor_user_id'), e.get('actor_project_id'),
+        return columns, [(e['created_at'], e['image_id'], e['member_id'],
+                          e['event'], _state(e.get('before')),
+                          _state(e.get('after')),
+                          (e.get('actor') or {}).get('user_id'),
+                          (e.get('actor') or {}).get('project_id'),
                           e.get('request_id')) for e in events]
 
 
@@ -148,7 +158,7 @@ class ShareBatch(_Batch):
         client = _client(self.app)
         result = client.share(_image_ids(client, args.images), args.members,
                               args.expires_at)
-        return _results(result.get('results', []))
+        return _pair_results(result['results'])
 
 
 class RevokeBatch(_Batch):
@@ -157,7 +167,7 @@ class RevokeBatch(_Batch):
     def take_action(self, args):
         client = _client(self.app)
         result = client.revoke(_image_ids(client, args.images), args.members)
-        return _results(result.get('results', []))
+        return _pair_results(result['results'])
 
 
 class _ProducerCommand(command.Command):
@@ -169,7 +179,7 @@ class _ProducerCommand(command.Command):
         return parser
 
 
-class AddTrust(_ProducerCommand):
+class AddTrust(_ProducerCommand, command.ShowOne):
     """Trust a producer: its new shares arrive accepted."""
 
     def get_parser(self, prog_name):
@@ -179,7 +189,10 @@ class AddTrust(_ProducerCommand):
         return parser
 
     def take_action(self, args):
-        _client(self.app).trust(args.project, args.accept_pending)
+        trust = _client(self.app).trust(args.project, args.accept_pending)
+        return (('Project ID', 'Created At', 'Accepted Images'),
+                (trust['project_id'], trust['created_at'],
+                 ','.join(trust.get('accepted', []))))
 
 
 class RemoveTrust(_ProducerCommand):
