@@ -505,6 +505,7 @@ class Server:
         self.lingerers = set()
         self.in_flight = 0
         self.streams = 0
+        self.accepting = 0        # accepted, protocol not yet made
         self.stopping = False     # refuse new requests with 503
         self.draining = False     # close connections after their response
         self.listeners = []
@@ -525,10 +526,31 @@ class Server:
             'wsgi.multiprocess': True, 'wsgi.run_once': False,
             'wsgi.input_terminated': True}
 
-    def stop_accepting(self):
+    def stop_accepting(self, close=False):
         for sock in self.listeners:
             self.loop.remove_reader(sock.fileno())
+            if close:
+                sock.close()
         self.listeners = []
+
+    def refuse_queued(self):
+        """Accept what waits in the listen queue and answer it 503 (the
+        sockets, half-closed, are the caller's to close)."""
+        refused = []
+        for listener in self.listeners:
+            while True:
+                try:
+                    sock, _ = listener.accept()
+                except OSError:
+                    break
+                try:
+                    sock.setblocking(False)
+                    sock.send(SERVICE_UNAVAILABLE)
+                    sock.shutdown(socket.SHUT_WR)
+                except OSError:
+                    pass
+                refused.append(sock)
+        return refused
 
     def _accept(self, listener):
         # One connection per wake-up: every worker polls the same socket,
@@ -550,6 +572,7 @@ class Server:
         else:
             def factory():
                 return Connection(self)
+        self.accepting += 1
         self.loop.create_task(self._connect(factory, sock))
 
     async def _connect(self, factory, sock):
@@ -557,6 +580,11 @@ class Server:
             await self.loop.connect_accepted_socket(factory, sock)
         except OSError as e:
             LOG.info('connection: %s', e)
+        finally:
+            self.accepting -= 1
+
+    def busy(self):
+        return bool(self.in_flight or self.connections or self.accepting)
 
     def lingering(self, connection):
         self.connections.discard(connection)
@@ -724,10 +752,6 @@ class Server:
             else:
                 connection.check(now, self.limits)
 
-    def idle(self):
-        return not self.in_flight and not self.connections and \
-            not self.lingerers
-
     def close_all(self):
         for connection in list(self.connections) + list(self.lingerers):
             connection.abort()
@@ -752,6 +776,17 @@ class _Refused(asyncio.Protocol):
 
     def connection_lost(self, exc):
         self.timer.cancel()
+
+
+def discard_and_close(sock):
+    """Close a refused socket, reading first what the client sent (unread
+    bytes at close make the kernel send a reset)."""
+    try:
+        while sock.recv(65536):
+            pass
+    except OSError:
+        pass
+    sock.close()
 
 
 def _close(result):

@@ -77,7 +77,7 @@ class Worker(base.Worker):
         else:
             server.stop_accepting()
         deadline = time.monotonic() + limits.shutdown_timeout
-        while server.in_flight or server.connections:
+        while server.busy():
             if time.monotonic() > deadline:
                 self.log.warning('%d requests still in flight after %ss: '
                                  'closing', server.in_flight,
@@ -86,7 +86,15 @@ class Worker(base.Worker):
             self.notify()
             server.tick()
             await asyncio.sleep(0.1)
-        server.stop_accepting()
+        if server.stopping:
+            # The last worker to close the socket destroys it: connections
+            # still queued would be reset. Answer them, then close.
+            refused = server.refuse_queued()
+        else:
+            refused = []
+        server.stop_accepting(close=True)
         # Let the clients read the 503s before the sockets go.
-        while server.lingerers and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
+        if refused or server.lingerers:
+            await asyncio.sleep(http.LINGER)
+        for sock in refused:
+            http.discard_and_close(sock)
