@@ -28,10 +28,23 @@ def raise_fd_limit():
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+async def _open(port, until, stats, kind):
+    """A connection, or None (counted as an error) if the server does not
+    take it before `until`."""
+    try:
+        return await asyncio.wait_for(asyncio.open_connection(HOST, port),
+                                      max(0.1, until - time.monotonic()))
+    except (OSError, asyncio.TimeoutError):
+        stats[kind + '_errors'] += 1
+        return None, None
+
+
 async def partial_head(port, until, stats, trickle=2.0):
     """A request line and one header, then one more header every
     `trickle` seconds, never the blank line."""
-    reader, writer = await asyncio.open_connection(HOST, port)
+    reader, writer = await _open(port, until, stats, 'partial')
+    if writer is None:
+        return
     stats['partial_open'] += 1
     try:
         writer.write(b'GET /versions HTTP/1.1\r\nHost: x\r\n')
@@ -51,11 +64,15 @@ async def partial_head(port, until, stats, trickle=2.0):
 
 async def idle_keepalive(port, until, stats):
     """One complete request, then silence on the open connection."""
-    reader, writer = await asyncio.open_connection(HOST, port)
+    reader, writer = await _open(port, until, stats, 'idle')
+    if writer is None:
+        return
     try:
         writer.write(b'GET /versions HTTP/1.1\r\nHost: x\r\n\r\n')
         await writer.drain()
-        head = await reader.readuntil(b'\r\n\r\n')
+        # (a server that never answers must not hold us past `until`)
+        head = await asyncio.wait_for(reader.readuntil(b'\r\n\r\n'),
+                                      max(0.1, until - time.monotonic()))
         length = 0
         for line in head.split(b'\r\n'):
             if line.lower().startswith(b'content-length:'):
@@ -63,7 +80,8 @@ async def idle_keepalive(port, until, stats):
         await reader.readexactly(length)
         stats['idle_open'] += 1
         await asyncio.sleep(max(0.0, until - time.monotonic()))
-    except (OSError, asyncio.IncompleteReadError) as e:
+    except (OSError, asyncio.IncompleteReadError,
+            asyncio.TimeoutError) as e:
         stats['idle_errors'] += 1
         stats.setdefault('idle_error_kinds', {}).setdefault(
             type(e).__name__, 0)
@@ -75,7 +93,9 @@ async def idle_keepalive(port, until, stats):
 async def trickling_upload(port, image_id, token, until, stats,
                            rate=32 * 1024, piece=4096):
     """PUT /v2/images/ID/file, chunked, `rate` bytes a second."""
-    reader, writer = await asyncio.open_connection(HOST, port)
+    reader, writer = await _open(port, until, stats, 'upload')
+    if writer is None:
+        return
     stats['uploads_open'] += 1
     try:
         writer.write((
@@ -120,7 +140,8 @@ async def flood(port, duration, partial=0, idle=0, uploads=(), token=None,
             trickling_upload(port, image_id, token, until, stats)))
     while (stats['partial_open'] + stats['partial_errors'] < partial or
            stats['idle_open'] + stats['idle_errors'] < idle or
-           stats['uploads_open'] < len(uploads)) and \
+           stats['uploads_open'] + stats['upload_errors'] <
+           len(uploads)) and \
             time.monotonic() < until:
         await asyncio.sleep(0.05)
     stats['open_s'] = round(time.monotonic() - started, 2)
