@@ -295,12 +295,16 @@ class Connection(asyncio.Protocol):
                 return
 
     def _protocol_error(self, error):
-        if self.exchange is not None:
+        exchange = self.exchange
+        if exchange is not None and exchange.dispatched:
             # A broken chunked body: the application sees a failed read.
-            self.exchange.body.fail(OSError('malformed request body'))
-            self.exchange.close = True
+            exchange.body.fail(OSError('malformed request body'))
+            exchange.close = True
             self.transport.pause_reading()
             return
+        if exchange is not None:
+            self.exchange = None
+            self.server.finished(exchange)
         if self.eof:
             self.transport.close()   # gone in the middle of a head
             return
