@@ -42,6 +42,10 @@ BUFFERED_RESPONSE = 1024 * 1024
 # (and discarding) this long before closing, so the client reads our answer
 # instead of a reset.
 LINGER = 2.0
+# A worker holding more connections than another lets a new one wait for
+# the others at most this long (balance.py), pausing its accepts this long.
+SKIP_AT_MOST = 0.02
+SKIP_PAUSE = 0.002
 # While draining, a connection with no request in flight is closed once it
 # has been quiet this long (its next request would race the close).
 DRAIN_GRACE = 1.0
@@ -242,6 +246,7 @@ class Connection(asyncio.Protocol):
     def connection_lost(self, exc):
         self.closed = True
         self.server.connections.discard(self)
+        self.server.publish()
         exchange, self.exchange = self.exchange, None
         if exchange is not None:
             exchange.aborted = True
@@ -510,6 +515,8 @@ class Server:
         self.in_flight = 0
         self.streams = 0
         self.accepting = 0        # accepted, protocol not yet made
+        self.slot = None          # balance.Slot: our load, shared
+        self._skip_until = None
         self.stopping = False     # refuse new requests with 503
         self.draining = False     # close connections after their response
         self.listeners = []
@@ -557,8 +564,21 @@ class Server:
         return refused
 
     def _accept(self, listener):
-        # One connection per wake-up: every worker polls the same socket,
-        # and taking one at a time spreads connections between them.
+        # One connection per wake-up, and none while another worker holds
+        # fewer (for a moment: it may be too busy to take it).
+        if self.slot is not None:
+            least = self.slot.least_other()
+            if least is not None and len(self.connections) + \
+                    self.accepting > least:
+                now = self.loop.time()
+                if self._skip_until is None:
+                    self._skip_until = now + SKIP_AT_MOST
+                if now < self._skip_until:
+                    self.loop.remove_reader(listener.fileno())
+                    self.loop.call_later(SKIP_PAUSE, self._resume_accept,
+                                         listener)
+                    return
+            self._skip_until = None
         try:
             sock, _ = listener.accept()
         except (BlockingIOError, InterruptedError):
@@ -577,7 +597,16 @@ class Server:
             def factory():
                 return Connection(self)
         self.accepting += 1
+        self.publish()
         self.loop.create_task(self._connect(factory, sock))
+
+    def _resume_accept(self, listener):
+        if listener in self.listeners:
+            self.loop.add_reader(listener.fileno(), self._accept, listener)
+
+    def publish(self):
+        if self.slot is not None:
+            self.slot.publish(len(self.connections) + self.accepting)
 
     async def _connect(self, factory, sock):
         try:
@@ -586,12 +615,14 @@ class Server:
             LOG.info('connection: %s', e)
         finally:
             self.accepting -= 1
+            self.publish()
 
     def busy(self):
         return bool(self.in_flight or self.connections or self.accepting)
 
     def lingering(self, connection):
         self.connections.discard(connection)
+        self.publish()
         self.lingerers.add(connection)
         self.loop.call_later(LINGER + 0.1, self.lingerers.discard,
                              connection)

@@ -18,6 +18,7 @@ import time
 from gunicorn import arbiter
 from gunicorn.workers import base
 
+from glance_members.server import balance
 from glance_members.server import http
 from glance_members.server import limits as gm_limits
 
@@ -26,6 +27,7 @@ LIMITS = {'limits': gm_limits.Limits()}
 # Shared memory: 1 once the arbiter itself is stopping, so that a worker
 # told to stop knows whether others will take over (reload) or not.
 STOPPING = multiprocessing.RawValue('b', 0)
+LOADS = balance.Loads()
 TICK = 0.5
 
 
@@ -50,6 +52,7 @@ class Worker(base.Worker):
         asyncio.set_event_loop(loop)
         limits = LIMITS['limits']
         server = http.Server(self.wsgi, loop, limits, self.cfg.threads)
+        server.slot = LOADS.claim()
         for listener in self.sockets:
             server.listen(listener.sock)
         try:
@@ -70,6 +73,10 @@ class Worker(base.Worker):
 
     async def _drain(self, server, limits):
         server.draining = True
+        if server.slot is not None:
+            # Others take new connections now, whatever we hold.
+            server.slot.release()
+            server.slot = None
         if STOPPING.value:
             # Nobody takes over: answer 503 rather than leave connections
             # to be reset in the listen queue.
