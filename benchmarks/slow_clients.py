@@ -129,8 +129,9 @@ def command(candidate, config, port):
 # --- one candidate ---------------------------------------------------------
 
 class Candidate:
-    def __init__(self, name, scratch):
+    def __init__(self, name, scratch, command_name=None):
         self.name = name
+        self.command_name = command_name or name
         self.dir = os.path.join(scratch, name)
         self.data_dir = os.path.join(self.dir, 'data')
         self.port = helpers.free_port()
@@ -148,7 +149,7 @@ class Candidate:
         serve.prepare(gm_conf.new_conf(config_file=self.config))
         self._log = open(os.path.join(self.dir, 'server.log'), 'wb')
         self.process = subprocess.Popen(
-            command(self.name, self.config, self.port), cwd=REPO,
+            command(self.command_name, self.config, self.port), cwd=REPO,
             stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, start_new_session=True,
             env=helpers.child_env(**{CONFIG_ENV: self.config}))
@@ -174,6 +175,9 @@ class Candidate:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=30)
         self._log.close()
+
+    def url(self):
+        return 'http://127.0.0.1:%d' % self.port
 
     def processes(self):
         try:
@@ -331,6 +335,62 @@ def upload(c, mib):
             'max_rss_mib': round(max(peak.values()) / MiB, 1)}
 
 
+def seed_shares(c, count):
+    """`count` images of producer shared with and accepted by consumer:
+    the consumer's default image list (GET /v2/images)."""
+    for _ in range(count):
+        status, image = c.request('POST', '/v2/images', {
+            'name': 'shared', 'visibility': 'shared'})
+        status, _ = c.request('POST', '/v2/images/%s/members' % image['id'],
+                              {'member': personas.CONSUMER_PROJECT})
+        status, _ = c.request('PUT', '/v2/images/%s/members/%s' % (
+            image['id'], personas.CONSUMER_PROJECT),
+            {'status': 'accepted'}, who='consumer')
+        assert status == 200, status
+
+
+def wrk(c, path, who, seconds):
+    out = subprocess.run(
+        ['wrk', '-t8', '-c8', '-d%ds' % seconds, '--latency', '-H',
+         'X-Auth-Token: %s' % personas.token(who), c.url() + path],
+        capture_output=True, text=True, timeout=seconds + 60).stdout
+    rps = float(out.split('Requests/sec:')[1].split()[0])
+    p99 = out.split(' 99%')[1].split()[0]
+    non2xx = int(out.split('Non-2xx or 3xx responses:')[1].split()[0]) \
+        if 'Non-2xx' in out else 0
+    return {'rps': rps, 'p99': p99, 'non_2xx': non2xx}
+
+
+def throughput(names, scratch, args):
+    """All candidates up at once, wrk (8 connections) alternating between
+    them round by round, so that each round compares them under the same
+    load from the rest of the machine."""
+    started = []
+    try:
+        for name in names:
+            c = Candidate(name + '-wrk', scratch, command_name=name)
+            started.append(c.start())
+        paths = {}
+        for c in started:
+            paths[c.name] = seed(c)[0]
+            seed_shares(c, 100)
+        rounds = []
+        for i in range(args.rounds):
+            row = {}
+            for c in started:
+                row[c.name[:-4]] = {
+                    'member_list_50': wrk(c, paths[c.name], 'producer',
+                                          args.wrk_s),
+                    'image_list_100_shares': wrk(c, '/v2/images',
+                                                 'consumer', args.wrk_s)}
+            log('round %d: %s' % (i + 1, row))
+            rounds.append(row)
+        return rounds
+    finally:
+        for c in started:
+            c.stop()
+
+
 def run_candidate(name, scratch, args):
     c = Candidate(name, scratch)
     log('%s: starting on port %d' % (name, c.port))
@@ -393,6 +453,16 @@ def write_markdown(result, path):
                          s['after']['p99_ms'], u.get('put_status'),
                          u.get('complete'), u.get('mb_per_s'),
                          u.get('peak_rss_over_idle_mib')))
+    if result.get('throughput'):
+        lines += ['', 'wrk -t8 -c8, rounds alternating between the servers '
+                  '(req/s, p99):', '',
+                  '| round | server | member list (50) | consumer image list '
+                  '(100 shares) |', '|---|---|---|---|']
+        for i, row in enumerate(result['throughput']):
+            for name, r in row.items():
+                m, li = r['member_list_50'], r['image_list_100_shares']
+                lines.append('| %d | %s | %s, %s | %s, %s |' % (
+                    i + 1, name, m['rps'], m['p99'], li['rps'], li['p99']))
     with open(path, 'w') as f:
         f.write('\n'.join(lines) + '\n')
 
@@ -406,6 +476,10 @@ def main(argv=None):
     parser.add_argument('--flood-s', type=float, default=12.0)
     parser.add_argument('--baseline-s', type=float, default=5.0)
     parser.add_argument('--upload-mib', type=int, default=512)
+    parser.add_argument('--throughput', default='gthread,glance-members',
+                        help='candidates compared with wrk, alternately')
+    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--wrk-s', type=int, default=5)
     parser.add_argument('--out', default=os.path.join(HERE, 'results',
                                                       'slow-clients'))
     parser.add_argument('--serve-gthread', help=argparse.SUPPRESS)
@@ -420,7 +494,10 @@ def main(argv=None):
                          '%(python)s' % machine(),
               'args': vars(args), 'candidates': {}}
     try:
-        for name in args.candidates.split(','):
+        if args.throughput:
+            result['throughput'] = throughput(args.throughput.split(','),
+                                              scratch, args)
+        for name in [n for n in args.candidates.split(',') if n]:
             try:
                 result['candidates'][name] = run_candidate(name, scratch,
                                                            args)
