@@ -350,8 +350,8 @@ class Connection(asyncio.Protocol):
         self.exchange = Exchange(environ, body, streaming)
         server.started(self.exchange)
         if self.h11.they_are_waiting_for_100_continue:
-            self.transport.write(self.h11.send(
-                h11.InformationalResponse(status_code=100, headers=[])))
+            self.transport.write(self.h11.send(h11.InformationalResponse(
+                status_code=100, headers=[], reason=b'Continue')))
         if has_body:
             self.body_deadline = (time.monotonic() +
                                   server.limits.body_idle_timeout)
