@@ -138,16 +138,14 @@ class Body:
             size = -1
         with self._cond:
             if size < 0:
-                while not self._done:
-                    self._wait()
-                    if self._done:
-                        break
-                    self._cond.wait()
-                self._wait()
+                # Taken as it comes, so the socket is read on meanwhile.
                 parts = []
-                while self._chunks:
-                    parts.append(self._take(-1))
-                return b''.join(parts)
+                while True:
+                    self._wait()
+                    if not self._chunks:
+                        return b''.join(parts)
+                    while self._chunks:
+                        parts.append(self._take(-1))
             if size == 0:
                 return b''
             self._wait()
