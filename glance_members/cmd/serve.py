@@ -14,6 +14,7 @@ from glance_members import logs
 from glance_members import conf as gm_conf
 from glance_members import db
 from glance_members.db import migrations
+from glance_members.server import limits as gm_limits
 
 
 def parse_args(argv):
@@ -77,26 +78,36 @@ def prepare(conf):
 def run(conf):
     run_gunicorn(lambda: gm_app.create_app(conf), conf.bind_host,
                  conf.bind_port, conf.workers or os.cpu_count() or 1,
-                 conf.threads)
+                 conf.threads, gm_limits.from_conf(conf))
 
 
-def run_gunicorn(load_app, host, port, workers, threads):
-    """gunicorn, prefork workers with a few threads each (gthread): the
-    main thread keeps the worker's heartbeat going, so a long image upload
-    is not mistaken for a hung worker and killed. (The benchmarks' ceiling
-    app runs under this too, so that both are measured alike.)"""
+def run_gunicorn(load_app, host, port, workers, threads, limits=None):
+    """gunicorn's arbiter (prefork, SIGHUP, graceful SIGTERM) with our
+    worker (glance_members.server): connections and request heads on an
+    asyncio loop, the application on `threads` threads, uploads and
+    downloads on threads of their own. (The benchmarks' ceiling app runs
+    under this too, so that both are measured alike.)"""
     from gunicorn.app import base
+
+    from glance_members.server import worker
+
+    limits = limits or gm_limits.Limits()
+    worker.LIMITS['limits'] = limits
 
     class Server(base.BaseApplication):
         def load_config(self):
             self.cfg.set('bind', '%s:%d' % (host, port))
             self.cfg.set('workers', workers)
-            self.cfg.set('worker_class', 'gthread')
+            self.cfg.set('worker_class',
+                         'glance_members.server.worker.Worker')
             self.cfg.set('threads', threads)
             # Our own access log has the request id, project and user.
             self.cfg.set('accesslog', None)
+            # The heartbeat: the worker's loop never runs the application,
+            # so a long upload does not look like a hung worker.
             self.cfg.set('timeout', 120)
-            self.cfg.set('limit_request_line', 0)
+            self.cfg.set('graceful_timeout',
+                         int(limits.shutdown_timeout) + 5)
             # No gunicorn control socket in $HOME: operators stop us with
             # signals, and two servers on one host must not collide.
             if 'control_socket_disable' in self.cfg.settings:
@@ -104,6 +115,9 @@ def run_gunicorn(load_app, host, port, workers, threads):
 
         def load(self):
             return load_app()
+
+        def run(self):
+            worker.Arbiter(self).run()
 
     Server().run()
 

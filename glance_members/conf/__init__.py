@@ -105,6 +105,38 @@ sharing_opts = [
                     'remembered.'),
 ]
 
+server_opts = [
+    cfg.FloatOpt('request_head_timeout', default=30.0, min=1,
+                 help='Seconds a client has to send a request line and '
+                      'headers, from connecting (or from its first byte '
+                      'after a previous response); past it the server '
+                      'answers 408 and closes the connection.'),
+    cfg.FloatOpt('body_idle_timeout', default=60.0, min=1,
+                 help='Seconds a request body may go without a byte '
+                      'arriving (and a response without the client '
+                      'reading any) before the request fails: 408 if the '
+                      'application has not started, otherwise the upload '
+                      'fails as a client disconnect (400).'),
+    cfg.FloatOpt('keepalive_timeout', default=60.0, min=0.5,
+                 help='Seconds an idle keep-alive connection stays open '
+                      'between requests.'),
+    cfg.IntOpt('max_header_size', default=65536, min=1024,
+               help='Largest request head (request line and headers) in '
+                    'bytes; a larger one is answered 431.'),
+    cfg.IntOpt('max_connections', default=4096, min=1,
+               help='Open client connections per worker process; beyond '
+                    'it a new connection is answered 503 and closed.'),
+    cfg.IntOpt('max_streaming_requests', default=64, min=1,
+               help='Requests with a streamed body (chunked, or larger '
+                    'than max_request_body_size: image uploads) running '
+                    'at once per worker, each on a thread of its own; '
+                    'beyond it they are answered 503.'),
+    cfg.FloatOpt('shutdown_timeout', default=60.0, min=0,
+                 help='On SIGTERM (and for the old workers on SIGHUP), '
+                      'seconds to let requests in flight, uploads '
+                      'included, finish before they are cut.'),
+]
+
 GROUPS = (
     (None, default_opts),
     ('image_format', image_format_opts),
@@ -112,6 +144,7 @@ GROUPS = (
     ('auth', auth_opts),
     ('static_auth', static_auth_opts),
     ('sharing', sharing_opts),
+    ('server', server_opts),
 )
 
 
