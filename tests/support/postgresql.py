@@ -72,21 +72,7 @@ def find_bindir():
 
 def install_server():
     """apt-get install postgresql (as root, non-interactive)."""
-    if os.geteuid() != 0:
-        raise Unavailable('PostgreSQL server binaries are missing and we are '
-                          'not root: apt-get install postgresql')
-    if not shutil.which('apt-get'):
-        raise Unavailable('PostgreSQL server binaries are missing and there '
-                          'is no apt-get')
-    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-    for cmd in (['apt-get', 'update', '-q'],
-                ['apt-get', 'install', '-y', '-q', 'postgresql']):
-        proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-        if proc.returncode != 0:
-            raise Unavailable('%s failed (%d):\n%s' % (
-                ' '.join(cmd), proc.returncode, proc.stdout[-3000:]))
+    processes.apt_install(['postgresql'], Unavailable)
 
 
 def ensure_bindir():
@@ -102,22 +88,9 @@ def ensure_bindir():
 
 def _os_user():
     """The unprivileged user to run the cluster as (None: ourselves)."""
-    if os.geteuid() != 0:
-        return None
-    for name in ('postgres', FALLBACK_OS_USER):
-        try:
-            pwd.getpwnam(name)
-            return name
-        except KeyError:
-            pass
-    proc = subprocess.run(['useradd', '--system', '--no-create-home',
-                           '--shell', '/usr/sbin/nologin', FALLBACK_OS_USER],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True)
-    if proc.returncode != 0:
-        raise Unavailable('useradd %s failed: %s' % (FALLBACK_OS_USER,
-                                                     proc.stdout))
-    return FALLBACK_OS_USER
+    user = processes.unprivileged_user(['postgres'], FALLBACK_OS_USER,
+                                       Unavailable)
+    return user and user.pw_name
 
 
 class Cluster:
@@ -236,6 +209,14 @@ class Cluster:
     def drop_database(self, name_or_url):
         name = name_or_url.rsplit('/', 1)[-1]
         self.admin_execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+
+    def empty_tables(self, conn, tables):
+        """DELETE every row of `tables` (children first) on `conn`, an
+        admin connection to the database, in one transaction."""
+        conn.execute("SET lock_timeout = '10s'")
+        with conn.transaction():
+            for table in tables:
+                conn.execute('DELETE FROM "%s"' % table)
 
 
 # --- pytest glue -------------------------------------------------------------

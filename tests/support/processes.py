@@ -3,6 +3,8 @@
 workers stop together)."""
 
 import os
+import pwd
+import shutil
 import signal
 import socket
 import subprocess
@@ -54,3 +56,43 @@ def unavailable(service, reason):
         pytest.fail('%s is required under CI: %s' % (service, reason),
                     pytrace=False)
     pytest.skip('%s is not available: %s' % (service, reason))
+
+
+def apt_install(packages, error=RuntimeError):
+    """apt-get install `packages` (as root, non-interactive); `error` (an
+    exception class) says why not."""
+    if os.geteuid() != 0:
+        raise error('%s missing and we are not root: apt-get install %s'
+                    % (', '.join(packages), ' '.join(packages)))
+    if not shutil.which('apt-get'):
+        raise error('%s missing and there is no apt-get'
+                    % ', '.join(packages))
+    env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
+    for cmd in (['apt-get', 'update', '-q'],
+                ['apt-get', 'install', '-y', '-q'] + list(packages)):
+        proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+        if proc.returncode != 0:
+            raise error('%s failed (%d):\n%s' % (
+                ' '.join(cmd), proc.returncode, proc.stdout[-3000:]))
+
+
+def unprivileged_user(names, fallback='gmtest', error=RuntimeError):
+    """The pwd entry of the first of `names` that exists, else of
+    `fallback` (created as a system user); None when we are not root (a
+    server then runs as ourselves)."""
+    if os.geteuid() != 0:
+        return None
+    for name in list(names) + [fallback]:
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            pass
+    proc = subprocess.run(['useradd', '--system', '--no-create-home',
+                           '--shell', '/usr/sbin/nologin', fallback],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    if proc.returncode != 0:
+        raise error('useradd %s failed: %s' % (fallback, proc.stdout))
+    return pwd.getpwnam(fallback)
