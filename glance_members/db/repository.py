@@ -79,9 +79,12 @@ def _translate_db_errors(func, retries=0):
     times) on the same connection, then it is a 503 too."""
     @functools.wraps(func)
     def wrapper(repo, *args, **kwargs):
+        if repo.database.in_transaction():
+            # Called inside a write (add_member reads its member back):
+            # the outermost call translates, and retries the whole write.
+            return func(repo, *args, **kwargs)
         reconnects = conflicts = 0
         while True:
-            in_transaction = repo.database.in_transaction()
             try:
                 return func(repo, *args, **kwargs)
             except peewee.DataError as e:
@@ -90,7 +93,7 @@ def _translate_db_errors(func, retries=0):
                 raise exception.Invalid('Invalid value: %s' % e) from e
             except (peewee.OperationalError, peewee.InterfaceError,
                     peewee.InternalError) as e:
-                if (not in_transaction and conflicts < CONFLICT_RETRIES and
+                if (conflicts < CONFLICT_RETRIES and
                         isinstance(repo.database, peewee.MySQLDatabase) and
                         mysql_errno(e) == MYSQL_CONFLICT):
                     conflicts += 1
@@ -101,8 +104,8 @@ def _translate_db_errors(func, retries=0):
                 # so the service recovers by itself when the database is
                 # back.
                 repo.discard_connection()
-                if reconnects < retries and not in_transaction and not \
-                        isinstance(repo.database, peewee.SqliteDatabase):
+                if reconnects < retries and not isinstance(
+                        repo.database, peewee.SqliteDatabase):
                     reconnects += 1
                     continue
                 raise exception.ServiceUnavailable(
