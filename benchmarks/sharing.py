@@ -661,7 +661,7 @@ def run(args):
             os.makedirs(base)
             if kind in ('postgresql', 'mariadb'):
                 if pg is not None:
-                    pg.stop()
+                    getattr(pg, 'remove', pg.stop)()
                 t0 = time.monotonic()
                 if kind == 'postgresql':
                     from tests.support import postgresql as pg_helpers
@@ -767,7 +767,7 @@ def run(args):
             report.log('ceiling again: %.0f/s' % result['ceiling_end']['rps'])
     finally:
         if pg is not None:
-            pg.stop()
+            getattr(pg, 'remove', pg.stop)()  # MariaDB: its data too
         if ks_server is not None:
             ks_server.stop()
         if not args.keep:

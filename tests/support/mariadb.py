@@ -184,8 +184,10 @@ class Server:
             processes.kill_group(process)
 
     def remove(self):
+        """Stop, and remove the data (and start_server's directory)."""
         self.stop()
-        shutil.rmtree(self.base, ignore_errors=True)
+        shutil.rmtree(getattr(self, 'tmp_base', None) or self.base,
+                      ignore_errors=True)
 
     # --- SQL as root ------------------------------------------------------
 
@@ -252,9 +254,10 @@ def start_server(base=None):
     ensure_installed()
     base = base or tempfile.mkdtemp(prefix='gm-mariadb-')
     os.chmod(base, 0o755)
-    server = Server(base, os_user=_os_user()).install().start()
-    server.create_app_user()
+    server = Server(base, os_user=_os_user()).install()
     server.tmp_base = base
+    server.start()
+    server.create_app_user()
     return server
 
 
@@ -390,7 +393,6 @@ def stop_session_server():
     server = _SESSION.pop('server', None)
     if server is not None:
         server.remove()
-        shutil.rmtree(server.tmp_base, ignore_errors=True)
 
 
 @pytest.fixture(scope='session')
