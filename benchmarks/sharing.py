@@ -19,7 +19,8 @@ One bounded run (about 12-15 minutes on 2 cores with the defaults):
    profiles of one worker per endpoint (--profile).
 
     python benchmarks/sharing.py [--profile] [--quick]
-        [--configs 2x1,2x2,2x3,2x4,3x1,3x2] [--databases sqlite,postgresql]
+        [--configs 2x1,2x2,2x3,2x4,3x1,3x2]
+        [--databases sqlite,postgresql,mariadb]
 
 Writes benchmarks/results/sharing.{json,md} (--out). Everything runs on
 127.0.0.1 in a scratch directory that is removed at the end (--keep).
@@ -145,7 +146,16 @@ class Deployment:
         self.db_url = None
         self.description = None
         self.pg_cluster = pg_cluster
-        if kind == 'postgresql':
+        if kind == 'mariadb':
+            self.db_url = pg_cluster.create_database('gm_bench')
+            self.description = (
+                'MariaDB %s (private server from tests/support/mariadb.py: '
+                'innodb_flush_log_at_trx_commit=2, 32 MiB buffer pool), TCP '
+                '127.0.0.1, PyMySQL %s, glance_members.db.MySQLPool (8 '
+                'connections per worker)' % (
+                    pg_cluster.admin_execute('SELECT VERSION()')[0][0],
+                    report.version('PyMySQL')))
+        elif kind == 'postgresql':
             self.db_url = pg_cluster.create_database('gm_bench')
             self.description = (
                 'PostgreSQL %s (private cluster from '
@@ -207,9 +217,12 @@ class Deployment:
             database_pids=self.database_pids)
 
     def database_pids(self):
-        """The PostgreSQL cluster's processes (postmaster + children)."""
+        """The PostgreSQL cluster's processes (postmaster + children), or
+        the MariaDB server's one."""
         if self.pg_cluster is None:
             return []
+        if self.kind == 'mariadb':
+            return [self.pg_cluster.process.pid]
         try:
             with open(os.path.join(self.pg_cluster.datadir,
                                    'postmaster.pid')) as f:
@@ -646,10 +659,16 @@ def run(args):
             section = result['databases'][kind] = {}
             base = os.path.join(scratch, kind)
             os.makedirs(base)
-            if kind == 'postgresql':
-                from tests.support import postgresql as pg_helpers
+            if kind in ('postgresql', 'mariadb'):
+                if pg is not None:
+                    getattr(pg, 'remove', pg.stop)()
                 t0 = time.monotonic()
-                pg = pg_helpers.Cluster().start()
+                if kind == 'postgresql':
+                    from tests.support import postgresql as pg_helpers
+                    pg = pg_helpers.Cluster().start()
+                else:
+                    from tests.support import mariadb as mariadb_helpers
+                    pg = mariadb_helpers.start_server()
                 section['cluster_up_s'] = round(time.monotonic() - t0, 1)
             dep = Deployment(kind, base, stack_ids, pg)
             dep.sync()
@@ -748,7 +767,7 @@ def run(args):
             report.log('ceiling again: %.0f/s' % result['ceiling_end']['rps'])
     finally:
         if pg is not None:
-            pg.stop()
+            getattr(pg, 'remove', pg.stop)()  # MariaDB: its data too
         if ks_server is not None:
             ks_server.stop()
         if not args.keep:
@@ -1109,7 +1128,8 @@ def main(argv=None):
     parser.add_argument('--config', help='use this WxT for the main '
                                          'measurements instead of the '
                                          'sweep\'s best')
-    parser.add_argument('--databases', default='sqlite,postgresql')
+    parser.add_argument('--databases', default='sqlite,postgresql,mariadb',
+                        help='any of sqlite, postgresql, mariadb')
     parser.add_argument('--duration', type=int, default=20,
                         help='mix and ceiling seconds')
     parser.add_argument('--sweep-duration', type=int, default=8)

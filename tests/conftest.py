@@ -1,15 +1,17 @@
 """Shared fixtures: an in-process app on a fresh, empty database per test.
 
-The functional suite (tests/functional) runs every test twice: on the
-embedded default (a fresh SQLite file under the test's data dir) and on
-PostgreSQL (a private cluster, tests/support/postgresql.py). Choose with
-`--gm-databases=sqlite,postgresql` (or GM_TEST_DATABASES); the test ids
-end in [sqlite] / [postgresql].
+The functional suite (tests/functional) runs every test three times: on the
+embedded default (a fresh SQLite file under the test's data dir), on
+PostgreSQL (a private cluster, tests/support/postgresql.py) and on MariaDB
+(a private server, tests/support/mariadb.py). Choose with
+`--gm-databases=sqlite,postgresql,mariadb` (or GM_TEST_DATABASES); the test
+ids end in [sqlite] / [postgresql] / [mariadb].
 
-On PostgreSQL, each data dir a test builds an app on gets its own empty
-database: the session keeps a few databases at the latest schema and empties
-them (DELETE from every table, ~2 ms) when a test takes one, which is ~50x
-faster than CREATE DATABASE plus the migrations for every test.
+On PostgreSQL and MariaDB, each data dir a test builds an app on gets its
+own empty database: the session keeps a few databases at the latest schema
+and empties them (DELETE from every table, a few ms) when a test takes one,
+which is ~50x faster than CREATE DATABASE plus the migrations for every
+test.
 """
 
 import os
@@ -28,12 +30,16 @@ pytest_plugins = [
     'tests.support.disk_images',
     'tests.support.keystone',
     'tests.support.keystone_service',
+    'tests.support.mariadb',
     'tests.support.postgresql',
     'tests.support.rabbitmq',
     'tests.support.servers',
 ]
 
-DATABASES = ('sqlite', 'postgresql')
+DATABASES = ('sqlite', 'postgresql', 'mariadb')
+# The session-wide server fixture of each database server.
+_SERVER_FIXTURES = {'postgresql': 'postgresql_cluster',
+                    'mariadb': 'mariadb_server'}
 _FUNCTIONAL = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                            'functional') + os.sep
 
@@ -60,9 +66,10 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize('gm_database', chosen, indirect=True)
 
 
-class _PostgresqlDatabases:
+class _ReusedDatabases:
     """Empty databases at the latest schema, one per data dir of a test,
-    reused (emptied) across the tests of the session."""
+    reused (emptied) across the tests of the session, on a database server
+    (postgresql.Cluster or mariadb.Server)."""
 
     def __init__(self, cluster):
         self.cluster = cluster
@@ -78,11 +85,10 @@ class _PostgresqlDatabases:
             database = db.connect(url)
             db.create_schema(database)
             database.close_all()
-            conn = self.cluster.admin_connection(url.rsplit('/', 1)[1])
-            conn.execute("SET lock_timeout = '10s'")
-        with conn.transaction():
-            for model in reversed(models.ALL_MODELS):
-                conn.execute('DELETE FROM "%s"' % model._meta.table_name)
+            conn = self.cluster.admin_connection(
+                url.split('?')[0].rsplit('/', 1)[1])
+        self.cluster.empty_tables(conn, [
+            model._meta.table_name for model in reversed(models.ALL_MODELS)])
         self.taken.append((url, conn))
         return url
 
@@ -123,7 +129,7 @@ class _Backend:
 
 
 _current = _Backend()
-_pg_databases = {}
+_server_databases = {}  # {id(server): _ReusedDatabases}
 
 
 @pytest.fixture(autouse=True)
@@ -133,13 +139,12 @@ def gm_database(request):
     global _current
     name = getattr(request, 'param', 'sqlite')
     databases = None
-    if name == 'postgresql':
-        cluster = request.getfixturevalue('postgresql_cluster')
-        databases = _pg_databases.get(id(cluster))
+    if name in _SERVER_FIXTURES:
+        cluster = request.getfixturevalue(_SERVER_FIXTURES[name])
+        databases = _server_databases.get(id(cluster))
         if databases is None:
-            _pg_databases.clear()
-            databases = _pg_databases[id(cluster)] = \
-                _PostgresqlDatabases(cluster)
+            databases = _server_databases[id(cluster)] = \
+                _ReusedDatabases(cluster)
     previous, _current = _current, _Backend(name, databases)
     try:
         yield name

@@ -6,6 +6,8 @@ housekeeping.
     glance-members-manage [--config-file FILE] members list|export|purge
         (--image IMAGE_ID | --project PROJECT_ID) [--yes]
     glance-members-manage [--config-file FILE] members purge-expired
+    glance-members-manage [--config-file FILE] import-glance
+        --connection GLANCE_DATABASE_URL [--dry-run]
 """
 
 import argparse
@@ -15,6 +17,7 @@ import sys
 
 from glance_members import conf as gm_conf
 from glance_members import db
+from glance_members.db import glance_import
 from glance_members.db import migrations
 from glance_members.sharing_ext import records as ext_records
 
@@ -50,7 +53,44 @@ def parse_args(argv):
     member_commands.add_parser(
         'purge-expired', help='remove the memberships past their expiry '
         '(already invisible; each gets an "expired" history row)')
+    glance = commands.add_parser(
+        'import-glance', help="import the images and members of a Glance "
+        "database (image data stays where Glance's store keeps it)")
+    glance.add_argument('--connection', required=True,
+                        help="Glance's [database] connection URL")
+    glance.add_argument('--dry-run', action='store_true',
+                        help='print what would be imported, write nothing')
     return parser.parse_args(argv)
+
+
+def import_glance_command(args, repo, out):
+    glance_db = glance_import.open_glance(args.connection)
+    try:
+        report = glance_import.import_glance(glance_db, repo, args.dry_run)
+    finally:
+        glance_db.close()
+    if report.refused:
+        out.write('Nothing imported: %d Glance rows cannot be mapped:\n'
+                  % len(report.refused))
+        for problem in report.refused:
+            out.write('  cannot map %s\n' % problem)
+        return 1
+    verb = 'Would import' if args.dry_run else 'Imported'
+    out.write('%s %d images (%s), %d members, %d properties, %d tags.\n' % (
+        verb, report.images, ', '.join(
+            '%d %s' % (n, status) for status, n in sorted(
+                report.by_status.items())) or 'none',
+        report.members, report.properties, report.tags))
+    out.write('%d images already here: left alone.\n' % report.existing)
+    out.write('%s %d ids of deleted images (never to be reused); skipped '
+              '%d removed member rows.\n' % (
+                  'Would record' if args.dry_run else 'Recorded',
+                  report.deleted_images, report.deleted_members))
+    out.write('Collapsed %d duplicate member rows of Glance%s\n' % (
+        len(report.collapsed), ':' if report.collapsed else '.'))
+    for line in report.collapsed:
+        out.write('  %s\n' % line)
+    return 0
 
 
 _COLUMNS = ('image_id', 'member_id', 'status', 'created_at', 'updated_at')
@@ -114,6 +154,13 @@ def main(argv=None):
                           conf.database.busy_timeout)
     if args.category == 'members':
         return members_command(args, db.make_repository(database), sys.stdout)
+    if args.category == 'import-glance':
+        if db.version(database) != migrations.head():
+            print('The database is not at the latest schema: run '
+                  '`glance-members-manage db sync` first.')
+            return 1
+        return import_glance_command(args, db.make_repository(database),
+                                     sys.stdout)
     if args.action == 'sync':
         before = db.version(database)
         after = db.sync(database, args.version)

@@ -24,7 +24,10 @@ def connect(url, busy_timeout_ms=30000, pool_size=8):
     embedded default. postgresql://user:password@host:port/dbname (also
     written postgresql+psycopg2:// or postgresql+psycopg:// as in other
     OpenStack configs): production, through psycopg with a connection pool
-    per worker process.
+    per worker process. mysql+pymysql://user:password@host:port/dbname
+    (also mysql:// or mariadb://, Glance's `[database] connection` as it
+    is; `?unix_socket=PATH` accepted): MariaDB/MySQL and Galera, utf8mb4,
+    through PyMySQL with a connection pool per worker process.
     """
     parsed = urllib.parse.urlsplit(url)
     scheme = parsed.scheme.split('+')[0]
@@ -32,9 +35,11 @@ def connect(url, busy_timeout_ms=30000, pool_size=8):
         database = _sqlite(parsed, busy_timeout_ms)
     elif scheme in ('postgresql', 'postgres'):
         database = _postgresql(parsed, busy_timeout_ms, pool_size)
+    elif scheme in ('mysql', 'mariadb'):
+        database = _mysql(parsed, busy_timeout_ms, pool_size)
     else:
-        raise ValueError('Unsupported database URL scheme %r: use sqlite:// '
-                         'or postgresql://' % parsed.scheme)
+        raise ValueError('Unsupported database URL scheme %r: use sqlite://, '
+                         'postgresql:// or mysql+pymysql://' % parsed.scheme)
     models.database.initialize(database)
     return database
 
@@ -115,8 +120,8 @@ class Sqlite(peewee.SqliteDatabase):
         return self._writer_file[1]
 
 
-class PostgresqlPool(pool.PooledPostgresqlDatabase):
-    """peewee's pool, without a `SELECT 1` round trip on every checkout
+class _TrustRecentlyReturned:
+    """A pool without a `SELECT 1` (or ping) round trip on every checkout
     (a large share of a PostgreSQL request's CPU): a connection handed back
     moments ago is taken as alive. One idle for longer is probed as before;
     one that died meanwhile fails its statement, which is a 503 that
@@ -138,12 +143,19 @@ class PostgresqlPool(pool.PooledPostgresqlDatabase):
 
     def _is_closed(self, conn):
         returned = self._returned.pop(self.conn_key(conn), None)
-        if (returned is not None and not conn.closed and
-                not getattr(conn, 'broken', False) and
+        if (returned is not None and
                 time.monotonic() - returned < self.PROBE_AFTER_IDLE_S and
-                self._adapter.txn_status(conn) == self._adapter.txn_idle):
+                self._is_idle(conn)):
             return False
         return super()._is_closed(conn)
+
+
+class PostgresqlPool(_TrustRecentlyReturned, pool.PooledPostgresqlDatabase):
+    """peewee's PostgreSQL pool, trusting recently returned connections."""
+
+    def _is_idle(self, conn):
+        return (not conn.closed and not getattr(conn, 'broken', False) and
+                self._adapter.txn_status(conn) == self._adapter.txn_idle)
 
 
 def _postgresql(parsed, busy_timeout_ms, pool_size):
@@ -159,6 +171,94 @@ def _postgresql(parsed, busy_timeout_ms, pool_size):
         connect_timeout=timeout_s,
         options='-c statement_timeout=%d -c lock_timeout=%d'
                 % (busy_timeout_ms, busy_timeout_ms))
+
+
+_MYSQL_NO_DEFAULT_FOR_FIELD = 1364
+# Server status flag: a transaction is open on the connection.
+_MYSQL_IN_TRANSACTION = 1
+# Every table in utf8mb4, compared byte for byte with no trailing-space
+# padding, as on SQLite and PostgreSQL: member ids 'a' and 'A' (or 'a ')
+# are two members, not one duplicate.
+MYSQL_CHARSET = 'utf8mb4'
+MYSQL_COLLATION = 'utf8mb4_nopad_bin'
+
+
+class _MySQL(peewee.MySQLDatabase):
+    """MariaDB/MySQL as the repository expects of a database: datetimes
+    keep their microseconds, tables are utf8mb4 with a binary collation
+    (whatever the database's default), and each session reads committed
+    data (PostgreSQL's default; InnoDB's own REPEATABLE READ would count
+    members from a snapshot older than the image row lock) and waits for
+    a lock no longer than the busy timeout."""
+
+    field_types = dict(peewee.MySQLDatabase.field_types,
+                       DATETIME='DATETIME(6)')
+    sql_mode = 'TRADITIONAL,NO_ENGINE_SUBSTITUTION'
+
+    def __init__(self, *args, lock_wait_timeout_s=30, **kwargs):
+        self.lock_wait_timeout_s = lock_wait_timeout_s
+        super().__init__(*args, **kwargs)
+
+    def _connect(self):
+        conn = super()._connect()
+        with conn.cursor() as cursor:
+            cursor.execute('SET SESSION TRANSACTION ISOLATION LEVEL '
+                           'READ COMMITTED')
+            cursor.execute('SET SESSION innodb_lock_wait_timeout = %d'
+                           % self.lock_wait_timeout_s)
+        return conn
+
+    def execute_sql(self, sql, params=None):
+        try:
+            return super().execute_sql(sql, params)
+        except peewee.OperationalError as e:
+            # A NOT NULL column left without a value: an integrity error,
+            # as SQLite and PostgreSQL say (PyMySQL leaves it unmapped).
+            if repository.mysql_errno(e) == _MYSQL_NO_DEFAULT_FOR_FIELD:
+                raise peewee.IntegrityError(*e.args) from e
+            raise
+
+    def create_tables(self, models, **options):
+        table_settings = ['ENGINE=InnoDB', 'DEFAULT CHARSET=%s'
+                          % MYSQL_CHARSET, 'COLLATE=%s' % MYSQL_COLLATION]
+        saved = [(m, m._meta.table_settings) for m in models]
+        try:
+            for model, _ in saved:
+                model._meta.table_settings = table_settings
+            super().create_tables(models, **options)
+        finally:
+            for model, settings in saved:
+                model._meta.table_settings = settings
+
+
+class MySQLPool(_TrustRecentlyReturned, pool._PooledMySQLDatabase, _MySQL):
+    """A pool of MariaDB/MySQL connections (one per worker process),
+    trusting recently returned ones."""
+
+    def _is_idle(self, conn):
+        return conn.open and not (conn.server_status &
+                                  _MYSQL_IN_TRANSACTION)
+
+
+def _mysql(parsed, busy_timeout_ms, pool_size):
+    timeout_s = max(1, busy_timeout_ms // 1000)
+    query = dict(urllib.parse.parse_qsl(parsed.query))
+    # A charset in the URL (Glance's often says utf8, i.e. utf8mb3) is
+    # overridden: every column is utf8mb4.
+    extra = {}
+    if query.get('unix_socket'):
+        extra['unix_socket'] = query['unix_socket']
+    return MySQLPool(
+        urllib.parse.unquote(parsed.path.lstrip('/')),
+        user=urllib.parse.unquote(parsed.username or '') or None,
+        password=urllib.parse.unquote(parsed.password or '') or '',
+        host=parsed.hostname or '127.0.0.1', port=parsed.port or 3306,
+        charset=MYSQL_CHARSET, collation=MYSQL_COLLATION,
+        max_connections=pool_size, stale_timeout=300, timeout=timeout_s,
+        # Bounded waits: a node that is away (or hangs) answers 503.
+        connect_timeout=timeout_s, read_timeout=timeout_s + 5,
+        write_timeout=timeout_s + 5, lock_wait_timeout_s=timeout_s,
+        **extra)
 
 
 class SchemaVersion(peewee.Model):

@@ -30,6 +30,9 @@ class Image(BaseModel):
     location = peewee.TextField(null=True)
     created_at = peewee.DateTimeField()
     updated_at = peewee.DateTimeField()
+    # Bumped by each member add on MariaDB/MySQL: the write Galera certifies
+    # (db.repository.Repository._lock_image). Added by v007.
+    lock_serial = peewee.BigIntegerField(default=0)
 
     class Meta:
         table_name = 'images'

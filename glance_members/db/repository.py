@@ -10,6 +10,8 @@ in db/prepared.py.
 """
 
 import functools
+import random
+import time
 
 import peewee
 
@@ -26,40 +28,101 @@ from glance_members.sharing_ext import records as ext_records
 _DATA_FIELDS = ('status', 'size', 'virtual_size', 'checksum', 'os_hash_algo',
                 'os_hash_value', 'location')
 # An image row (kind 0), then its properties in the order they were added
-# (1) and its tags sorted (2), as rows of one shape; %(p)s: the parameter
-# mark of the database.
+# (1) and its tags sorted (2), as rows of one shape; {p}: the parameter
+# mark of the database, {q}: its identifier quotes.
 _IMAGE_AND_CHILDREN = (
     'SELECT 0 AS kind, {columns}, NULL AS child_name, NULL AS child_value, '
-    '0 AS position FROM images WHERE id = %(p)s '
+    '0 AS position FROM images WHERE id = {p} '
     'UNION ALL SELECT 1, {nulls}, name, value, id FROM image_properties '
-    'WHERE image_id = %(p)s '
+    'WHERE image_id = {p} '
     'UNION ALL SELECT 2, {nulls}, value, NULL, 0 FROM image_tags '
-    'WHERE image_id = %(p)s ORDER BY kind, position, child_name').format(
-    columns=', '.join('"%s"' % f for f in listing.IMAGE_FIELDS),
-    nulls=', '.join(['NULL'] * len(listing.IMAGE_FIELDS)))
+    'WHERE image_id = {p}{order}')
+_IMAGE_AND_CHILDREN_SQL = {}  # by kind of database
+_CHILDREN_ORDER = ' ORDER BY kind, position, child_name'
+
+# MariaDB/MySQL's error 1213: a deadlock, or (Galera) a certification
+# conflict, another node having committed a write to the same rows first.
+# The server has undone the whole transaction: it is run again from its
+# start, a bounded number of times, then it is a 503.
+MYSQL_CONFLICT = 1213
+CONFLICT_RETRIES = 6
+CONFLICT_BACKOFF_S = 0.005  # doubled at each retry, with jitter
+
+
+def mysql_errno(error):
+    """The MariaDB/MySQL error number behind a peewee error, or None
+    (peewee's error carries the driver's as its first argument)."""
+    for cause in (error, error.__cause__, error.__context__):
+        args = getattr(cause, 'args', ())
+        if args and isinstance(args[0], int):
+            return args[0]
+        if args and isinstance(args[0], Exception) and args[0].args and \
+                isinstance(args[0].args[0], int):
+            return args[0].args[0]
+    return None
+
+
+def _image_and_children_sql(database):
+    sql = _IMAGE_AND_CHILDREN_SQL.get(type(database))
+    if sql is None:
+        quote = database.quote[0] + '%s' + database.quote[-1]
+        sql = _IMAGE_AND_CHILDREN_SQL[type(database)] = \
+            _IMAGE_AND_CHILDREN.format(
+                columns=', '.join(quote % f for f in listing.IMAGE_FIELDS),
+                nulls=', '.join(['NULL'] * len(listing.IMAGE_FIELDS)),
+                p=database.param, order='' if _sorts_in_python(database)
+                else _CHILDREN_ORDER)
+    return sql
+
+
+def _sorts_in_python(database):
+    """MariaDB sorts a UNION through an internal temporary table, on disk
+    when a TEXT column is selected (twice the time of the whole query):
+    there the few rows of an image's children are sorted here instead, as
+    its binary collation would (by code point)."""
+    return isinstance(database, peewee.MySQLDatabase)
+
+
+def _by_kind_position_name(row):
+    return row[0], row[-1], row[-3] or ''
 
 
 def _translate_db_errors(func, retries=0):
     """A database that is down or locked past its timeout is a 503. A read
     outside a transaction is retried once on a fresh connection: a pooled
-    one may have died unnoticed (PostgresqlPool does not probe each one)."""
+    one may have died unnoticed (the pools do not probe each one). A
+    MariaDB/MySQL deadlock or Galera conflict is retried (CONFLICT_RETRIES
+    times) on the same connection, then it is a 503 too."""
     @functools.wraps(func)
     def wrapper(repo, *args, **kwargs):
-        for attempt in range(retries + 1):
-            in_transaction = repo.database.in_transaction()
+        if repo.database.in_transaction():
+            # Called inside a write (add_member reads its member back):
+            # the outermost call translates, and retries the whole write.
+            return func(repo, *args, **kwargs)
+        reconnects = conflicts = 0
+        while True:
             try:
                 return func(repo, *args, **kwargs)
             except peewee.DataError as e:
                 # A value the database refuses (the API layer should have):
                 # a client error, never a 500.
                 raise exception.Invalid('Invalid value: %s' % e) from e
-            except (peewee.OperationalError, peewee.InterfaceError) as e:
+            except (peewee.OperationalError, peewee.InterfaceError,
+                    peewee.InternalError) as e:
+                if (conflicts < CONFLICT_RETRIES and
+                        isinstance(repo.database, peewee.MySQLDatabase) and
+                        mysql_errno(e) == MYSQL_CONFLICT):
+                    conflicts += 1
+                    time.sleep(random.uniform(0.5, 1.0) * CONFLICT_BACKOFF_S *
+                               2 ** conflicts)
+                    continue
                 # Drop the connection: the next request opens a fresh one,
                 # so the service recovers by itself when the database is
                 # back.
                 repo.discard_connection()
-                if attempt < retries and not in_transaction and not \
-                        isinstance(repo.database, peewee.SqliteDatabase):
+                if reconnects < retries and not isinstance(
+                        repo.database, peewee.SqliteDatabase):
+                    reconnects += 1
                     continue
                 raise exception.ServiceUnavailable(
                     'The image database is unavailable: %s' % e) from e
@@ -103,12 +166,26 @@ class Repository(sharing_ext.SharingRepository):
         lambda image_id: models.Image.select(models.Image.created_at).where(
             models.Image.id == image_id).for_update(), 1)
 
+    _BUMP_IMAGE = prepared.Prepared(
+        lambda image_id: models.Image.update(
+            lock_serial=models.Image.lock_serial + 1).where(
+            models.Image.id == image_id), 1)
+
     def _lock_image(self, image_id):
         """The image's created_at (None if it is gone), its row locked for
-        the rest of the transaction (SQLite: the write lock is taken)."""
-        query = self._IMAGE_CREATED_AT if isinstance(
-            self.database, peewee.SqliteDatabase) else \
-            self._IMAGE_CREATED_AT_LOCKED
+        the rest of the transaction (SQLite: the write lock is taken).
+
+        MariaDB/MySQL: the row is written (its lock_serial bumped), not
+        read FOR UPDATE, because Galera certifies only the rows a
+        transaction writes: two member adds to one image through two nodes
+        then conflict, and the later one is run again (quota exact)."""
+        if isinstance(self.database, peewee.MySQLDatabase):
+            self._BUMP_IMAGE.run(self.database, image_id)
+            query = self._IMAGE_CREATED_AT
+        elif isinstance(self.database, peewee.SqliteDatabase):
+            query = self._IMAGE_CREATED_AT
+        else:
+            query = self._IMAGE_CREATED_AT_LOCKED
         rows = query.rows(self.database, image_id)
         return rows[0][0] if rows else None
 
@@ -119,8 +196,10 @@ class Repository(sharing_ext.SharingRepository):
         """The image with its properties and tags, in one round trip (the
         start of nearly every request, whose PostgreSQL round trips are
         much of its time)."""
-        sql = _IMAGE_AND_CHILDREN % {'p': self.database.param}
-        rows = self.database.execute_sql(sql, [image_id] * 3).fetchall()
+        rows = self.database.execute_sql(_image_and_children_sql(
+            self.database), [image_id] * 3).fetchall()
+        if _sorts_in_python(self.database):
+            rows = sorted(rows, key=_by_kind_position_name)
         if not rows or rows[0][0] != 0:
             return None
         image = records.Image(**dict(zip(listing.IMAGE_FIELDS, prepared.typed(
@@ -156,12 +235,17 @@ class Repository(sharing_ext.SharingRepository):
         building it cost more than running it."""
         ids = list(images)
         marks = ', '.join([self.database.param] * len(ids))
-        for image_id, is_tag, name, value, _ in self.database.execute_sql(
-                'SELECT image_id, 0 AS is_tag, name, value, id AS position '
-                'FROM image_properties WHERE image_id IN (%s) UNION ALL '
-                'SELECT image_id, 1, value, NULL, 0 FROM image_tags '
-                'WHERE image_id IN (%s) ORDER BY is_tag, position, name'
-                % (marks, marks), ids + ids):
+        in_python = _sorts_in_python(self.database)
+        rows = self.database.execute_sql(
+            'SELECT image_id, 0 AS is_tag, name, value, id AS position '
+            'FROM image_properties WHERE image_id IN (%s) UNION ALL '
+            'SELECT image_id, 1, value, NULL, 0 FROM image_tags '
+            'WHERE image_id IN (%s)%s'
+            % (marks, marks, '' if in_python else
+               ' ORDER BY is_tag, position, name'), ids + ids).fetchall()
+        if in_python:
+            rows = sorted(rows, key=lambda row: (row[1], row[4], row[2]))
+        for image_id, is_tag, name, value, _ in rows:
             if is_tag:
                 images[image_id].tags.append(name)
             else:
@@ -469,6 +553,58 @@ class Repository(sharing_ext.SharingRepository):
             return self.get_member(image_id, member_id)
 
     # --- operator tools ----------------------------------------------------
+
+    @_read
+    def is_deleted_image(self, image_id):
+        return models.DeletedImage.select().where(
+            models.DeletedImage.id == image_id).exists(self.database)
+
+    @_translate_db_errors
+    def import_image(self, image, members):
+        """Store an image as another Glance had it (status, location and
+        timestamps included) with its members (records.Member), in one
+        transaction; False if its id is taken here (or was deleted)."""
+        try:
+            with self._write():
+                if models.DeletedImage.select().where(
+                        models.DeletedImage.id == image.id).exists(
+                            self.database):
+                    return False
+                models.Image.insert(**{
+                    f: getattr(image, f) for f in listing.IMAGE_FIELDS
+                }).execute(self.database)
+                self._write_children(image)
+                if members:
+                    models.ImageMember.insert_many([
+                        (image.id, m.member_id, m.status, False,
+                         m.created_at, m.updated_at, image.created_at)
+                        for m in members], fields=[
+                        models.ImageMember.image, models.ImageMember.member,
+                        models.ImageMember.status,
+                        models.ImageMember.deleted,
+                        models.ImageMember.created_at,
+                        models.ImageMember.updated_at,
+                        models.ImageMember.image_created_at]).execute(
+                        self.database)
+        except peewee.IntegrityError:
+            return False
+        return True
+
+    @_translate_db_errors
+    def record_deleted_image(self, image_id, deleted_at):
+        """Remember a deleted image's id (never to be given out again);
+        False if it is known already (or is an image here)."""
+        with self._write():
+            if models.Image.select().where(
+                    models.Image.id == image_id).exists(self.database) or \
+                    models.DeletedImage.select().where(
+                        models.DeletedImage.id == image_id).exists(
+                        self.database):
+                return False
+            models.DeletedImage.insert(
+                id=image_id, deleted_at=deleted_at or records.utcnow()
+            ).execute(self.database)
+        return True
 
     def _memberships(self, image_id, project_id):
         Member = models.ImageMember

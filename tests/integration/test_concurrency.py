@@ -1,12 +1,12 @@
 """Invariants under concurrency, against real gunicorn workers.
 
 One `glance-members serve --config FILE --workers 2` per database (the
-embedded SQLite in WAL mode, and PostgreSQL: a fresh database of the test
-cluster, `glance-members-manage db sync` first), static tokens, and
+embedded SQLite in WAL mode; PostgreSQL and MariaDB: a fresh database of
+the test server, `glance-members-manage db sync` first), static tokens, and
 `image_member_quota = 10`. Many client threads fire at once (a barrier
 releases them together, each request on its own connection) and the answers
 are checked against what the database holds (read directly: sqlite3 on the
-file, psycopg on PostgreSQL).
+file, psycopg on PostgreSQL, PyMySQL on MariaDB).
 
 Numbers (per database):
 
@@ -187,6 +187,8 @@ class DatabaseProbe:
         self.sqlite_path = sqlite_path
 
     def rows(self, sql, params=()):
+        if self.db_url and self.db_url.startswith('mysql'):
+            return mysql_rows(self.db_url, sql, params)
         if self.db_url:
             import psycopg
             with psycopg.connect(self.db_url, autocommit=True,
@@ -211,6 +213,25 @@ class DatabaseProbe:
         return sorted(r[0] for r in self.rows(
             'SELECT member FROM image_members WHERE image_id = ? AND '
             'NOT deleted', (image_id,)))
+
+
+def mysql_rows(url, sql, params=()):
+    """`sql` (with ? marks) on the MariaDB database of `url`."""
+    import urllib.parse
+
+    import pymysql
+    parsed = urllib.parse.urlsplit(url)
+    conn = pymysql.connect(
+        host=parsed.hostname, port=parsed.port, user=parsed.username,
+        password=urllib.parse.unquote(parsed.password),
+        database=parsed.path.lstrip('/'), autocommit=True,
+        connect_timeout=10, read_timeout=30, charset='utf8mb4')
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(sql.replace('?', '%s'), params)
+            return list(cursor.fetchall())
+    finally:
+        conn.close()
 
 
 def probe_for(server):
@@ -321,13 +342,15 @@ class Service:
         self.db = probe_for(server)
 
 
-@pytest.fixture(scope='module', params=['sqlite', 'postgresql'])
+@pytest.fixture(scope='module', params=['sqlite', 'postgresql', 'mariadb'])
 def service(request, tmp_path_factory):
     """One server per database for the module: 2 workers, quota 10."""
     db_url = None
     cluster = None
-    if request.param == 'postgresql':
-        cluster = request.getfixturevalue('postgresql_cluster')
+    if request.param != 'sqlite':
+        cluster = request.getfixturevalue(
+            {'postgresql': 'postgresql_cluster',
+             'mariadb': 'mariadb_server'}[request.param])
         db_url = cluster.create_database()
     base = tmp_path_factory.mktemp('concurrency-%s' % request.param)
     server = ConfServer(base, db_url=db_url,

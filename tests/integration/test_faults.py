@@ -157,11 +157,11 @@ def check_stored(api, db, images, members):
 
 # --- (a) kill -9 of a worker, then of the whole server -----------------------
 
-@pytest.mark.parametrize('database', ['sqlite', 'postgresql'])
+@pytest.mark.parametrize('database', ['sqlite', 'postgresql', 'mariadb'])
 def test_kill_9_loses_no_acknowledged_write(database, request, tmp_path):
     db_url = None
-    if database == 'postgresql':
-        db_url = request.getfixturevalue('fresh_postgresql_url')
+    if database != 'sqlite':
+        db_url = request.getfixturevalue('fresh_%s_url' % database)
     server = ConfServer(tmp_path, db_url=db_url, workers=2)
     load = None
     try:

@@ -10,16 +10,17 @@ class Unavailable(Exception):
     """A package the test needs cannot be had here."""
 
 
-def install(package):
-    """apt-get install `package`, non-interactive: straight away, then after
-    an `apt-get update` if the lists were stale."""
+def install(*packages):
+    """apt-get install `packages`, non-interactive: straight away, then
+    after an `apt-get update` if the lists were stale."""
+    named = ' '.join(packages)
     if os.geteuid() != 0:
-        raise Unavailable('%s is missing and we are not root: apt-get '
-                          'install %s' % (package, package))
+        raise Unavailable('%s missing and we are not root: apt-get install '
+                          '%s' % (named, named))
     if not shutil.which('apt-get'):
-        raise Unavailable('%s is missing and there is no apt-get' % package)
+        raise Unavailable('%s missing and there is no apt-get' % named)
     env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-    install_cmd = ['apt-get', 'install', '-y', '-q', package]
+    install_cmd = ['apt-get', 'install', '-y', '-q'] + list(packages)
     for cmds in ([install_cmd], [['apt-get', 'update', '-q'], install_cmd]):
         for cmd in cmds:
             proc = subprocess.run(cmd, env=env, stdin=subprocess.DEVNULL,

@@ -83,22 +83,9 @@ def ensure_bindir():
 
 def _os_user():
     """The unprivileged user to run the cluster as (None: ourselves)."""
-    if os.geteuid() != 0:
-        return None
-    for name in ('postgres', FALLBACK_OS_USER):
-        try:
-            pwd.getpwnam(name)
-            return name
-        except KeyError:
-            pass
-    proc = subprocess.run(['useradd', '--system', '--no-create-home',
-                           '--shell', '/usr/sbin/nologin', FALLBACK_OS_USER],
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True)
-    if proc.returncode != 0:
-        raise Unavailable('useradd %s failed: %s' % (FALLBACK_OS_USER,
-                                                     proc.stdout))
-    return FALLBACK_OS_USER
+    user = processes.unprivileged_user(['postgres'], FALLBACK_OS_USER,
+                                       Unavailable)
+    return user and user.pw_name
 
 
 class Cluster:
@@ -217,6 +204,14 @@ class Cluster:
     def drop_database(self, name_or_url):
         name = name_or_url.rsplit('/', 1)[-1]
         self.admin_execute('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+
+    def empty_tables(self, conn, tables):
+        """DELETE every row of `tables` (children first) on `conn`, an
+        admin connection to the database, in one transaction."""
+        conn.execute("SET lock_timeout = '10s'")
+        with conn.transaction():
+            for table in tables:
+                conn.execute('DELETE FROM "%s"' % table)
 
 
 # --- pytest glue -------------------------------------------------------------

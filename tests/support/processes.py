@@ -3,6 +3,7 @@
 workers stop together)."""
 
 import os
+import pwd
 import signal
 import socket
 import subprocess
@@ -65,3 +66,23 @@ def exited_process_owner(owner_of):
     finally:
         child.kill()
         child.wait()
+
+
+def unprivileged_user(names, fallback='gmtest', error=RuntimeError):
+    """The pwd entry of the first of `names` that exists, else of
+    `fallback` (created as a system user); None when we are not root (a
+    server then runs as ourselves)."""
+    if os.geteuid() != 0:
+        return None
+    for name in list(names) + [fallback]:
+        try:
+            return pwd.getpwnam(name)
+        except KeyError:
+            pass
+    proc = subprocess.run(['useradd', '--system', '--no-create-home',
+                           '--shell', '/usr/sbin/nologin', fallback],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True)
+    if proc.returncode != 0:
+        raise error('useradd %s failed: %s' % (fallback, proc.stdout))
+    return pwd.getpwnam(fallback)

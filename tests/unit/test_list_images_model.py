@@ -1,5 +1,5 @@
-"""The image list against a plain Python model of Glance's rules, on both
-databases: random worlds of images and memberships, every caller, every
+"""The image list against a plain Python model of Glance's rules, on every
+database: random worlds of images and memberships, every caller, every
 visibility and member_status, walked page by page with markers. The list
 is a union of index-ordered queries (db/listing.py); this holds it to the
 simple definition, ties in created_at included."""
@@ -22,12 +22,12 @@ MEMBER_STATUSES = ['pending', 'accepted', 'rejected']
 TIMES = [datetime.datetime(2025, 1, 1, 0, 0, s) for s in (1, 2, 2, 3)]
 
 
-@pytest.fixture(params=['sqlite', 'postgresql'])
+@pytest.fixture(params=['sqlite', 'postgresql', 'mariadb'])
 def repo(request, tmp_path):
     if request.param == 'sqlite':
         url = 'sqlite:///%s' % (tmp_path / 'model.sqlite')
     else:
-        url = request.getfixturevalue('fresh_postgresql_url')
+        url = request.getfixturevalue('fresh_%s_url' % request.param)
     database = db.connect(url)
     db.sync(database)
     yield db.make_repository(database)

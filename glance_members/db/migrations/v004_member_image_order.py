@@ -20,8 +20,11 @@ def upgrade(database):
         # SQLite cannot add NOT NULL to an existing column in place.
         migrate.migrate(migrator.add_not_null('image_members',
                                               'image_created_at'))
+    # MariaDB/MySQL names the table of the index it drops.
     database.execute_sql(
-        'DROP INDEX imagemember_member_deleted_status_image_id')
+        'DROP INDEX imagemember_member_deleted_status_image_id' +
+        (' ON image_members' if isinstance(database, peewee.MySQLDatabase)
+         else ''))
     # Default list (accepted), and member_status=all / pending / rejected.
     database.execute_sql(
         'CREATE INDEX imagemember_shares_by_status ON image_members '
