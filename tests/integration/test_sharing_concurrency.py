@@ -41,6 +41,12 @@ class Service:
                                 dict(images=images, members=members,
                                      **extra))
 
+    def shared_with_consumer(self):
+        image = self.api.create_image()
+        r = self.share([image], [CONSUMER])
+        assert r.status_code == 200, r.text
+        return image
+
     def status(self, image_id, member=CONSUMER):
         rows = self.db.rows(
             'SELECT status, expires_at FROM image_members WHERE '
@@ -143,8 +149,7 @@ def test_trust_added_while_shares_arrive_leaves_none_pending(service):
 def test_expiry_change_racing_accept(service):
     api = service.api
     for round_ in range(6):
-        image = api.create_image()
-        assert service.share([image], [CONSUMER]).status_code == 200
+        image = service.shared_with_consumer()
         expires = _later(3600 + round_)
         results = concurrently([
             lambda: api.request(
@@ -164,8 +169,7 @@ def test_expiry_change_racing_accept(service):
 def test_leave_racing_the_producers_delete(service):
     api = service.api
     for round_ in range(6):
-        image = api.create_image()
-        assert service.share([image], [CONSUMER]).status_code == 200
+        image = service.shared_with_consumer()
         if round_ % 2:
             assert api.set_status(image, CONSUMER,
                                   'accepted').status_code == 200
