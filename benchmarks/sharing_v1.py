@@ -52,7 +52,8 @@ def inbox_p50(shares, rounds):
     with tempfile.TemporaryDirectory() as tmp:
         app, repo = _app(tmp)
         for image_id in _images(repo, shares):
-            repo.add_member(image_id, personas.CONSUMER_PROJECT, -1)
+            repo.add_member(image_id, personas.CONSUMER_PROJECT, -1,
+                            status='pending')
         client = app.test_client()
         headers = {'X-Auth-Token': personas.token('consumer')}
         for _ in range(20):

@@ -112,6 +112,11 @@ class KeystoneDirectory:
             raise exception.ServiceUnavailable(KEYSTONE_DOWN % e)
         if response.status_code == 404:
             return None
+        if response.status_code in (401, 403):
+            raise exception.ServiceUnavailable(KEYSTONE_DOWN % (
+                'HTTP %d from %s: the [keystone_authtoken] user needs admin '
+                'or a system reader role to read projects' % (
+                    response.status_code, path)))
         if response.status_code != 200:
             raise exception.ServiceUnavailable(KEYSTONE_DOWN % (
                 'HTTP %d from %s' % (response.status_code, path)))
