@@ -47,7 +47,8 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 from tests import personas  # noqa: E402
-from tests.integration import conftest as helpers  # noqa: E402
+from tests.support import processes  # noqa: E402
+from tests.support import servers as helpers  # noqa: E402
 
 CANDIDATES = ('gthread', 'glance-members', 'granian', 'uvicorn-a2wsgi')
 WORKERS, THREADS = 2, 2
@@ -134,7 +135,7 @@ class Candidate:
         self.command_name = command_name or name
         self.dir = os.path.join(scratch, name)
         self.data_dir = os.path.join(self.dir, 'data')
-        self.port = helpers.free_port()
+        self.port = processes.free_port()
         self.config = os.path.join(self.dir, 'glance-members.conf')
         self.process = None
         os.makedirs(self.data_dir)

@@ -27,7 +27,7 @@ import time
 import pytest
 
 from tests import personas
-from tests.integration import conftest as helpers
+from tests.support import servers as helpers
 from tests.integration import test_concurrency as conc
 
 PARTIAL = 1000
