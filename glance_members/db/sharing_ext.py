@@ -125,8 +125,9 @@ class SharingRepository:
         """INSERT many rows of the same keys with one executemany: peewee
         building a 10,000-row insert cost ten times its running."""
         columns = list(rows[0])
+        quote = self.database.quote  # "" or MySQL's ``
         sql = 'INSERT INTO %s (%s) VALUES (%s)' % (
-            table, ', '.join('"%s"' % c for c in columns),
+            table, ', '.join(quote[0] + c + quote[1] for c in columns),
             ', '.join([self.database.param] * len(columns)))
         cursor = self.database.cursor()
         cursor.executemany(sql, [[row[c] for c in columns] for row in rows])
