@@ -19,6 +19,10 @@ from glance_members import records
 from glance_members.db import models
 from glance_members.sharing_ext import records as ext_records
 
+# peewee's context manager that raises the driver's errors as peewee's
+# (getattr: the name would be mangled inside a class body).
+_AS_PEEWEE_ERRORS = getattr(peewee, '__exception_wrapper__')
+
 Member = models.ImageMember
 Image = models.Image
 Trust = models.SharingTrust
@@ -129,8 +133,12 @@ class SharingRepository:
         sql = 'INSERT INTO %s (%s) VALUES (%s)' % (
             table, ', '.join(quote[0] + c + quote[1] for c in columns),
             ', '.join([self.database.param] * len(columns)))
-        cursor = self.database.cursor()
-        cursor.executemany(sql, [[row[c] for c in columns] for row in rows])
+        # peewee's wrapper turns the driver's errors into peewee's, which
+        # the repository translates (a Galera conflict is retried).
+        with _AS_PEEWEE_ERRORS:
+            cursor = self.database.cursor()
+            cursor.executemany(sql, [[row[c] for c in columns]
+                                     for row in rows])
 
     def _record_image_delete(self, image_id):
         """History rows for the memberships an image delete takes."""
