@@ -47,6 +47,7 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 from tests import personas  # noqa: E402
+from tests.integration import floods  # noqa: E402
 from tests.support import processes  # noqa: E402
 from tests.support import servers as helpers  # noqa: E402
 
@@ -221,30 +222,9 @@ def seed(c):
 
 def client(port, path, seconds, timeout=10):
     """One keep-alive client: per request, (status or error name, s)."""
-    results = []
-    conn = None
-    headers = {'X-Auth-Token': personas.token('producer')}
-    until = time.monotonic() + seconds
-    while time.monotonic() < until:
-        if conn is None:
-            conn = http.client.HTTPConnection('127.0.0.1', port,
-                                              timeout=timeout)
-        t0 = time.monotonic()
-        try:
-            conn.request('GET', path, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            results.append((response.status, time.monotonic() - t0))
-            if response.will_close:
-                conn.close()
-                conn = None
-        except (OSError, http.client.HTTPException) as e:
-            results.append((type(e).__name__, time.monotonic() - t0))
-            conn.close()
-            conn = None
-    if conn is not None:
-        conn.close()
-    return summary(results, seconds)
+    return summary(floods.timed_requests(port, path, seconds,
+                                         personas.token('producer'),
+                                         timeout), seconds)
 
 
 def summary(results, seconds):

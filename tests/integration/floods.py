@@ -15,12 +15,36 @@ counts when the duration is over (everything it opened is closed).
 
 import argparse
 import asyncio
+import http.client
 import json
 import resource
 import sys
 import time
 
 HOST = '127.0.0.1'
+
+
+def timed_requests(port, path, seconds, token, timeout=10):
+    """One keep-alive client beside a flood: (status, seconds) per GET, or
+    the exception's name for a request that got no answer."""
+    results = []
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    headers = {'X-Auth-Token': token}
+    until = time.monotonic() + seconds
+    while time.monotonic() < until:
+        t0 = time.monotonic()
+        try:
+            conn.request('GET', path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            results.append((response.status, time.monotonic() - t0))
+            if response.will_close:
+                conn.close()  # http.client reconnects on the next request
+        except (OSError, http.client.HTTPException) as e:
+            results.append((type(e).__name__, time.monotonic() - t0))
+            conn.close()
+    conn.close()
+    return results
 
 
 def raise_fd_limit():

@@ -28,6 +28,7 @@ import pytest
 
 from tests import personas
 from tests.support import servers as helpers
+from tests.integration import floods
 from tests.integration import test_concurrency as conc
 
 PARTIAL = 1000
@@ -79,26 +80,7 @@ def member_list_path(api):
 
 
 def timed_requests(port, path, seconds, who='producer'):
-    """One keep-alive client: (status, seconds) per request, or the
-    exception's name for a request that got no answer."""
-    results = []
-    conn = http.client.HTTPConnection('127.0.0.1', port, timeout=10)
-    headers = {'X-Auth-Token': personas.token(who)}
-    until = time.monotonic() + seconds
-    while time.monotonic() < until:
-        t0 = time.monotonic()
-        try:
-            conn.request('GET', path, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            results.append((response.status, time.monotonic() - t0))
-            if response.will_close:
-                conn.close()
-        except (OSError, http.client.HTTPException) as e:
-            results.append((type(e).__name__, time.monotonic() - t0))
-            conn.close()
-    conn.close()
-    return results
+    return floods.timed_requests(port, path, seconds, personas.token(who))
 
 
 def test_slow_and_idle_clients_cost_a_connection_not_the_service(
