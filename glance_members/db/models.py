@@ -88,16 +88,21 @@ class ImageMember(BaseModel):
     # Past it the membership is gone from every view (a query-time rule);
     # glance-members-manage purges it later. Added by v007.
     expires_at = peewee.DateTimeField(null=True)
+    # Whether the image's visibility is 'shared' (only then does the
+    # membership give access): written with every visibility change, so the
+    # inbox counts read their index alone. Added by v009.
+    image_shared = peewee.BooleanField(default=False)
 
     class Meta:
         table_name = 'image_members'
-        # Created by migrations v004 and v007 (named there).
+        # Created by migrations v004, v007 and v009 (named there).
         indexes = (
             (('image', 'member'), True),
             (('member', 'deleted', 'status', 'image_created_at', 'image'),
              False),
             (('member', 'deleted', 'image_created_at', 'image'), False),
-            (('member', 'deleted', 'status', 'expires_at'), False),
+            (('member', 'deleted', 'image_shared', 'status', 'expires_at'),
+             False),
             (('expires_at',), False),
         )
 

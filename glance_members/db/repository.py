@@ -280,6 +280,11 @@ class Repository(sharing_ext.SharingRepository):
                 models.Image.id == image.id).execute(self.database)
             if not updated:
                 return None
+            shared = image.visibility == 'shared'
+            models.ImageMember.update(image_shared=shared).where(
+                (models.ImageMember.image == image.id) &
+                (models.ImageMember.image_shared != shared)).execute(
+                self.database)
             models.ImageProperty.delete().where(
                 models.ImageProperty.image == image.id).execute(self.database)
             models.ImageTag.delete().where(
@@ -448,11 +453,12 @@ class Repository(sharing_ext.SharingRepository):
             (models.ImageMember.image == image_id) &
             (models.ImageMember.member == member_id)).for_update(), 2)
     _INSERT_MEMBER = prepared.Prepared(
-        lambda image_id, member_id, status, now, image_created_at:
-        models.ImageMember.insert(
+        lambda image_id, member_id, status, now, image_created_at,
+        image_shared: models.ImageMember.insert(
             image=image_id, member=member_id, status=status,
             deleted=False, created_at=now, updated_at=now,
-            image_created_at=image_created_at), 5)
+            image_created_at=image_created_at,
+            image_shared=image_shared), 6)
     _REVIVE_MEMBER = prepared.Prepared(
         lambda image_id, member_id, status, now: models.ImageMember.update(
             status=status, deleted=False, updated_at=now,
@@ -504,7 +510,7 @@ class Repository(sharing_ext.SharingRepository):
             locked = self._lock_image_owner(image_id)
             if locked is None:
                 raise exception.NotFound()
-            image_created_at, owner = locked
+            image_created_at, owner, visibility = locked
             [(count,)] = self._MEMBER_COUNT.rows(self.database, image_id, now)
             if 0 <= quota < count + 1:
                 raise exception.OverLimit(attempted=count + 1)
@@ -517,7 +523,8 @@ class Repository(sharing_ext.SharingRepository):
             status = 'accepted' if trusted else status
             if state is None:
                 self._INSERT_MEMBER.run(self.database, image_id, member_id,
-                                        status, now, image_created_at)
+                                        status, now, image_created_at,
+                                        visibility == 'shared')
             else:
                 self._REVIVE_MEMBER.run(self.database, image_id, member_id,
                                         status, now)
@@ -577,14 +584,16 @@ class Repository(sharing_ext.SharingRepository):
                 if members:
                     models.ImageMember.insert_many([
                         (image.id, m.member_id, m.status, False,
-                         m.created_at, m.updated_at, image.created_at)
+                         m.created_at, m.updated_at, image.created_at,
+                         image.visibility == 'shared')
                         for m in members], fields=[
                         models.ImageMember.image, models.ImageMember.member,
                         models.ImageMember.status,
                         models.ImageMember.deleted,
                         models.ImageMember.created_at,
                         models.ImageMember.updated_at,
-                        models.ImageMember.image_created_at]).execute(
+                        models.ImageMember.image_created_at,
+                        models.ImageMember.image_shared]).execute(
                         self.database)
         except peewee.IntegrityError:
             return False

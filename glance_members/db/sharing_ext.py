@@ -17,6 +17,7 @@ import peewee
 from glance_members import exception
 from glance_members import records
 from glance_members.db import models
+from glance_members.db import prepared
 from glance_members.sharing_ext import records as ext_records
 
 # peewee's context manager that raises the driver's errors as peewee's
@@ -67,6 +68,25 @@ _SUMMARY_COLUMNS = (Image.id, Image.name, Image.owner, Image.disk_format,
                     Image.created_at)
 
 
+def _count_shares(project_id, status, expired_by=None):
+    where = ((Member.member == project_id) &
+             (Member.deleted == False) &  # noqa: E712
+             (Member.image_shared == True) & (Member.status == status))  # noqa
+    if expired_by is not None:
+        where &= Member.expires_at <= expired_by
+    return Member.select(peewee.fn.COUNT(peewee.SQL('*'))).where(where)
+
+
+# Per status: its shares less its expired ones, each a range of one index
+# (imagemember_inbox_counts) read without the table or a per-row test.
+_INBOX_COUNTS = prepared.Prepared(
+    lambda project_id, now: peewee.Select(columns=[peewee.Expression(
+        _count_shares(project_id, status), '-',
+        _count_shares(project_id, status, now))
+        for status in records.MEMBER_STATUSES]), 2,
+    converters=[None] * len(records.MEMBER_STATUSES))
+
+
 class SharingRepository:
     """The extension's reads and writes; see the module docstring."""
 
@@ -80,12 +100,14 @@ class SharingRepository:
     # --- building blocks used by the /v2 writes too ---------------------
 
     def _lock_image_owner(self, image_id):
-        """(created_at, owner) of the image, its row locked for the rest of
-        the transaction; None if it is gone. On MariaDB the row is written
-        too, as in Repository._lock_image (Galera certifies writes only)."""
+        """(created_at, owner, visibility) of the image, its row locked for
+        the rest of the transaction; None if it is gone. On MariaDB the row
+        is written too, as in Repository._lock_image (Galera certifies
+        writes only)."""
         if isinstance(self.database, peewee.MySQLDatabase):
             self._BUMP_IMAGE.run(self.database, image_id)
-        row = self._locked(Image.select(Image.created_at, Image.owner).where(
+        row = self._locked(Image.select(
+            Image.created_at, Image.owner, Image.visibility).where(
             Image.id == image_id)).tuples().execute(self.database)
         row = list(row)
         return row[0] if row else None
@@ -162,7 +184,7 @@ class SharingRepository:
             Image, on=(Member.image == Image.id)).where(
             (Member.member == project_id) &
             (Member.deleted == False) &  # noqa: E712
-            live(now) & (Image.visibility == 'shared'))
+            live(now) & (Member.image_shared == True))  # noqa: E712
 
     @_translate
     def list_inbox(self, project_id, status, limit, marker=None):
@@ -191,16 +213,9 @@ class SharingRepository:
     @_translate
     def count_inbox(self, project_id):
         """{status: count} of the project's current shares."""
-        now = records.utcnow()
-        query = Member.select(Member.status, peewee.fn.COUNT(Member.id)).join(
-            Image, on=(Member.image == Image.id)).where(
-            (Member.member == project_id) &
-            (Member.deleted == False) &  # noqa: E712
-            live(now) & (Image.visibility == 'shared')).group_by(
-            Member.status)
-        counts = dict.fromkeys(records.MEMBER_STATUSES, 0)
-        counts.update(dict(query.tuples().execute(self.database)))
-        return counts
+        [row] = _INBOX_COUNTS.rows(self.database, project_id,
+                                   records.utcnow())
+        return dict(zip(records.MEMBER_STATUSES, row))
 
     @_translate
     def find_shares(self, project_id, image_ids):
@@ -343,10 +358,10 @@ class SharingRepository:
                 for row in query.tuples().execute(self.database)}
 
     def _lock_images(self, image_ids):
-        """{id: (created_at, owner)} of the images, rows locked in id
-        order (no deadlock between two batches)."""
+        """{id: (created_at, owner, visibility)} of the images, rows
+        locked in id order (no deadlock between two batches)."""
         query = self._locked(Image.select(
-            Image.id, Image.created_at, Image.owner).where(
+            Image.id, Image.created_at, Image.owner, Image.visibility).where(
             Image.id.in_(image_ids)).order_by(Image.id))
         return {row[0]: row[1:] for row in query.tuples().execute(
             self.database)}
@@ -377,12 +392,11 @@ class SharingRepository:
                 Member.image).tuples().execute(self.database))
             trusted = set(Trust.select(Trust.consumer, Trust.producer).where(
                 Trust.consumer.in_(member_ids) &
-                Trust.producer.in_({o for _, o in images.values()
+                Trust.producer.in_({o for _, o, _ in images.values()
                                     if o is not None})).tuples().execute(
                 self.database))
             plan, failures = [], []
             for image_id in image_ids:
-                created_at, owner = images[image_id]
                 count = counts.get(image_id, 0)
                 for member_id in member_ids:
                     row = existing.get((image_id, member_id))
@@ -406,7 +420,7 @@ class SharingRepository:
     def _apply_shares(self, plan, images, trusted, expires_at, now):
         inserts, revive, history, results = [], {}, [], []
         for image_id, member_id, outcome, row in plan:
-            created_at, owner = images[image_id]
+            created_at, owner, visibility = images[image_id]
             if outcome == 'existing':
                 results.append(ext_records.PairResult(
                     image_id, member_id, outcome, row[2], row[3]))
@@ -417,7 +431,8 @@ class SharingRepository:
                 inserts.append(dict(
                     image_id=image_id, member=member_id, status=status,
                     deleted=False, created_at=now, updated_at=now,
-                    image_created_at=created_at, expires_at=expires_at))
+                    image_created_at=created_at, expires_at=expires_at,
+                    image_shared=visibility == 'shared'))
             else:
                 revive.setdefault(status, []).append(row[0])
                 if not row[1]:  # expired, never removed: say so first

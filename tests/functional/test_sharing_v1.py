@@ -141,6 +141,40 @@ def test_inbox_body_counts_and_pages(api):
     assert [i['image_id'] for i in r.json['inbox']] == images[::-1]
 
 
+def test_inbox_follows_the_image_visibility(api):
+    """A membership gives access only while its image is 'shared': the
+    inbox, its counts and the decisions follow every visibility change."""
+    pending, accepted = api.create_image()['id'], api.create_image()['id']
+    for image in (pending, accepted):
+        api.add_member(image, CONSUMER)
+    api.set_status(accepted, CONSUMER, 'accepted')
+
+    def inbox():
+        r = api.get(ROOT + '/inbox?status=all', who='consumer')
+        assert_json_ok(r)
+        return ({i['image_id'] for i in r.json['inbox']},
+                r.json['counts'])
+
+    for visibility in ('private', 'public', 'community'):
+        api.set_visibility(pending, visibility, who='admin' if
+                           visibility == 'public' else 'producer')
+        assert inbox() == ({accepted}, {'pending': 0, 'accepted': 1,
+                                        'rejected': 0})
+        r = api.post(ROOT + '/inbox/decisions', who='consumer', body={
+            'status': 'accepted', 'images': [pending]})
+        assert r.status_code == 404, r.data
+    api.set_visibility(pending, 'shared')
+    assert inbox() == ({pending, accepted}, {'pending': 1, 'accepted': 1,
+                                             'rejected': 0})
+    # A membership added back while the image is private is not counted
+    # until the image is shared again.
+    api.delete('/v2/images/%s/members/%s' % (accepted, CONSUMER))
+    api.set_visibility(accepted, 'private')
+    api.set_visibility(accepted, 'shared')
+    api.add_member(accepted, CONSUMER)
+    assert inbox()[1] == {'pending': 2, 'accepted': 0, 'rejected': 0}
+
+
 @pytest.mark.parametrize('query,message', [
     ('status=bogus', 'Invalid request: status: Must be one of: pending, '
                      'accepted, rejected, all.'),
@@ -383,8 +417,9 @@ def test_expired_membership_is_gone_from_every_view(api, shared):
                  '/v2/images/%s/members/%s' % (shared, CONSUMER)):
         assert api.get(path, who='consumer').status_code == 404, path
     assert api.get('/v2/images/%s/members' % shared).json['members'] == []
-    assert api.get(ROOT + '/inbox?status=all',
-                   who='consumer').json['inbox'] == []
+    inbox = api.get(ROOT + '/inbox?status=all', who='consumer').json
+    assert inbox['inbox'] == []
+    assert inbox['counts'] == {'pending': 0, 'accepted': 0, 'rejected': 0}
     assert api.put('/v2/images/%s/members/%s' % (shared, CONSUMER),
                    who='consumer',
                    body={'status': 'accepted'}).status_code == 404

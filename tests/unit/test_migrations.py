@@ -180,3 +180,43 @@ def test_image_created_at_is_required_after_upgrading_a_version_4(database):
                 "INSERT INTO image_members (image_id, member, status, "
                 "deleted, created_at, updated_at) VALUES (%s, 'p3', "
                 "'pending', FALSE, %s, %s)" % (p, p, p), (IMAGE, when, when))
+
+
+def test_memberships_know_their_image_is_shared_after_upgrading_a_version_8(
+        database):
+    """v009 copies each image's visibility onto its memberships: the
+    inbox counts (which read only image_members) stay right."""
+    db.sync(database, 8)
+    p = database.param
+    when = datetime.datetime(2020, 1, 2, 3, 4, 5)
+    for image, visibility in ((IMAGE, 'shared'), (IMAGE2, 'private')):
+        database.execute_sql(
+            "INSERT INTO images (id, visibility, status, protected, min_ram, "
+            "min_disk, owner, os_hidden, created_at, updated_at) VALUES "
+            "(%s, %s, 'queued', FALSE, 0, 0, 'p1', FALSE, %s, %s)"
+            % (p, p, p, p), (image, visibility, when, when))
+        for member, status in (('p2', 'pending'), ('p3', 'accepted')):
+            database.execute_sql(
+                "INSERT INTO image_members (image_id, member, status, "
+                "deleted, created_at, updated_at, image_created_at) VALUES "
+                "(%s, %s, %s, FALSE, %s, %s, %s)" % ((p,) * 6),
+                (image, member, status, when, when, when))
+
+    assert db.sync(database) == migrations.head()
+
+    assert sorted(database.execute_sql(
+        'SELECT image_id, member, image_shared FROM image_members').fetchall()
+    ) == sorted([(IMAGE, 'p2', True), (IMAGE, 'p3', True),
+                 (IMAGE2, 'p2', False), (IMAGE2, 'p3', False)])
+    repo = db.make_repository(database)
+    assert repo.count_inbox('p2') == {'pending': 1, 'accepted': 0,
+                                      'rejected': 0}
+    assert repo.count_inbox('p3') == {'pending': 0, 'accepted': 1,
+                                      'rejected': 0}
+    image2 = repo.get_image(IMAGE2)
+    image2.visibility = 'shared'
+    repo.update_image(image2)
+    assert repo.count_inbox('p2') == {'pending': 2, 'accepted': 0,
+                                      'rejected': 0}
+    assert 'imagemember_inbox_counts' in {
+        i.name for i in database.get_indexes('image_members')}
