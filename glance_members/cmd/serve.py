@@ -5,8 +5,11 @@ a static token file, both created on first start.
 """
 
 import argparse
+import logging
 import os
 import sys
+
+from oslo_config import cfg
 
 from glance_members import app as gm_app
 from glance_members import bootstrap
@@ -15,6 +18,8 @@ from glance_members import conf as gm_conf
 from glance_members import db
 from glance_members.db import migrations
 from glance_members.server import limits as gm_limits
+
+LOG = logging.getLogger(__name__)
 
 
 def parse_args(argv):
@@ -75,18 +80,39 @@ def prepare(conf):
     sys.stdout.flush()
 
 
-def run(conf):
-    run_gunicorn(lambda: gm_app.create_app(conf), conf.bind_host,
+def run(conf, args=None):
+    """Serve `conf`; with `args`, SIGHUP re-reads the config file they name
+    (the new workers get it; bind, workers and threads need a restart)."""
+    current = {'conf': conf}
+
+    def reread():
+        try:
+            new = load_conf(args)
+            gm_conf.check(new)
+        except (cfg.Error, ValueError) as e:
+            LOG.error('SIGHUP: the configuration was not reloaded, the '
+                      'workers keep the one they had: %s', e)
+        else:
+            current['conf'] = new
+            LOG.info('SIGHUP: configuration reloaded')
+        return gm_limits.from_conf(current['conf'])
+
+    run_gunicorn(lambda: gm_app.create_app(current['conf']), conf.bind_host,
                  conf.bind_port, conf.workers or os.cpu_count() or 1,
-                 conf.threads, gm_limits.from_conf(conf))
+                 conf.threads, gm_limits.from_conf(conf),
+                 reread=reread if args is not None else None)
 
 
-def run_gunicorn(load_app, host, port, workers, threads, limits=None):
+def run_gunicorn(load_app, host, port, workers, threads, limits=None,
+                 reread=None):
     """gunicorn's arbiter (prefork, SIGHUP, graceful SIGTERM) with our
     worker (glance_members.server): connections and request heads on an
     asyncio loop, the application on `threads` threads, uploads and
     downloads on threads of their own. (The benchmarks' ceiling app runs
-    under this too, so that both are measured alike.)"""
+    under this too, so that both are measured alike.)
+
+    `reread`, if given, runs in the master on SIGHUP before the new workers
+    fork (they load the app after it) and returns their server limits."""
     from gunicorn.app import base
 
     from glance_members.server import worker
@@ -95,7 +121,13 @@ def run_gunicorn(load_app, host, port, workers, threads, limits=None):
     worker.LIMITS['limits'] = limits
 
     class Server(base.BaseApplication):
+        loaded = False
+
         def load_config(self):
+            # gunicorn calls this at start and again on SIGHUP.
+            if self.loaded and reread is not None:
+                worker.LIMITS['limits'] = reread()
+            self.loaded = True
             self.cfg.set('bind', '%s:%d' % (host, port))
             self.cfg.set('workers', workers)
             self.cfg.set('worker_class',
@@ -106,8 +138,8 @@ def run_gunicorn(load_app, host, port, workers, threads, limits=None):
             # The heartbeat: the worker's loop never runs the application,
             # so a long upload does not look like a hung worker.
             self.cfg.set('timeout', 120)
-            self.cfg.set('graceful_timeout',
-                         int(limits.shutdown_timeout) + 5)
+            self.cfg.set('graceful_timeout', int(
+                worker.LIMITS['limits'].shutdown_timeout) + 5)
             # No gunicorn control socket in $HOME: operators stop us with
             # signals, and two servers on one host must not collide.
             if 'control_socket_disable' in self.cfg.settings:
@@ -125,9 +157,13 @@ def run_gunicorn(load_app, host, port, workers, threads, limits=None):
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     conf = load_conf(args)
+    try:
+        gm_conf.check(conf)
+    except (cfg.Error, ValueError) as e:
+        sys.exit('glance-members: configuration error: %s' % e)
     logs.setup(conf)
     prepare(conf)
-    run(conf)
+    run(conf, args)
 
 
 if __name__ == '__main__':

@@ -193,6 +193,16 @@ def new_conf(args=(), config_file=None, overrides=None):
     return conf
 
 
+def check(conf):
+    """Read every option of ours once: oslo.config parses values lazily,
+    so a bad value would otherwise surface in the first request that
+    reads it. Raises oslo_config.cfg.Error."""
+    for group, opts in GROUPS:
+        section = conf if group is None else getattr(conf, group)
+        for opt in opts:
+            getattr(section, opt.dest)
+
+
 def database_url(conf):
     return conf.database.connection or 'sqlite:///' + os.path.join(
         os.path.abspath(conf.data_dir), 'glance-members.sqlite')

@@ -24,3 +24,18 @@ def test_serve_prints_its_own_lines_first(tmp_path):
         server.communicate(timeout=60)
     assert lines[0].startswith('glance-members serving on http://'), lines
     assert lines[1].startswith('Created '), lines
+
+
+def test_a_bad_option_value_stops_serve_with_its_name(tmp_path):
+    config = tmp_path / 'glance-members.conf'
+    config.write_text('[DEFAULT]\nimage_member_quota = many\n')
+    done = subprocess.run(
+        [sys.executable, '-m', 'glance_members.cmd.serve', 'serve',
+         '--config', str(config), '--data-dir', str(tmp_path / 'data'),
+         '--port', '0'], capture_output=True, text=True, timeout=60,
+        cwd=str(tmp_path))
+    assert done.returncode == 1
+    assert done.stderr.startswith('glance-members: configuration error: ')
+    assert 'image_member_quota' in done.stderr and 'Traceback' not in \
+        done.stderr
+    assert not (tmp_path / 'data').exists()

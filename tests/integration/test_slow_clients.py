@@ -17,6 +17,7 @@ their own, bounded in count and time:
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -25,6 +26,7 @@ import threading
 import time
 
 import pytest
+import requests
 
 from tests import personas
 from tests.support import servers as helpers
@@ -256,22 +258,58 @@ def _client_through(srv, action, who='producer'):
     return statuses, failures
 
 
+def _replace_workers(srv, count=2):
+    """SIGHUP, then wait until `count` new workers serve."""
+    old = set(srv.worker_pids())
+    os.kill(srv.process.pid, signal.SIGHUP)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        pids = set(srv.worker_pids())
+        if len(pids) == count and not pids & old:
+            return
+        time.sleep(0.1)
+    raise AssertionError('workers not replaced: %s' % pids)
+
+
+def test_sighup_rereads_the_config_file_and_keeps_a_good_one(make_server):
+    srv = make_server(workers=2)
+    api = conc.Api(srv.url)
+    for _ in range(3):
+        api.create_image(disk_format='raw', container_format='bare')
+
+    def page_size():
+        r = requests.get(srv.url + '/v2/images', timeout=10, headers={
+            'X-Auth-Token': personas.token('producer')})
+        assert r.status_code == 200, r.text
+        return len(r.json()['images'])
+
+    def configure(value):
+        with open(srv.config_path) as f:
+            text = f.read()
+        text = re.sub(r'(?m)^limit_param_default = .*\n', '', text)
+        with open(srv.config_path, 'w') as f:
+            f.write(text.replace('[DEFAULT]\n', '[DEFAULT]\n'
+                                 'limit_param_default = %s\n' % value, 1))
+
+    assert page_size() == 3
+    configure(2)
+    _replace_workers(srv)
+    assert page_size() == 2
+    # A bad value is refused in the master: the new workers keep 2.
+    configure('two')
+    _replace_workers(srv)
+    assert page_size() == 2
+    assert 'the configuration was not reloaded' in srv.log()
+    assert 'limit_param_default' in srv.log()
+
+
 def test_reload_and_sigterm_fail_no_request(make_server, tmp_path):
     srv = make_server(workers=2, shutdown_timeout=20)
-    old = set(srv.worker_pids())
     api = conc.Api(srv.url)
     image_id = api.create_image(disk_format='raw', container_format='bare')
 
     def reload():
-        os.kill(srv.process.pid, signal.SIGHUP)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            pids = set(srv.worker_pids())
-            if len(pids) == 2 and not pids & old:
-                break
-            time.sleep(0.1)
-        else:
-            raise AssertionError('workers not replaced: %s' % pids)
+        _replace_workers(srv)
         time.sleep(1)
 
     statuses, failures = _client_through(srv, reload)
