@@ -165,5 +165,18 @@ class SharingHistory(BaseModel):
                    (('image_owner', 'id'), False))
 
 
+class ConsumerLock(BaseModel):
+    """A row per consumer project that MariaDB transactions write to
+    serialize changes to that consumer's memberships (PostgreSQL takes an
+    advisory lock instead): Galera certifies the rows a transaction writes,
+    so two nodes' writers conflict here and the later one is run again.
+    Added by v010."""
+    consumer = peewee.CharField(max_length=255, primary_key=True)
+    serial = peewee.BigIntegerField(default=0)
+
+    class Meta:
+        table_name = 'sharing_consumer_locks'
+
+
 ALL_MODELS = (Image, ImageProperty, ImageTag, ImageMember, DeletedImage,
-              ImageUpload, SharingTrust, SharingHistory)
+              ImageUpload, SharingTrust, SharingHistory, ConsumerLock)

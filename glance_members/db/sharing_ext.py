@@ -6,7 +6,8 @@ error translation): every list is keyset-paginated on an index, every write
 one transaction that writes its history rows too. Writes that touch a
 consumer's memberships across images (decisions, leave, trust, and any
 share to it) first take that consumer's lock (PostgreSQL: an advisory
-transaction lock; SQLite: writers already go one at a time), so a trust
+transaction lock; MariaDB: a write to its sharing_consumer_locks row;
+SQLite: writers already go one at a time), so a trust
 added while shares arrive can never leave one pending behind it.
 """
 
@@ -90,6 +91,12 @@ _INBOX_COUNTS = prepared.Prepared(
 class SharingRepository:
     """The extension's reads and writes; see the module docstring."""
 
+    _BUMP_CONSUMER = prepared.Prepared(
+        lambda project_id: models.ConsumerLock.insert(
+            consumer=project_id, serial=1).on_conflict(
+            update={models.ConsumerLock.serial:
+                    models.ConsumerLock.serial + 1}), 1)
+
     @property
     def _sqlite(self):
         return isinstance(self.database, peewee.SqliteDatabase)
@@ -120,14 +127,17 @@ class SharingRepository:
     def _lock_consumers(self, project_ids):
         """Serialize writes to these consumers' memberships (sorted: no
         deadlock between two callers)."""
-        if self._sqlite or isinstance(self.database, peewee.MySQLDatabase):
-            # MariaDB has no transaction-scoped advisory lock (GET_LOCK is
-            # per session and not certified by Galera): the image row's
-            # write serializes a share; trust racing a share is not.
+        if self._sqlite:
             return
         for project_id in sorted(set(project_ids)):
-            self.database.execute_sql(
-                'SELECT pg_advisory_xact_lock(hashtext(%s))', (project_id,))
+            if isinstance(self.database, peewee.MySQLDatabase):
+                # No transaction-scoped advisory lock here (GET_LOCK is per
+                # session and Galera does not replicate it): a row written.
+                self._BUMP_CONSUMER.run(self.database, project_id)
+            else:
+                self.database.execute_sql(
+                    'SELECT pg_advisory_xact_lock(hashtext(%s))',
+                    (project_id,))
 
     def _trusted(self, consumer, producer):
         if producer is None:

@@ -5,7 +5,8 @@ node 0, service B on node 1 (2 workers each, member quota 10).
 * Invariants with writers on two nodes: the member quota is exact across
   both, one winner among duplicate adds, a revoke is never undone by a
   status update sent through the other node, an image delete racing adds
-  through the other node leaves no orphan, on any node. Galera's
+  through the other node leaves no orphan, a trust added through one node
+  while shares arrive through the other leaves none pending. Galera's
   certification conflicts come back as MariaDB's deadlock error, which the
   repository retries (a bounded number of times, then 503).
 * kill -9 in the middle of a write load on both services: first node 2
@@ -102,6 +103,39 @@ def test_one_winner_among_duplicate_adds_on_two_nodes(galera):
             assert probe.scalar(
                 'SELECT COUNT(*) FROM image_members WHERE image_id = ? AND '
                 'member = ?', (image_id, CONSUMER)) == 1
+
+
+def test_trust_through_one_node_while_shares_arrive_through_another(galera):
+    """The consumer's lock row (sharing_consumer_locks) conflicts across
+    nodes: no share is left pending behind a trust with accept_pending."""
+    api_a, api_b = galera.apis
+    producer = personas.PRODUCER_PROJECT
+    for round_ in range(3):
+        images = [api_a.create_image() for _ in range(6)]
+        try:
+            results = concurrently(
+                [(lambda i=i: api_a.request(
+                    'POST', '/sharing/v1/shares', 'producer',
+                    {'images': [i], 'members': [CONSUMER]}))
+                 for i in images] +
+                [lambda: api_b.request(
+                    'PUT', '/sharing/v1/trusted-producers/%s' % producer,
+                    'consumer', {'accept_pending': True})])
+        finally:
+            r = api_b.request('DELETE', '/sharing/v1/trusted-producers/%s'
+                              % producer, 'consumer')
+            assert r.status_code in (204, 404), r.text
+        answers = [status_of(r) for r in results]
+        assert set(answers) <= {200, 503}, (answers, galera.log())
+        trusted = answers[-1] == 200
+        for image, answer in zip(images, answers):
+            if answer != 200 or not trusted:
+                continue
+            for probe in galera.probes():
+                assert probe.scalar(
+                    'SELECT status FROM image_members WHERE image_id = ? '
+                    'AND member = ? AND NOT deleted', (image, CONSUMER)
+                ) == 'accepted', (round_, image)
 
 
 def test_revoke_through_one_node_is_never_undone_through_another(galera):

@@ -1,10 +1,10 @@
 """/sharing/v1 invariants under concurrency, against real gunicorn workers.
 
-The servers of test_concurrency.py (2 workers, static tokens, member quota
-10) on SQLite and PostgreSQL; requests released together by a barrier, the
-database then read behind the service's back. Every race also checks that
-no membership row is duplicated or orphaned and that the history holds
-exactly one event per change that succeeded.
+The servers of test_concurrency.py (2 workers, static tokens, member
+quota 10) on SQLite, PostgreSQL and MariaDB; requests released together by
+a barrier, the database then read behind the service's back. Every race
+also checks that no membership row is duplicated or orphaned and that the
+history holds exactly one event per change that succeeded.
 
 Numbers (per database): quota 2 rounds x (4 batches of 4 members + 4 /v2
 adds); trust 2 rounds x (6 batch shares + 1 trust with accept_pending);
@@ -66,12 +66,14 @@ class Service:
         assert self.db.orphan_members() == []
 
 
-@pytest.fixture(scope='module', params=['sqlite', 'postgresql'])
+@pytest.fixture(scope='module', params=['sqlite', 'postgresql', 'mariadb'])
 def service(request, tmp_path_factory):
     db_url = None
     cluster = None
-    if request.param == 'postgresql':
-        cluster = request.getfixturevalue('postgresql_cluster')
+    if request.param != 'sqlite':
+        cluster = request.getfixturevalue(
+            {'postgresql': 'postgresql_cluster',
+             'mariadb': 'mariadb_server'}[request.param])
         db_url = cluster.create_database()
     base = tmp_path_factory.mktemp('sharing-concurrency-%s' % request.param)
     server = ConfServer(base, db_url=db_url,
