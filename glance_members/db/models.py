@@ -180,3 +180,7 @@ class ConsumerLock(BaseModel):
 
 ALL_MODELS = (Image, ImageProperty, ImageTag, ImageMember, DeletedImage,
               ImageUpload, SharingTrust, SharingHistory, ConsumerLock)
+# What a refused request must leave as it was: every table but the lock
+# rows, which a MariaDB read under a consumer's lock writes (and which
+# nobody reads).
+DATA_MODELS = tuple(m for m in ALL_MODELS if m is not ConsumerLock)

@@ -86,12 +86,13 @@ class World:
         return [pk]
 
     def snapshot(self):
-        """All rows of every table, in a stable order."""
-        with self.database.bind_ctx(self._models()):
+        """All rows of every data table, in a stable order."""
+        data = [m for m in self._models() if m in models.DATA_MODELS]
+        with self.database.bind_ctx(data):
             return {model._meta.table_name:
                     list(model.select().order_by(*self._order(model))
                          .tuples())
-                    for model in self._models()}
+                    for model in data}
 
     def restore(self):
         with self.database.bind_ctx(self._models()):
@@ -99,7 +100,8 @@ class World:
                 for model in reversed(self._models()):
                     model.delete().execute()
                 for model in self._models():
-                    rows = self.seed_rows[model._meta.table_name]
+                    # Lock rows are not in the snapshot: left empty.
+                    rows = self.seed_rows.get(model._meta.table_name)
                     if rows:
                         model.insert_many(
                             rows, fields=model._meta.sorted_fields).execute()

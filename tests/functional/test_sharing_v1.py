@@ -25,12 +25,12 @@ SUMMARY_KEYS = ['id', 'name', 'owner', 'disk_format', 'container_format',
 
 
 def snapshot(api):
-    """Every row of every table, to show a refusal wrote nothing."""
+    """Every row of every data table, to show a refusal wrote nothing."""
     database = api.client.application.extensions[
         'glance_members'].repo.database
-    with database.bind_ctx(models.ALL_MODELS):
+    with database.bind_ctx(models.DATA_MODELS):
         return {m._meta.table_name: sorted(
-            map(repr, m.select().tuples())) for m in models.ALL_MODELS}
+            map(repr, m.select().tuples())) for m in models.DATA_MODELS}
 
 
 def routes(image):
