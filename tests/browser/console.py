@@ -115,8 +115,9 @@ def share_dialog(page):
 
 
 def flash(page):
-    """The page's status message (what a form did)."""
-    return page.get_by_role('main').get_by_role('status')
+    """The page's status message (what a form did; the notice aside)."""
+    return page.get_by_role('main').get_by_role('status').filter(
+        has_not=page.get_by_role('link'))
 
 
 def share_with_customer(page, project_id):
@@ -138,16 +139,20 @@ def share_with_own_project(page, project_name):
     expect(flash(page)).to_contain_text('accepted')
 
 
+def other_account(page):
+    """The dialog's form for an account one has the credentials (on the
+    embedded default: a token) of."""
+    return share_dialog(page).get_by_role('group').filter(
+        has=page.get_by_label(re.compile(
+            '^(Password|Token of the other account)$')))
+
+
 def share_with_other_account(page, token=None, user=None, password=None,
-                             project=None, domain='Default'):
+                             project=None, domain='Default',
+                             outcome='accepted'):
     """Scenario (a), the other account's credentials typed once (its
     token on the embedded default): accepted at once."""
-    dialog = share_dialog(page)
-    group = dialog.get_by_role('group').filter(
-        has=page.get_by_role('button', name='Share Image')).filter(
-            has_text=re.compile('credentials|token', re.I)).filter(
-                has=dialog.locator('input[name=scenario]'
-                                   '[value=other-account]'))
+    group = other_account(page)
     if token is not None:
         group.get_by_label('Token of the other account').fill(token)
     else:
@@ -156,7 +161,9 @@ def share_with_other_account(page, token=None, user=None, password=None,
         group.get_by_label('Domain').fill(domain)
         group.get_by_label('Project name').fill(project)
     group.get_by_role('button', name='Share Image').click()
-    expect(flash(page)).to_contain_text('accepted')
+    expect(page.get_by_role('main').get_by_role(
+        'status' if outcome == 'accepted' else 'alert')).to_contain_text(
+            outcome)
 
 
 def remove_member(page, project_id):
