@@ -41,6 +41,7 @@ document.addEventListener('securitypolicyviolation', function (e) {
 """
 
 _AXE_RESULTS = {}  # page name -> {'violations': {impact: [rule ids]}, ...}
+_WEIGHTS = {}      # page name -> bytes of its load
 _WATCHES = {}      # id(page) -> _Watch
 
 
@@ -165,9 +166,12 @@ def axe_check(page, name):
         by_impact.setdefault(violation.get('impact') or 'minor', []).append(
             violation['id'])
     record = _AXE_RESULTS.setdefault(name, {
-        'runs': 0, 'passes': 0, 'violations': {}})
+        'runs': 0, 'passes': 0, 'violations': {}, 'incomplete': []})
     record['runs'] += 1
     record['passes'] = max(record['passes'], len(results.response['passes']))
+    record['incomplete'].extend(
+        r['id'] for r in results.response['incomplete']
+        if r['id'] not in record['incomplete'])
     for impact, rules in by_impact.items():
         seen = record['violations'].setdefault(impact, [])
         seen.extend(r for r in rules if r not in seen)
@@ -186,34 +190,48 @@ def axe_summary():
     return _AXE_RESULTS
 
 
-def page_weight(page, url):
+def page_weight(page, url, name=None):
     """Load `url` in `page`; the bytes of every response of that load
-    (bodies and headers as Chromium received them)."""
+    (bodies and headers as Chromium received them), listed at the end of
+    the run under `name` if given."""
     responses = []
 
     def record(response):
         responses.append(response)
 
+    # A first visit's weight: nothing from the cache of earlier loads.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send('Network.enable')
+    cdp.send('Network.setCacheDisabled', {'cacheDisabled': True})
     page.on('response', record)
     try:
         page.goto(url, wait_until='networkidle')
     finally:
         page.remove_listener('response', record)
+        cdp.detach()
     total = 0
     for response in responses:
         sizes = response.request.sizes()
         total += sizes['responseBodySize'] + sizes['responseHeadersSize']
+    if name is not None:
+        _WEIGHTS[name] = total
     return total
 
 
 def pytest_terminal_summary(terminalreporter):
-    if not _AXE_RESULTS:
-        return
-    terminalreporter.section('axe-core results per page')
+    if _AXE_RESULTS:
+        terminalreporter.section('axe-core results per page')
     for name in sorted(_AXE_RESULTS):
         record = _AXE_RESULTS[name]
         found = ', '.join('%s: %s' % (impact, ' '.join(
             record['violations'][impact])) for impact in IMPACTS
             if record['violations'].get(impact)) or 'no violations'
+        if record['incomplete']:
+            found += '; to review by hand: ' + ' '.join(record['incomplete'])
         terminalreporter.write_line('%-28s %d run(s), %d rules passed; %s' % (
             name, record['runs'], record['passes'], found))
+    if _WEIGHTS:
+        terminalreporter.section('page weights (every response of a load)')
+    for name in sorted(_WEIGHTS):
+        terminalreporter.write_line('%-28s %6.1f KB' % (
+            name, _WEIGHTS[name] / 1024))

@@ -1,0 +1,94 @@
+"""axe-core on every page of the console, with content on it (a notice,
+pending shares, members, history, a flash message, an error): no serious or
+critical violation. And every page without images weighs at most 100 KB,
+everything it loads included."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import console
+from tests.support import browser
+
+MAX_PAGE_BYTES = 100 * 1024
+
+
+class Scene:
+    """A producer with shared images, a consumer with pending and accepted
+    shares and a trusted producer."""
+
+    def __init__(self, embedded):
+        self.embedded = embedded
+        self.producer = embedded.persona('producer')
+        self.consumer = embedded.persona('consumer')
+        api = embedded.api(self.producer)
+        self.image_id = api.create_image('a11y-shared', os_distro='debian',
+                                         description='Bookworm, minimal')
+        api.add_member(self.image_id, self.consumer.project_id)
+        embedded.api(self.consumer).set_status(
+            self.image_id, self.consumer.project_id, 'accepted')
+        for n in range(3):
+            api.add_member(api.create_image('a11y-pending-%d' % n),
+                           self.consumer.project_id)
+        api.add_member(self.image_id, embedded.persona('other').project_id)
+        embedded.api(self.consumer).call(
+            'PUT', '/sharing/v1/trusted-producers/' + 'f' * 32)
+
+    def image(self):
+        return 'regions/RegionOne/images/' + self.image_id
+
+
+@pytest.fixture(scope='module')
+def scene(embedded):
+    return Scene(embedded)
+
+
+# (page name, who, path, heading)
+PAGES = [
+    ('images (notice)', 'consumer', 'images', 'Images'),
+    ('review', 'consumer', 'review', 'Images shared with you'),
+    ('image (owner, share dialog)', 'producer', 'IMAGE', 'a11y-shared'),
+    ('image (consumer)', 'consumer', 'IMAGE', 'a11y-shared'),
+    ('batch', 'producer', 'batch', 'Share in batch'),
+    ('trusted producers', 'consumer', 'trusted-producers',
+     'Trusted producers'),
+    ('history', 'producer', 'IMAGE/history', 'Sharing history of a11y-shared'),
+    ('error (404)', 'producer', 'regions/Nowhere/images/x', 'Not found'),
+]
+
+
+@pytest.mark.parametrize('name,who,path,title', PAGES,
+                         ids=[p[0] for p in PAGES])
+def test_page(scene, new_page, name, who, path, title):
+    page = new_page()
+    browser.allow_console(page, 'status of 404')
+    console.sign_in_with_token(page, scene.embedded.console,
+                               getattr(scene, who).token)
+    url = scene.embedded.console + path.replace('IMAGE', scene.image())
+    weight = browser.page_weight(page, url, name)
+    expect(console.heading(page, title)).to_be_visible()
+    browser.axe_check(page, name)
+    assert weight <= MAX_PAGE_BYTES, '%s: %d bytes' % (name, weight)
+
+
+def test_sign_in_page_weight(scene, new_page):
+    page = new_page()
+    weight = browser.page_weight(page, scene.embedded.console, 'sign-in')
+    assert weight <= MAX_PAGE_BYTES, weight
+
+
+def test_messages_and_errors(scene, new_page):
+    """A form's outcome (status) and the API's refusal (alert), as they
+    show on the page they come back to."""
+    page = new_page()
+    console.sign_in_with_token(page, scene.embedded.console,
+                               scene.producer.token)
+    page.goto(scene.embedded.console + scene.image())
+    console.share_with_customer(page, scene.embedded.persona(
+        'late').project_id)
+    browser.axe_check(page, 'image (after a share)')
+    dialog = console.share_dialog(page)
+    dialog.get_by_label('Project ID').fill('x' * 300)
+    dialog.get_by_role('group', name='Share with another customer') \
+        .get_by_role('button', name='Share Image').click()
+    expect(page.get_by_role('alert')).to_be_visible()
+    browser.axe_check(page, 'image (an API error)')
