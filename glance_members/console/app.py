@@ -7,6 +7,8 @@ import threading
 import time
 
 import flask
+from keystoneauth1 import session as ksa_session
+from keystoneauth1 import token_endpoint
 import requests
 import werkzeug.exceptions
 
@@ -42,9 +44,6 @@ class Console:
 
     def api(self, token, endpoint):
         """The image API at `endpoint` as the holder of `token`."""
-        # Imported here: token_endpoint is tiny, but keep the top lean.
-        from keystoneauth1 import session as ksa_session
-        from keystoneauth1 import token_endpoint
         return client.ImageAPI(
             ksa_session.Session(auth=token_endpoint.Token(endpoint, token),
                                 session=self.http),
@@ -72,6 +71,9 @@ def create_app(conf, local_api=None):
     (None for `glance-members console`, which calls endpoints over HTTP)."""
     app = flask.Flask(__name__)
     app.jinja_env.autoescape = True  # every template, whatever its name
+    # No indentation of template logic in pages (a 1,000-row list is ~20%
+    # lighter).
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters.update(views.FILTERS)
     http = requests.Session()
     if local_api is not None:

@@ -56,6 +56,7 @@ def share(console, session, api, region, image_id, form):
         api.add_member(image_id, member_id)
         return ('The image was shared with project %s: Pending Acceptance '
                 'until they accept it.' % member_id)
+    # The other project's token first: wrong credentials write nothing.
     if scenario == OWN_PROJECT:
         scoped = _own_project(console, session, form.get('own_project', ''))
     elif scenario == OTHER_ACCOUNT:
@@ -63,7 +64,6 @@ def share(console, session, api, region, image_id, form):
     else:
         raise FormError('Choose how to share the image.')
     try:
-        # Identity first: wrong credentials must write nothing.
         api.add_member(image_id, scoped.project_id)
         console.api(scoped.token, api.endpoint).update_member_status(
             image_id, scoped.project_id, 'accepted')

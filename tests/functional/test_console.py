@@ -479,3 +479,21 @@ def test_pages_are_light(api, producer):
     for path in ('/console/images', '/console/review', '/console/batch'):
         assert len(producer.page(path).encode()) < 100 * 1024
     assert len(producer.get('/console/static/console.css').data) < 10240
+
+
+def test_unexpected_error_is_a_500_page_without_details(producer,
+                                                        monkeypatch,
+                                                        caplog):
+    from glance_members.console import listing
+
+    def broken(*args):
+        raise RuntimeError('internal detail 42')
+    monkeypatch.setattr(listing, 'image_rows', broken)
+    response = producer.get('/console/images')
+    assert response.status_code == 500
+    assert 'Something went wrong on our side' in producer.last_page
+    assert 'internal detail 42' not in producer.last_page
+    assert 'Traceback' not in producer.last_page
+    assert response.headers['Content-Security-Policy'] == \
+        PAGE_HEADERS['Content-Security-Policy']
+    assert 'internal detail 42' in caplog.text  # for the operator
