@@ -2,6 +2,7 @@
 at /console/ in front of the API's WSGI app."""
 
 import dataclasses
+import http.cookiejar as http_cookiejar
 import logging
 import threading
 import time
@@ -76,6 +77,10 @@ def create_app(conf, local_api=None):
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters.update(views.FILTERS)
     http = requests.Session()
+    # Shared by every user's calls: a cookie an API or a load balancer sets
+    # must never travel with another user's request.
+    http.cookies.set_policy(http_cookiejar.DefaultCookiePolicy(
+        allowed_domains=[]))
     if local_api is not None:
         transport.mount_local(http, local_api, regions.local_prefixes(conf))
     keystone_url = identity.keystone_url(conf)

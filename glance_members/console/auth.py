@@ -84,7 +84,10 @@ def sign_in():
 
 
 def _sign_in_page(error=None, notice=None, status=200):
-    token = security.new_sign_in_token()
+    # The same token for every sign-in page of this browser: two open tabs
+    # must not invalidate each other's form.
+    token = flask.request.cookies.get(security.SIGN_IN_COOKIE) or \
+        security.new_sign_in_token()
     response = flask.make_response(flask.render_template(
         'sign_in.html', kind=_console().signer.kind, error=error,
         notice=notice, sign_in_token=token,

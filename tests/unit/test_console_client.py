@@ -124,3 +124,59 @@ def test_human_sizes():
     assert [listing.human_size(s) for s in (None, 0, 1023, 1536,
                                             5 * 1024 ** 3)] == [
         '', '0 B', '1023 B', '1.5 KiB', '5.0 GiB']
+
+
+def test_regions_from_a_keystone_catalog():
+    from keystoneauth1.access import service_catalog
+    from glance_members.console import regions
+
+    def endpoint(region, interface, url):
+        return {'region_id': region, 'region': region,
+                'interface': interface, 'url': url, 'id': url}
+    catalog = service_catalog.ServiceCatalogV3([
+        {'type': 'image', 'name': 'glance', 'id': 'i', 'endpoints': [
+            endpoint('RegionTwo', 'public', 'http://two:9292'),
+            endpoint('RegionOne', 'public', 'http://one:9292/'),
+            endpoint('RegionOne', 'internal', 'http://one-internal:9292'),
+        ]},
+        {'type': 'identity', 'name': 'keystone', 'id': 'k', 'endpoints': [
+            endpoint('RegionOne', 'public', 'http://ks:5000/v3')]},
+    ])
+    assert regions.from_catalog(catalog, 'public') == {
+        'RegionOne': 'http://one:9292/', 'RegionTwo': 'http://two:9292'}
+    assert regions.from_catalog(catalog, 'internal') == {
+        'RegionOne': 'http://one-internal:9292'}
+
+
+def test_cookies_from_an_api_never_reach_another_users_call(tmp_path):
+    """Over HTTP (where requests keeps cookies): a load balancer's cookie
+    set on one user's call is not sent with the next user's."""
+    import threading
+    from wsgiref import simple_server
+
+    import flask
+
+    from glance_members.console import app as console_app
+    from glance_members import conf as gm_conf
+
+    seen = []
+
+    def sets_cookie(environ, start_response):
+        seen.append(environ.get('HTTP_COOKIE'))
+        start_response('200 OK', [('Content-Type', JSON),
+                                  ('Set-Cookie', 'lb=node1; Path=/')])
+        return [b'{"images": []}']
+    server = simple_server.make_server('127.0.0.1', 0, sets_cookie)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        app = console_app.create_app(gm_conf.new_conf(
+            overrides={'data_dir': str(tmp_path)}))
+        endpoint = 'http://127.0.0.1:%d' % server.server_port
+        with app.app_context():
+            console = flask.current_app.extensions['glance_members_console']
+            for token in ('user-1', 'user-2'):
+                console.api(token, endpoint).list_images()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == [None, None]
