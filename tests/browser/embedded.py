@@ -1,0 +1,95 @@
+"""The embedded default as a newcomer starts it (`glance-members serve` on
+an empty data dir), with the tokens it printed, and personas of their own
+for each test (a fresh project each, added to the re-read token file)."""
+
+import contextlib
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import uuid
+
+import yaml
+
+from tests.browser import api
+from tests.support import processes
+from tests.support import servers
+
+# What `serve` prints for each token it creates on first start.
+PRINTED_TOKEN = re.compile(
+    r'^\s+(\w+)\s+(gm-\S+)\s+\(project (\w+), roles ([\w,]+)\)', re.M)
+
+
+class Persona:
+    """A user of one project: `token`, `project_id`, `name`."""
+
+    def __init__(self, name, token, project_id):
+        self.name = name
+        self.token = token
+        self.project_id = project_id
+
+    def __repr__(self):
+        return 'Persona(%s, project %s)' % (self.name, self.project_id)
+
+
+class Embedded:
+    """A running embedded default: `.url`, `.console` (its console URL),
+    `.printed` ({name: Persona} of the tokens it printed)."""
+
+    def __init__(self, server):
+        self.server = server
+        self.url = server.url
+        self.console = server.url + '/console/'
+        self.token_path = os.path.join(server.data_dir, 'tokens.yaml')
+        self.printed = {
+            name: Persona(name, token, project)
+            for name, token, project, _ in PRINTED_TOKEN.findall(
+                server.log())}
+
+    def persona(self, name, project_name=None, roles=('member', 'reader')):
+        """A new user `name` of a new project (named `project_name`, by
+        default `name` too), added to the token file (the server re-reads
+        it)."""
+        with open(self.token_path) as f:
+            document = yaml.safe_load(f) or {}
+        token = 'gm-test-' + secrets.token_urlsafe(16)
+        project_id = uuid.uuid4().hex
+        document[token] = {'user_id': uuid.uuid4().hex, 'user_name': name,
+                           'project_id': project_id,
+                           'project_name': project_name or name,
+                           'roles': list(roles)}
+        temporary = self.token_path + '.new'
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            yaml.safe_dump(document, f)
+        os.replace(temporary, self.token_path)
+        return Persona(name, token, project_id)
+
+    def api(self, persona):
+        return api.ImageAPI(self.url, persona.token)
+
+
+@contextlib.contextmanager
+def serve(base, config=None):
+    """`glance-members serve` on an empty data dir under `base` (a
+    pathlib.Path; `config`: the text of a config file, if any): an
+    Embedded while the block runs."""
+    data_dir = str(base / 'data')
+    os.makedirs(data_dir)
+    extra = []
+    if config is not None:
+        path = str(base / 'glance-members.conf')
+        with open(path, 'w') as f:
+            f.write(config)
+        extra = ['--config', path]
+    # gunicorn's control socket lives in $HOME/.gunicorn: keep it short.
+    home = tempfile.mkdtemp(prefix='gm-home-')
+    server = servers.Server(data_dir, processes.free_port(),
+                            str(base / 'server.log'), home=home,
+                            extra_args=extra)
+    try:
+        yield Embedded(server.start())
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
