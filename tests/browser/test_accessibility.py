@@ -105,8 +105,6 @@ BUTTON_LINES = '''buttons => buttons.map(button => {
 })'''
 
 
-@pytest.mark.xfail(reason='console bug (CONSOLE_BUGS.md): the Image Sharing '
-                   "table's Remove buttons wrap mid-word", strict=False)
 @pytest.mark.parametrize('width', [1280, 800])
 def test_button_labels_never_break_inside_a_word(scene, new_page, width):
     page = new_page(viewport={'width': width, 'height': 800})
