@@ -129,7 +129,7 @@ def test_wrong_token_is_refused_without_a_session(browser):
 def test_session_cookie_holds_only_a_random_id(producer):
     cookie = producer.session_cookie()
     assert cookie.http_only and cookie.path == '/console/'
-    assert cookie.same_site == 'Lax'
+    assert cookie.same_site == 'Lax' and not cookie.secure  # plain HTTP
     assert len(cookie.value) >= 43  # 256 bits, urlsafe base64
     assert personas.token('producer') not in cookie.value
 
@@ -497,3 +497,17 @@ def test_unexpected_error_is_a_500_page_without_details(producer,
     assert response.headers['Content-Security-Policy'] == \
         PAGE_HEADERS['Content-Security-Policy']
     assert 'internal detail 42' in caplog.text  # for the operator
+
+
+def test_session_cookie_is_secure_under_https(app):
+    client = app.test_client()
+    page = client.get('/console/sign-in', base_url='https://localhost')
+    response = client.post('/console/sign-in', base_url='https://localhost',
+                           data={'token': personas.token('producer'),
+                                 'csrf_token': CSRF.search(page.get_data(
+                                     as_text=True)).group(1)})
+    assert response.status_code == 302
+    cookies = response.headers.getlist('Set-Cookie')
+    session = [c for c in cookies if c.startswith('gm_console_session=')]
+    assert session and '; Secure' in session[0]
+    assert '; HttpOnly' in session[0] and 'SameSite=Lax' in session[0]
