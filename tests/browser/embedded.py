@@ -47,24 +47,37 @@ class Embedded:
             for name, token, project, _ in PRINTED_TOKEN.findall(
                 server.log())}
 
+    def _tokens(self):
+        with open(self.token_path) as f:
+            return yaml.safe_load(f) or {}
+
+    def _write_tokens(self, document):
+        """Replace the token file at once (the server re-reads it)."""
+        temporary = self.token_path + '.new'
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            yaml.safe_dump(document, f)
+        os.replace(temporary, self.token_path)
+
     def persona(self, name, project_name=None, roles=('member', 'reader')):
         """A new user `name` of a new project (named `project_name`, by
         default `name` too), added to the token file (the server re-reads
         it)."""
-        with open(self.token_path) as f:
-            document = yaml.safe_load(f) or {}
+        document = self._tokens()
         token = 'gm-test-' + secrets.token_urlsafe(16)
         project_id = uuid.uuid4().hex
         document[token] = {'user_id': uuid.uuid4().hex, 'user_name': name,
                            'project_id': project_id,
                            'project_name': project_name or name,
                            'roles': list(roles)}
-        temporary = self.token_path + '.new'
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, 'w') as f:
-            yaml.safe_dump(document, f)
-        os.replace(temporary, self.token_path)
+        self._write_tokens(document)
         return Persona(name, token, project_id)
+
+    def revoke(self, persona):
+        """Take the persona's token out of the token file."""
+        document = self._tokens()
+        del document[persona.token]
+        self._write_tokens(document)
 
     def api(self, persona):
         return api.ImageAPI(self.url, persona.token)

@@ -92,6 +92,14 @@ def test_messages_and_errors(scene, new_page):
         .get_by_role('button', name='Share Image').click()
     expect(page.get_by_role('alert')).to_be_visible()
     browser.axe_check(page, 'image (an API error)')
+    # A project shared with already: the API's 409, in its own words.
+    console.share_dialog(page).get_by_label('Project ID').fill(
+        scene.consumer.project_id)
+    dialog.get_by_role('group', name='Share with another customer') \
+        .get_by_role('button', name='Share Image').click()
+    expect(page.get_by_role('alert')).to_contain_text(
+        scene.consumer.project_id)
+    expect(page.get_by_role('alert')).not_to_contain_text('Traceback')
 
 
 # Lines each button's label takes, and its number of words.

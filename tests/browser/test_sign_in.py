@@ -72,3 +72,16 @@ def test_every_page_needs_a_session(embedded, new_page):
                  'regions/RegionOne/images/%s' % ('0' * 32)):
         page.goto(embedded.console + path)
         expect(console.heading(page, 'Sign in')).to_be_visible()
+
+
+def test_a_revoked_token_returns_to_sign_in(embedded, new_page):
+    """An API 401 (the token left the token file) ends the session at the
+    next page load."""
+    persona = embedded.persona('revoked')
+    page = new_page()
+    console.sign_in_with_token(page, embedded.console, persona.token)
+    embedded.revoke(persona)
+    page.reload()
+    expect(console.heading(page, 'Sign in')).to_be_visible()
+    expect(page.get_by_role('status')).to_have_text(
+        'Your session has ended. Please sign in again.')

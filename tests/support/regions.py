@@ -14,6 +14,7 @@ touched): ``console_ops``, a member of two projects, ``console-test`` and
 accounts: sharing to a project one can act for is accepted at once).
 """
 
+import contextlib
 import shutil
 
 import pytest
@@ -55,6 +56,23 @@ class Regions:
                                           identities.PASSWORD,
                                           project or OPS_PROJECTS[0])
         return self.keystone.token(user, project)
+
+    @contextlib.contextmanager
+    def extra_region(self, region, url):
+        """`region` in the catalog, its image endpoint at `url`, for the
+        block (tokens issued meanwhile carry it)."""
+        registered = identities.register_image_endpoint(
+            self.keystone.admin_token(), url, region)
+        try:
+            yield
+        finally:
+            admin = identities.KeystoneAdmin(self.keystone.admin_token())
+            try:
+                for ep_id in registered['endpoints'].values():
+                    admin.call('DELETE', '/endpoints/' + ep_id,
+                               expect=(204, 404))
+            finally:
+                admin.close()
 
 
 def ensure_ops_identity(keystone):
@@ -145,10 +163,11 @@ def stop_regions(services):
         shutil.rmtree(service.server.home, ignore_errors=True)
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='module')
 def two_regions(keystone, tmp_path_factory):
     """RegionOne and RegionTwo of glance-members, the only image endpoints
-    of the Keystone catalog while the fixture lives."""
+    of the Keystone catalog while the fixture lives (a module: the
+    catalog is the other suites' again after it)."""
     projects = ensure_ops_identity(keystone)
     services = start_regions(keystone, tmp_path_factory.mktemp('regions'))
     lease = CatalogLease(keystone)
