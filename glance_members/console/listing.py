@@ -3,6 +3,7 @@ plain rows for the templates (no Flask here, so the render benchmark and the
 unit tests can build them)."""
 
 import dataclasses
+import urllib.parse
 
 MINE = 'Mine'
 SHARED_IMAGE = 'Shared Image'
@@ -20,6 +21,7 @@ class ImageRow:
     producer: str  # the owner project's id (or name, when known)
     size: object
     created_at: str
+    href: str  # the image's page
 
 
 @dataclasses.dataclass
@@ -44,8 +46,9 @@ def split_key(key):
     return region, image_id
 
 
-def image_rows(images, region, project_id, project_names):
-    """The caller's images and the shares it accepted, in the API's order.
+def image_rows(images, region, project_id, project_names, link_prefix=''):
+    """The caller's images and the shares it accepted, in the API's order;
+    each page's URL is `link_prefix` + the quoted image id.
 
     Glance's default list also holds public and community images of other
     projects: the console's list, as the seed's, is the caller's own."""
@@ -61,7 +64,9 @@ def image_rows(images, region, project_id, project_names):
             continue
         rows.append(ImageRow(region, image['id'], image.get('name') or '',
                              image.get('status', ''), source, producer,
-                             image.get('size'), image.get('created_at', '')))
+                             image.get('size'), image.get('created_at', ''),
+                             link_prefix + urllib.parse.quote(image['id'],
+                                                              safe='')))
     return rows
 
 

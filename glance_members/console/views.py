@@ -115,13 +115,20 @@ def images():
     for region in chosen:
         api = api_for(region)
         try:
-            rows.extend(listing.image_rows(api.list_images(), region,
-                                           project_id(), project_names()))
+            rows.extend(listing.image_rows(
+                api.list_images(), region, project_id(), project_names(),
+                _image_link_prefix(region)))
             pending += _pending_count(api)
         except client.Unreachable:
             unreachable.append(region)
     return flask.render_template('images.html', rows=rows, pending=pending,
                                  selected=selected, unreachable=unreachable)
+
+
+def _image_link_prefix(region):
+    """An image page's URL but its id: url_for once per region, not once
+    per row (it was a third of a 1,000-row page's time)."""
+    return flask.url_for('views.image', region=region, image_id='-')[:-1]
 
 
 def _pending_count(api):

@@ -115,9 +115,11 @@ def test_image_rows_keep_mine_and_accepted_shares_only():
         {'id': '3', 'name': 'public', 'owner': 'them',
          'visibility': 'public'},
     ]
-    rows = listing.image_rows(images, 'R', 'me', {'them': 'Them Inc'})
-    assert [(r.name, r.source, r.producer) for r in rows] == [
-        ('mine', 'Mine', ''), ('shared', 'Shared Image', 'Them Inc')]
+    rows = listing.image_rows(images, 'R', 'me', {'them': 'Them Inc'},
+                              '/console/regions/R/images/')
+    assert [(r.name, r.source, r.producer, r.href) for r in rows] == [
+        ('mine', 'Mine', '', '/console/regions/R/images/1'),
+        ('shared', 'Shared Image', 'Them Inc', '/console/regions/R/images/2')]
 
 
 def test_human_sizes():
