@@ -22,6 +22,14 @@ def sign_in_with_token(page, console_url, token):
     expect(heading(page, 'Images')).to_be_visible()
 
 
+def signed_in(new_page, embedded, persona, **context_options):
+    """A new page (a context of its own) signed in as `persona` on the
+    embedded default `embedded`."""
+    page = new_page(**context_options)
+    sign_in_with_token(page, embedded.console, persona.token)
+    return page
+
+
 def sign_in_with_password(page, console_url, user, password,
                           domain='Default'):
     """Keystone password sign-in."""
@@ -120,12 +128,21 @@ def flash(page):
         has_not=page.get_by_role('link'))
 
 
+def customer_form(page):
+    """The dialog's form for another customer's project id."""
+    return share_dialog(page).get_by_role(
+        'group', name='Share with another customer')
+
+
+def send_customer_form(page, project_id):
+    form = customer_form(page)
+    form.get_by_label('Project ID').fill(project_id)
+    form.get_by_role('button', name='Share Image').click()
+
+
 def share_with_customer(page, project_id):
     """Scenario (b): another customer's project id: Pending Acceptance."""
-    dialog = share_dialog(page)
-    dialog.get_by_label('Project ID').fill(project_id)
-    dialog.get_by_role('group', name='Share with another customer') \
-        .get_by_role('button', name='Share Image').click()
+    send_customer_form(page, project_id)
     expect(flash(page)).to_contain_text('Pending Acceptance')
 
 

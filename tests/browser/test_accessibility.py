@@ -59,10 +59,8 @@ PAGES = [
 @pytest.mark.parametrize('name,who,path,title', PAGES,
                          ids=[p[0] for p in PAGES])
 def test_page(scene, new_page, name, who, path, title):
-    page = new_page()
+    page = console.signed_in(new_page, scene.embedded, getattr(scene, who))
     browser.allow_console(page, 'status of 404')
-    console.sign_in_with_token(page, scene.embedded.console,
-                               getattr(scene, who).token)
     url = scene.embedded.console + path.replace('IMAGE', scene.image())
     weight = browser.page_weight(page, url, name)
     expect(console.heading(page, title)).to_be_visible()
@@ -79,24 +77,16 @@ def test_sign_in_page_weight(scene, new_page):
 def test_messages_and_errors(scene, new_page):
     """A form's outcome (status) and the API's refusal (alert), as they
     show on the page they come back to."""
-    page = new_page()
-    console.sign_in_with_token(page, scene.embedded.console,
-                               scene.producer.token)
+    page = console.signed_in(new_page, scene.embedded, scene.producer)
     page.goto(scene.embedded.console + scene.image())
     console.share_with_customer(page, scene.embedded.persona(
         'late').project_id)
     browser.axe_check(page, 'image (after a share)')
-    dialog = console.share_dialog(page)
-    dialog.get_by_label('Project ID').fill('x' * 300)
-    dialog.get_by_role('group', name='Share with another customer') \
-        .get_by_role('button', name='Share Image').click()
+    console.send_customer_form(page, 'x' * 300)
     expect(page.get_by_role('alert')).to_be_visible()
     browser.axe_check(page, 'image (an API error)')
     # A project shared with already: the API's 409, in its own words.
-    console.share_dialog(page).get_by_label('Project ID').fill(
-        scene.consumer.project_id)
-    dialog.get_by_role('group', name='Share with another customer') \
-        .get_by_role('button', name='Share Image').click()
+    console.send_customer_form(page, scene.consumer.project_id)
     expect(page.get_by_role('alert')).to_contain_text(
         scene.consumer.project_id)
     expect(page.get_by_role('alert')).not_to_contain_text('Traceback')
@@ -115,9 +105,8 @@ BUTTON_LINES = '''buttons => buttons.map(button => {
 
 @pytest.mark.parametrize('width', [1280, 800])
 def test_button_labels_never_break_inside_a_word(scene, new_page, width):
-    page = new_page(viewport={'width': width, 'height': 800})
-    console.sign_in_with_token(page, scene.embedded.console,
-                               scene.producer.token)
+    page = console.signed_in(new_page, scene.embedded, scene.producer,
+                             viewport={'width': width, 'height': 800})
     page.goto(scene.embedded.console + scene.image())
     broken = [(label, lines) for label, lines, words in page.get_by_role(
         'main').get_by_role('button').evaluate_all(BUTTON_LINES)

@@ -29,9 +29,8 @@ def people(embedded):
 
 
 def signed_in(new_page, embedded, persona):
-    page = new_page()
+    page = console.signed_in(new_page, embedded, persona)
     browser.allow_console(page, 'status of 403')
-    console.sign_in_with_token(page, embedded.console, persona.token)
     return page
 
 
@@ -39,12 +38,8 @@ def test_share_without_the_token_writes_nothing(embedded, new_page, people):
     producer, consumer, image_id = people
     page = signed_in(new_page, embedded, producer)
     console.goto_image(page, embedded.console, 'RegionOne', image_id)
-    console.share_dialog(page).get_by_label('Project ID').fill(
-        consumer.project_id)
     drop_csrf_tokens(page)
-    console.share_dialog(page).get_by_role('group', name='Share with '
-                                           'another customer').get_by_role(
-        'button', name='Share Image').click()
+    console.send_customer_form(page, consumer.project_id)
     expect_refused(page)
     assert embedded.api(producer).members(image_id) == {}
 

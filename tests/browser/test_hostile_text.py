@@ -57,8 +57,7 @@ def hostile(embedded):
 def test_the_producer_pages_show_hostile_names_as_text(
         embedded, new_page, hostile):
     producer, consumer, ids = hostile
-    page = new_page()
-    console.sign_in_with_token(page, embedded.console, producer.token)
+    page = console.signed_in(new_page, embedded, producer)
     expect(page.get_by_text(producer.name, exact=True).first).to_be_visible()
     for name in NAMES:
         expect(console.image_row(page, name)).to_have_count(1)
@@ -85,8 +84,7 @@ def test_the_producer_pages_show_hostile_names_as_text(
 def test_the_consumer_pages_show_hostile_names_as_text(
         embedded, new_page, hostile):
     producer, consumer, ids = hostile
-    page = new_page()
-    console.sign_in_with_token(page, embedded.console, consumer.token)
+    page = console.signed_in(new_page, embedded, consumer)
     expect(page.get_by_text(consumer.name, exact=True).first).to_be_visible()
     console.expect_notice(page, len(NAMES) - 1)
     expect(console.image_row(page, NAMES[0])).to_contain_text(

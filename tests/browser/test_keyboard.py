@@ -18,9 +18,7 @@ def tab_to(page, locator):
 
 
 def test_skip_link_comes_first(embedded, new_page):
-    page = new_page()
-    console.sign_in_with_token(page, embedded.console,
-                               embedded.persona('skipper').token)
+    page = console.signed_in(new_page, embedded, embedded.persona('skipper'))
     page.keyboard.press('Tab')
     skip = page.get_by_role('link', name='Skip to content')
     expect(skip).to_be_focused()

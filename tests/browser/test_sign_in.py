@@ -49,9 +49,7 @@ def test_the_browser_holds_only_a_session_cookie(embedded, new_page):
 
 
 def test_a_copied_session_cookie_dies_with_sign_out(embedded, new_page):
-    page = new_page()
-    console.sign_in_with_token(page, embedded.console,
-                               embedded.persona('copied').token)
+    page = console.signed_in(new_page, embedded, embedded.persona('copied'))
     stolen = page.context.cookies()
     thief = new_page()  # another browser context: another cookie jar
     thief.context.add_cookies(stolen)
@@ -78,8 +76,7 @@ def test_a_revoked_token_returns_to_sign_in(embedded, new_page):
     """An API 401 (the token left the token file) ends the session at the
     next page load."""
     persona = embedded.persona('revoked')
-    page = new_page()
-    console.sign_in_with_token(page, embedded.console, persona.token)
+    page = console.signed_in(new_page, embedded, persona)
     embedded.revoke(persona)
     page.reload()
     expect(console.heading(page, 'Sign in')).to_be_visible()

@@ -26,8 +26,7 @@ def test_the_producer_pages(server, new_page):
     consumer = embedded.persona('consumer')
     image_id = embedded.api(producer).create_image('stock-image')
 
-    page = new_page()
-    console.sign_in_with_token(page, embedded.console, producer.token)
+    page = console.signed_in(new_page, embedded, producer)
     for name in EXTENSION_LINKS:
         expect(page.get_by_role('navigation').get_by_role(
             'link', name=name)).to_have_count(1 if sharing else 0)
@@ -59,8 +58,7 @@ def test_the_consumer_pages(server, new_page):
         producer_api.add_member(producer_api.create_image(name),
                                 consumer.project_id)
 
-    page = new_page()
-    console.sign_in_with_token(page, embedded.console, consumer.token)
+    page = console.signed_in(new_page, embedded, consumer)
     console.expect_notice(page, 2)
     console.review(page)
     console.decide(page, 'stock-accepted', 'Accept')

@@ -6,6 +6,8 @@ from playwright.sync_api import expect
 
 from tests.browser import console
 
+NO_SCRIPT = {'java_script_enabled': False}
+
 
 def test_share_accept_remove_without_javascript(embedded, new_page):
     producer = embedded.persona('producer')
@@ -15,8 +17,7 @@ def test_share_accept_remove_without_javascript(embedded, new_page):
     image_id = producer_api.create_image('no-js-image')
     other_id = producer_api.create_image('no-js-other')
 
-    page = new_page(java_script_enabled=False)
-    console.sign_in_with_token(page, embedded.console, producer.token)
+    page = console.signed_in(new_page, embedded, producer, **NO_SCRIPT)
     assert page.locator('script[src$="console.js"]').count() == 1
     console.open_image(page, 'no-js-image')
     console.share_with_customer(page, consumer.project_id)
@@ -26,8 +27,7 @@ def test_share_accept_remove_without_javascript(embedded, new_page):
     console.expect_member(page, colleague.project_id, 'Accepted')
     producer_api.add_member(other_id, consumer.project_id)
 
-    other = new_page(java_script_enabled=False)
-    console.sign_in_with_token(other, embedded.console, consumer.token)
+    other = console.signed_in(new_page, embedded, consumer, **NO_SCRIPT)
     console.expect_notice(other, 2)
     console.review(other)
     # No "Select all" box without the script; the checkboxes still work.
