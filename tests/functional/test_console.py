@@ -511,3 +511,17 @@ def test_session_cookie_is_secure_under_https(app):
     session = [c for c in cookies if c.startswith('gm_console_session=')]
     assert session and '; Secure' in session[0]
     assert '; HttpOnly' in session[0] and 'SameSite=Lax' in session[0]
+
+
+def test_unreachable_image_api_is_a_message_not_a_crash(make_api):
+    from tests.support import processes
+    closed = 'http://127.0.0.1:%d' % processes.free_port()
+    api = make_api(**{'console.image_endpoint': closed,
+                      'console.api_timeout': 2})
+    browser = Browser(api.client.application)
+    browser.sign_in('producer')
+    page = browser.page('/console/images')
+    assert 'Region <bdi>RegionOne</bdi> cannot be reached' in page
+    response = browser.get('/console/review')
+    assert response.status_code == 502
+    assert 'The image service cannot be reached' in browser.last_page
