@@ -18,10 +18,8 @@ writes results/console.{json,md}.
 import argparse
 import json
 import os
-import platform
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +28,7 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
+from benchmarks.support import report  # noqa: E402
 from glance_members.console import app as console_app  # noqa: E402
 from glance_members import records  # noqa: E402
 from tests import conftest as root  # noqa: E402
@@ -140,12 +139,10 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--rounds', type=int, default=50)
     args = parser.parse_args()
-    result = {'commit': subprocess.run(
-        ['git', 'rev-parse', '--short', 'HEAD'], capture_output=True,
-        text=True, cwd=HERE).stdout.strip(),
-        'python': platform.python_version(), 'cpus': os.cpu_count(),
-        'machine': platform.machine(), 'rounds': args.rounds,
-        'images': IMAGES, 'pending': PENDING}
+    commit, dirty = report.git_info()
+    result = dict(report.machine(), commit=commit[:7] if commit else '?',
+                  dirty=dirty, rounds=args.rounds, images=IMAGES,
+                  pending=PENDING)
     result.update(measure(args.rounds))
     os.makedirs(os.path.join(HERE, 'results'), exist_ok=True)
     with open(os.path.join(HERE, 'results', 'console.json'), 'w') as f:
@@ -154,8 +151,9 @@ def main():
         f.write(
             '# Console render figures (commit %(commit)s)\n\n'
             'In-process (Flask test client, no HTTP), embedded SQLite, '
-            'Python %(python)s, %(cpus)d CPUs (%(machine)s), shared with '
-            'other engineers running tests: noisy upper bounds. '
+            'Python %(python)s, %(nproc)d CPUs (%(cpu_model)s, '
+            '%(memory_mib)d MiB, %(platform)s), shared with other '
+            'engineers running tests: noisy upper bounds. '
             '%(rounds)d rounds each, p50.\n\n'
             'The consumer has %(images)d images in its list (100 its own, '
             '900 accepted shares) and %(pending)d pending shares. Target '
