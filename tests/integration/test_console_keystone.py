@@ -3,12 +3,17 @@ switcher, Share Image's scenario (a) both ways and (b), and sign-out
 revoking the token (Keystone then refuses to validate it)."""
 
 import re
+import shutil
+import sys
+import tempfile
 
 import pytest
 import requests
 
 from glance_members.console import sessions
 from tests.integration.stack import identities
+from tests.support import processes
+from tests.support import servers
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 USER = 'console-user'
@@ -150,3 +155,37 @@ def _valid(keystone, token):
                                 keystone.admin_token()),
                                 'X-Subject-Token': token})
     return response.status_code == 200
+
+
+def test_standalone_console_signs_in_and_uses_the_catalog(
+        gm_keystone, keystone, tmp_path):
+    """`glance-members console` alone: Keystone from [console] auth_url,
+    the image endpoints from the user's catalog, over HTTP."""
+    producer = keystone.token('producer')
+    image_id = create_image(gm_keystone, producer, 'seen-from-afar')
+    data_dir = tmp_path / 'console'
+    data_dir.mkdir()
+    port = processes.free_port()
+    config = tmp_path / 'console.conf'
+    config.write_text('[DEFAULT]\ndata_dir = %s\nbind_port = %d\n'
+                      '[console]\nauth_url = %s\n'
+                      % (data_dir, port, keystone.url))
+    home = tempfile.mkdtemp(prefix='gm-home-')
+    server = servers.Server(str(data_dir), port, str(tmp_path / 'log'),
+                            home=home, argv=[
+                                sys.executable, '-m',
+                                'glance_members.cmd.serve', 'console',
+                                '--config', str(config), '--workers', '1'])
+    server.start()
+    try:
+        console = Console(server.url)
+        assert console.sign_in('producer',
+                               identities.PASSWORD).status_code == 302
+        page = console.get('/images').text
+        assert 'seen-from-afar' in page
+        assert 'RegionOne' in page
+        page = console.get('/regions/RegionOne/images/%s' % image_id).text
+        assert 'Image Sharing' in page and 'Sharing history' in page
+    finally:
+        server.stop()
+        shutil.rmtree(home, ignore_errors=True)
