@@ -4,9 +4,9 @@ critical violation. And every page without images weighs at most 100 KB,
 everything it loads included."""
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.browser import console
+from tests.browser.console import expect
 from tests.support import browser
 
 MAX_PAGE_BYTES = 100 * 1024

@@ -2,9 +2,9 @@
 page) and writes nothing: checked through the API after each refusal."""
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.browser import console
+from tests.browser.console import expect
 from tests.support import browser
 
 REFUSED = 'This form was not sent from this console session'

@@ -3,9 +3,9 @@ shown as text on every page it reaches: no markup, no script, no broken
 attribute, no console error; the CSP refuses inline script anyway."""
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.browser import console
+from tests.browser.console import expect
 from tests.support import browser
 
 # Each payload sets window.__pwned if it ever runs.

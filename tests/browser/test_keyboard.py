@@ -1,9 +1,8 @@
 """Keyboard only: sign in, share (the Share Image dialog filled and sent
 with Tab, typing and Enter) and accept, never touching the mouse."""
 
-from playwright.sync_api import expect
-
 from tests.browser import console
+from tests.browser.console import expect
 
 MAX_TABS = 150
 

@@ -2,10 +2,9 @@
 project switcher, a region that cannot be reached; axe-core on those
 pages."""
 
-from playwright.sync_api import expect
-
 from tests.browser import api
 from tests.browser import console
+from tests.browser.console import expect
 from tests.support import browser
 from tests.support import processes
 

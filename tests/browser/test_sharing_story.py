@@ -10,10 +10,10 @@ projects, so the notice's counts are exact.
 """
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.browser import api
 from tests.browser import console
+from tests.browser.console import expect
 
 ONE, TWO = 'RegionOne', 'RegionTwo'
 

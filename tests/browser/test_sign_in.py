@@ -2,9 +2,9 @@
 `glance-members serve` printed; the session cookie and sign-out."""
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.browser import console
+from tests.browser.console import expect
 from tests.support import browser
 
 

@@ -4,9 +4,9 @@ extras, history, trust and batch are not offered; against one with
 /sharing, they are."""
 
 import pytest
-from playwright.sync_api import expect
 
 from tests.browser import console
+from tests.browser.console import expect
 from tests.support import browser
 
 UNAVAILABLE = 'This image service does not offer this feature.'

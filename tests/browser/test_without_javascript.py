@@ -2,9 +2,8 @@
 JavaScript disabled in the browser, in both scenarios, on the embedded
 default."""
 
-from playwright.sync_api import expect
-
 from tests.browser import console
+from tests.browser.console import expect
 
 NO_SCRIPT = {'java_script_enabled': False}
 
