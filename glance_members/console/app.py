@@ -6,6 +6,7 @@ import http.cookiejar as http_cookiejar
 import logging
 import threading
 import time
+import uuid
 
 import flask
 from keystoneauth1 import session as ksa_session
@@ -26,6 +27,7 @@ from glance_members import logs
 
 LOG = logging.getLogger(__name__)
 PREFIX = '/console'
+REQUEST_ID_HEADER = 'x-openstack-request-id'
 # How long an endpoint's answer to "do you serve /sharing?" is trusted.
 DISCOVERY_TTL = 60.0
 SERVER_ERROR = ('Something went wrong on our side. Nothing more is shown '
@@ -43,12 +45,12 @@ class Console:
     _discovery: dict = dataclasses.field(default_factory=dict)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
-    def api(self, token, endpoint):
+    def api(self, token, endpoint, request_id=None):
         """The image API at `endpoint` as the holder of `token`."""
         return client.ImageAPI(
             ksa_session.Session(auth=token_endpoint.Token(endpoint, token),
                                 session=self.http),
-            endpoint, self.conf.console.api_timeout)
+            endpoint, self.conf.console.api_timeout, request_id)
 
     def sharing_available(self, api):
         """Does `api`'s endpoint serve /sharing (remembered a minute)?"""
@@ -100,6 +102,7 @@ def create_app(conf, local_api=None):
     # then the view; on the way out the session is saved and the headers
     # set on every response, errors and static files included.
     app.before_request(logs.start_request)
+    app.before_request(_request_id)
     app.before_request(auth.load_session)
     app.before_request(security.check_csrf)
     app.after_request(auth.save_session)
@@ -115,11 +118,19 @@ def create_app(conf, local_api=None):
     return app
 
 
+def _request_id():
+    """One id per console request, as the API's: in its log lines, on the
+    response, and sent with each API call the page makes."""
+    flask.request.environ['openstack.request_id'] = 'req-%s' % uuid.uuid4()
+
+
 def _log_access(response):
     """The API's access line, with the console's full path (a URL holds no
     token, by design: none is ever put in one)."""
-    started = flask.g.get('started')
     request = flask.request
+    response.headers[REQUEST_ID_HEADER] = request.environ.get(
+        'openstack.request_id', '')
+    started = flask.g.get('started')
     logs.ACCESS.info('%s %s%s %d %.3fs', request.method, request.script_root,
                      request.full_path.rstrip('?'), response.status_code,
                      time.monotonic() - started if started else 0.0)

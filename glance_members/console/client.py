@@ -53,8 +53,11 @@ def error_message(response):
 class ImageAPI:
     """One image endpoint (a region) as one user sees it."""
 
-    def __init__(self, session, endpoint, timeout=30.0):
+    def __init__(self, session, endpoint, timeout=30.0, request_id=None):
         self.session = session
+        # The console request's id, sent with every call so that the API's
+        # log lines (and its sharing history) name the page that asked.
+        self.request_id = request_id
         # The catalog's image endpoint, with or without Glance's /v2.
         endpoint = endpoint.rstrip('/')
         if endpoint.endswith('/v2'):
@@ -72,6 +75,8 @@ class ImageAPI:
         kwargs = {'raise_exc': False, 'timeout': self.timeout,
                   'headers': dict({'Accept': 'application/json'},
                                   **(headers or {}))}
+        if self.request_id:
+            kwargs['headers']['X-OpenStack-Request-Id'] = self.request_id
         if body is not None:
             kwargs['data'] = json.dumps(body)
             kwargs['headers'].setdefault('Content-Type', 'application/json')

@@ -45,7 +45,8 @@ def api_for(region):
     endpoint = all_regions().get(region)
     if endpoint is None:
         flask.abort(404, 'There is no region named %s.' % region)
-    return _console().api(_session().data['token'], endpoint)
+    return _console().api(_session().data['token'], endpoint,
+                          flask.request.environ.get('openstack.request_id'))
 
 
 def project_id():

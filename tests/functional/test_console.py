@@ -525,3 +525,15 @@ def test_unreachable_image_api_is_a_message_not_a_crash(make_api):
     response = browser.get('/console/review')
     assert response.status_code == 502
     assert 'The image service cannot be reached' in browser.last_page
+
+
+def test_api_calls_carry_the_console_requests_id(api, producer):
+    image = api.create_image(name='traced')
+    producer.page(image_path(image['id']))
+    response = producer.post(image_path(image['id']) + '/share',
+                             {'scenario': 'customer',
+                              'project_id': CONSUMER})
+    request_id = response.headers['x-openstack-request-id']
+    assert fconf.REQUEST_ID.match(request_id)
+    history = api.get('/sharing/v1/images/%s/history' % image['id']).json
+    assert [e['request_id'] for e in history['history']] == [request_id]
