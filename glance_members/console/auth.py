@@ -112,7 +112,7 @@ def sign_in_post():
             data = _session_data(signer.scoped(form.get('token', '').strip()))
     except identity.SignInError as e:
         return _sign_in_page(error=str(e), status=401)
-    end_session(revoke=False)  # a session fixation guard: always a new id
+    end_session()  # a signed-in browser signing in again: always a new id
     session = _console().store.create(data)
     flask.g.session = session
     flask.g.new_sid = session.sid

@@ -9,6 +9,7 @@ import flask
 
 CSRF_FIELD = 'csrf_token'
 SIGN_IN_COOKIE = 'gm_console_signin'
+SIGN_IN_ENDPOINT = 'auth.sign_in_post'
 CSRF_REFUSED = ('This form was not sent from this console session (it may '
                 'be old, or from another site): nothing was changed. '
                 'Load the page again and retry.')
@@ -39,11 +40,12 @@ def check_csrf():
         return None
     given = flask.request.form.get(CSRF_FIELD, '')
     session = flask.g.get('session')
-    if session is not None:
-        valid = session.check_csrf(given)
+    if flask.request.endpoint != SIGN_IN_ENDPOINT:
+        valid = session is not None and session.check_csrf(given)
     else:
-        # Sign-in: the form's token must equal the cookie set with it, which
-        # another site can neither read nor set.
+        # Sign-in, with or without a session: the form's token must equal
+        # the cookie set with it, which another site can neither read nor
+        # set.
         expected = flask.request.cookies.get(SIGN_IN_COOKIE, '')
         valid = bool(expected) and hmac.compare_digest(expected.encode(),
                                                        given.encode())

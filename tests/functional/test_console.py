@@ -537,3 +537,20 @@ def test_api_calls_carry_the_console_requests_id(api, producer):
     assert fconf.REQUEST_ID.match(request_id)
     history = api.get('/sharing/v1/images/%s/history' % image['id']).json
     assert [e['request_id'] for e in history['history']] == [request_id]
+
+
+def test_signing_in_again_replaces_the_session(app, producer):
+    old = producer.session_cookie().value
+    stale = Browser(app)
+    stale.get('/console/sign-in')  # a sign-in page opened before
+    producer.client.set_cookie('gm_console_signin', stale.client.get_cookie(
+        'gm_console_signin', path='/console/').value, path='/console/')
+    response = producer.post('/console/sign-in',
+                             {'token': personas.token('consumer'),
+                              'csrf_token': stale.csrf()}, csrf=False)
+    assert response.status_code == 302
+    assert producer.session_cookie().value != old
+    assert 'u-consumer' in producer.page('/console/images')
+    replay = Browser(app)
+    replay.client.set_cookie('gm_console_session', old, path='/console/')
+    assert replay.get('/console/images').status_code == 302
