@@ -24,6 +24,19 @@ def test_password_sign_in_and_project_switcher(two_regions, new_page):
     expect(page.get_by_role('alert')).to_have_text(
         'The user name, password or domain is not correct.')
     expect(page.get_by_label('User name')).to_have_value('console_ops')
+    # What was typed comes back in an attribute: as text, whatever it is.
+    hostile = '" autofocus onfocus="window.__pwned=1" x="<script>'
+    page.get_by_label('User name').fill(hostile)
+    page.get_by_label('Domain').fill(hostile)
+    page.get_by_label('Password').fill('not the password either')
+    with page.expect_response(lambda response: response.request.method ==
+                              'POST') as posted:
+        page.get_by_role('button', name='Sign in').click()
+    assert posted.value.status == 401
+    expect(page.get_by_label('User name')).to_have_value(hostile)
+    expect(page.get_by_label('Domain')).to_have_value(hostile)
+    page.get_by_label('Domain').focus()
+    assert page.evaluate('window.__pwned') is None
 
     console.sign_in_with_password(page, console_url(two_regions),
                                   'console_ops',
