@@ -60,6 +60,12 @@ class Browser:
         assert response.headers['Location'] == '/console/images'
         return response
 
+    def share_with_customer(self, image_id, project_id=CONSUMER):
+        """Share Image's scenario (b), from the image's page."""
+        self.page(image_path(image_id))
+        return self.post(image_path(image_id) + '/share',
+                         {'scenario': 'customer', 'project_id': project_id})
+
     def session_cookie(self):
         return self.client.get_cookie('gm_console_session',
                                       path='/console/')
@@ -141,8 +147,7 @@ def test_token_is_in_no_page_and_no_log_line(api, producer, caplog):
                  '/console/review', '/console/batch',
                  '/console/trusted-producers'):
         assert personas.token('producer') not in producer.page(path)
-    producer.post(image_path(image['id']) + '/share',
-                  {'scenario': 'customer', 'project_id': CONSUMER})
+    producer.share_with_customer(image['id'])
     access = [r.getMessage() for r in caplog.records
               if r.name == 'glance_members.access']
     assert any(line.startswith('GET /console/images 200')
@@ -190,10 +195,7 @@ def test_api_401_drops_the_session_and_returns_to_sign_in(app, producer):
 
 def test_share_with_another_customer_is_pending(api, producer):
     image = api.create_image(name='exotic')
-    producer.page(image_path(image['id']))
-    response = producer.post(image_path(image['id']) + '/share',
-                             {'scenario': 'customer',
-                              'project_id': CONSUMER})
+    response = producer.share_with_customer(image['id'])
     assert response.headers['Location'] == image_path(image['id'])
     assert members(api, image['id']) == {CONSUMER: 'pending'}
     page = producer.page(image_path(image['id']))
@@ -226,9 +228,7 @@ def test_wrong_other_account_writes_nothing(api, producer):
 def test_api_refusal_is_shown_in_its_own_words(api, producer):
     image = api.create_image(name='twice')
     api.add_member(image['id'], CONSUMER)
-    producer.page(image_path(image['id']))
-    producer.post(image_path(image['id']) + '/share',
-                  {'scenario': 'customer', 'project_id': CONSUMER})
+    producer.share_with_customer(image['id'])
     page = producer.page(image_path(image['id']))
     # Glance's 409 text, nothing added.
     assert ('<div class="message error" role="alert">Member %s is '
@@ -529,10 +529,7 @@ def test_unreachable_image_api_is_a_message_not_a_crash(make_api):
 
 def test_api_calls_carry_the_console_requests_id(api, producer):
     image = api.create_image(name='traced')
-    producer.page(image_path(image['id']))
-    response = producer.post(image_path(image['id']) + '/share',
-                             {'scenario': 'customer',
-                              'project_id': CONSUMER})
+    response = producer.share_with_customer(image['id'])
     request_id = response.headers['x-openstack-request-id']
     assert fconf.REQUEST_ID.match(request_id)
     history = api.get('/sharing/v1/images/%s/history' % image['id']).json
