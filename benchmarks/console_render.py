@@ -142,7 +142,7 @@ def main():
     commit, dirty = report.git_info()
     result = dict(report.machine(), commit=commit[:7] if commit else '?',
                   dirty=dirty, rounds=args.rounds, images=IMAGES,
-                  pending=PENDING)
+                  pending=PENDING, load='%.1f' % os.getloadavg()[0])
     result.update(measure(args.rounds))
     os.makedirs(os.path.join(HERE, 'results'), exist_ok=True)
     with open(os.path.join(HERE, 'results', 'console.json'), 'w') as f:
@@ -153,7 +153,8 @@ def main():
             'In-process (Flask test client, no HTTP), embedded SQLite, '
             'Python %(python)s, %(nproc)d CPUs (%(cpu_model)s, '
             '%(memory_mib)d MiB, %(platform)s), shared with other '
-            'engineers running tests: noisy upper bounds. '
+            'engineers running tests (load average %(load)s at the '
+            'start): noisy upper bounds. '
             '%(rounds)d rounds each, p50.\n\n'
             'The consumer has %(images)d images in its list (100 its own, '
             '900 accepted shares) and %(pending)d pending shares. Target '
@@ -168,7 +169,9 @@ def main():
             '| GET /console/review, 100 pending, end to end | '
             '%(review_p50_ms).1f ms | %(review_cpu_p50_ms).1f ms |\n'
             '\n| page | size |\n|---|---|\n'
-            '| image list, 1,000 rows | %(images_page_bytes)d bytes |\n'
+            '| image list, page 1 of 10 (100 rows; the 1,000 images are '
+            'fetched and sorted for every page) | %(images_page_bytes)d '
+            'bytes |\n'
             '| review, 100 rows | %(review_page_bytes)d bytes |\n'
             % result)
     print(json.dumps(result, indent=1))

@@ -6,6 +6,8 @@ import dataclasses
 import urllib.parse
 
 MINE = 'Mine'
+# Rows per page of the image list: a page stays far under 100 KB of HTML.
+IMAGES_PER_PAGE = 100
 SHARED_IMAGE = 'Shared Image'
 MEMBER_STATUS_LABELS = {'accepted': 'Accepted', 'rejected': 'Rejected',
                         'pending': 'Pending Acceptance'}
@@ -68,6 +70,25 @@ def image_rows(images, region, project_id, project_names, link_prefix=''):
                              link_prefix + urllib.parse.quote(image['id'],
                                                               safe='')))
     return rows
+
+
+@dataclasses.dataclass
+class Page:
+    rows: list
+    number: int  # from 1
+    count: int   # pages in all (at least 1)
+    total: int   # rows in all
+    first: int   # 1-based position of rows[0] (0 when there is none)
+
+
+def page_of(rows, number, size=None):
+    """Page `number` (from 1; past the end: the last page) of `rows`."""
+    size = size or IMAGES_PER_PAGE
+    count = max(1, -(-len(rows) // size))
+    number = min(max(number, 1), count)
+    start = (number - 1) * size
+    return Page(rows[start:start + size], number, count, len(rows),
+                start + 1 if rows else 0)
 
 
 def pending_from_inbox(shares, region, project_names):

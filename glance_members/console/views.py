@@ -122,7 +122,8 @@ def images():
             pending += _pending_count(api)
         except client.Unreachable:
             unreachable.append(region)
-    return flask.render_template('images.html', rows=rows, pending=pending,
+    page = listing.page_of(rows, flask.request.args.get('page', 1, type=int))
+    return flask.render_template('images.html', page=page, pending=pending,
                                  selected=selected, unreachable=unreachable)
 
 

@@ -124,6 +124,31 @@ def test_demo_token_signs_in_and_lists_own_images(api, producer):
     assert 'RegionOne' in page
 
 
+def test_the_image_list_is_paged(api, producer, monkeypatch):
+    from glance_members.console import listing
+    monkeypatch.setattr(listing, 'IMAGES_PER_PAGE', 2)
+    for n in range(5):
+        api.create_image(name='paged-%d' % n)
+
+    def names(page):
+        return re.findall(r'<bdi>(paged-\d)</bdi>', page)
+
+    first = producer.page('/console/images')
+    assert names(first) == ['paged-4', 'paged-3']
+    assert 'Images 1 to 2 of 5 (page 1 of 3)' in first
+    assert 'rel="prev"' not in first
+    assert '<a rel="next" href="/console/images?page=2">' in first
+    second = producer.page('/console/images?page=2')
+    assert names(second) == ['paged-2', 'paged-1']
+    assert '<a rel="prev" href="/console/images?page=1">' in second
+    assert '<a rel="next" href="/console/images?page=3">' in second
+    region = producer.page('/console/images?region=RegionOne&page=9')
+    assert names(region) == ['paged-0']  # past the end: the last page
+    assert '<a rel="prev" href="/console/images?region=RegionOne&amp;' \
+        'page=2">' in region and 'rel="next"' not in region
+    assert names(producer.page('/console/images?page=x')) == names(first)
+
+
 def test_wrong_token_is_refused_without_a_session(browser):
     browser.get('/console/sign-in')
     response = browser.post('/console/sign-in', {'token': 'tok-nobody'})
