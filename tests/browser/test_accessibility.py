@@ -68,9 +68,11 @@ def test_page(scene, new_page, name, who, path, title):
     assert weight <= MAX_PAGE_BYTES, '%s: %d bytes' % (name, weight)
 
 
-def test_sign_in_page_weight(scene, new_page):
+def test_sign_in_page(scene, new_page):
     page = new_page()
     weight = browser.page_weight(page, scene.embedded.console, 'sign-in')
+    expect(console.heading(page, 'Sign in')).to_be_visible()
+    browser.axe_check(page, 'sign-in')
     assert weight <= MAX_PAGE_BYTES, weight
 
 

@@ -205,7 +205,7 @@ def page_weight(page, url, name=None):
     cdp.send('Network.setCacheDisabled', {'cacheDisabled': True})
     page.on('response', record)
     try:
-        page.goto(url, wait_until='networkidle')
+        page.goto(url)  # 'load': the pages fetch nothing later
     finally:
         page.remove_listener('response', record)
         cdp.detach()
