@@ -17,6 +17,8 @@ except ImportError:  # fail under CI, skip elsewhere (as tests/support does)
                 allow_module_level=True)
 
 ALL_REGIONS = 'All regions'
+# The limit for a page without images, all it loads included.
+MAX_PAGE_BYTES = 100 * 1024
 
 
 def heading(page, name):

@@ -9,8 +9,6 @@ from tests.browser import console
 from tests.browser.console import expect
 from tests.support import browser
 
-MAX_PAGE_BYTES = 100 * 1024
-
 
 class Scene:
     """A producer with shared images, a consumer with pending and accepted
@@ -65,7 +63,7 @@ def test_page(scene, new_page, name, who, path, title):
     weight = browser.page_weight(page, url, name)
     expect(console.heading(page, title)).to_be_visible()
     browser.axe_check(page, name)
-    assert weight <= MAX_PAGE_BYTES, '%s: %d bytes' % (name, weight)
+    assert weight <= console.MAX_PAGE_BYTES, '%s: %d bytes' % (name, weight)
 
 
 def test_sign_in_page(scene, new_page):
@@ -73,7 +71,7 @@ def test_sign_in_page(scene, new_page):
     weight = browser.page_weight(page, scene.embedded.console, 'sign-in')
     expect(console.heading(page, 'Sign in')).to_be_visible()
     browser.axe_check(page, 'sign-in')
-    assert weight <= MAX_PAGE_BYTES, weight
+    assert weight <= console.MAX_PAGE_BYTES, weight
 
 
 def test_messages_and_errors(scene, new_page):
