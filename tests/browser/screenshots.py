@@ -18,6 +18,7 @@ import tempfile
 
 from tests.browser import console
 from tests.browser import embedded as embedded_server
+from tests.support import browser as browser_support
 
 VIEWPORT = {'width': 1280, 'height': 800}
 FILES = ('console-sign-in.png', 'console-images.png', 'console-review.png',
@@ -99,10 +100,8 @@ def main(argv=None):
     try:
         with embedded_server.serve(base) as embedded, \
                 sync_playwright() as driver:
-            browser = driver.chromium.launch(
-                executable_path=chromium,
-                args=['--no-sandbox'] if os.geteuid() == 0 else [])
-            for path in take(browser, embedded, args.out):
+            for path in take(browser_support.launch(driver, chromium),
+                             embedded, args.out):
                 print(path)
     finally:
         shutil.rmtree(base, ignore_errors=True)

@@ -104,20 +104,22 @@ def playwright_driver():
     except ImportError as e:
         processes.unavailable('Playwright', '%s (pip install -e ".[test]")'
                               % e)
-    executable = chromium_executable()
     with sync_api.sync_playwright() as driver:
-        driver.chromium_executable = executable
         yield driver
+
+
+def launch(driver, executable):
+    """Headless Chromium at `executable`, driven by Playwright's `driver`."""
+    args = ['--disable-dev-shm-usage']
+    if os.geteuid() == 0:
+        args.append('--no-sandbox')  # Chromium refuses to run as root else
+    return driver.chromium.launch(executable_path=executable, args=args)
 
 
 @pytest.fixture(scope='session')
 def browser(playwright_driver):
-    """One headless Chromium for the whole session."""
-    args = ['--disable-dev-shm-usage']
-    if os.geteuid() == 0:
-        args.append('--no-sandbox')  # Chromium refuses to run as root else
-    launched = playwright_driver.chromium.launch(
-        executable_path=playwright_driver.chromium_executable, args=args)
+    """One headless Chromium (Debian's) for the whole session."""
+    launched = launch(playwright_driver, chromium_executable())
     try:
         yield launched
     finally:
