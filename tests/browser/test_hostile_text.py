@@ -144,3 +144,14 @@ def test_hostile_project_ids_typed_into_the_share_dialog(
     assert_inert(page)
     assert set(embedded.api(producer).members(image_id)) == \
         set(NAMES) - {NAMES[2]}
+
+
+def test_the_console_refuses_to_be_framed(embedded, new_page):
+    """frame-ancestors 'none': no other page can overlay it (clickjacking)."""
+    page = new_page()
+    browser.allow_console(page, 'frame-ancestors|Refused to (display|frame)')
+    page.set_content('<iframe src="%s" title="framed"></iframe>'
+                     % embedded.console)
+    framed, = page.main_frame.child_frames
+    expect(framed.get_by_role('heading', name='Sign in')).to_have_count(0)
+    assert not framed.url.startswith(embedded.url)
