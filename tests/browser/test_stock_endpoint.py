@@ -71,3 +71,25 @@ def test_the_consumer_pages(server, new_page):
         1 if sharing else 0)
     console.remove_image(page)
     expect(console.image_row(page, 'stock-accepted')).to_have_count(0)
+
+
+@pytest.mark.xfail(reason='console bug 2 (CONSOLE_BUGS.md): a rejected '
+                   "share's page offers Accept and says only the producer "
+                   'can give it back', strict=False)
+def test_a_rejected_share_page_says_what_it_does(server, new_page):
+    """The seed: after rejecting, getting the image back needs the
+    producer. The API lets a consumer accept again; the page may follow
+    either, not both."""
+    _, embedded = server
+    producer = embedded.persona('producer')
+    consumer = embedded.persona('consumer')
+    image_id = embedded.api(producer).create_image('rejected-page')
+    embedded.api(producer).add_member(image_id, consumer.project_id)
+    embedded.api(consumer).set_status(image_id, consumer.project_id,
+                                      'rejected')
+    page = console.signed_in(new_page, embedded, consumer)
+    console.goto_image(page, embedded.console, 'RegionOne', image_id)
+    offers_accept = page.get_by_role('button', name='Accept').count() == 1
+    says_producer_must = page.get_by_text(
+        'ask that the image be re-shared with you').count() > 0
+    assert not (offers_accept and says_producer_must)
