@@ -230,10 +230,10 @@ def pytest_terminal_summary(terminalreporter):
             if record['violations'].get(impact)) or 'no violations'
         if record['incomplete']:
             found += '; to review by hand: ' + ' '.join(record['incomplete'])
-        terminalreporter.write_line('%-28s %d run(s), %d rules passed; %s' % (
+        terminalreporter.write_line('%-32s %d run(s), %d rules passed; %s' % (
             name, record['runs'], record['passes'], found))
     if _WEIGHTS:
         terminalreporter.section('page weights (every response of a load)')
     for name in sorted(_WEIGHTS):
-        terminalreporter.write_line('%-28s %6.1f KB' % (
+        terminalreporter.write_line('%-32s %6.1f KB' % (
             name, _WEIGHTS[name] / 1024))
