@@ -82,6 +82,16 @@ class Embedded:
     def api(self, persona):
         return api.ImageAPI(self.url, persona.token)
 
+    def share(self, producer, consumer, name, status=None, **fields):
+        """A new image of `producer` shared with `consumer` (who then
+        sets `status`, if given); its id."""
+        image_id = self.api(producer).create_image(name, **fields)
+        self.api(producer).add_member(image_id, consumer.project_id)
+        if status is not None:
+            self.api(consumer).set_status(image_id, consumer.project_id,
+                                          status)
+        return image_id
+
 
 @contextlib.contextmanager
 def serve(base, config=None):

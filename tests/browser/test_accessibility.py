@@ -19,14 +19,11 @@ class Scene:
         self.producer = embedded.persona('producer')
         self.consumer = embedded.persona('consumer')
         api = embedded.api(self.producer)
-        self.image_id = api.create_image('a11y-shared', os_distro='debian',
-                                         description='Bookworm, minimal')
-        api.add_member(self.image_id, self.consumer.project_id)
-        embedded.api(self.consumer).set_status(
-            self.image_id, self.consumer.project_id, 'accepted')
+        self.image_id = embedded.share(
+            self.producer, self.consumer, 'a11y-shared', 'accepted',
+            os_distro='debian', description='Bookworm, minimal')
         for n in range(3):
-            api.add_member(api.create_image('a11y-pending-%d' % n),
-                           self.consumer.project_id)
+            embedded.share(self.producer, self.consumer, 'a11y-pending-%d' % n)
         api.add_member(self.image_id, embedded.persona('other').project_id)
         embedded.api(self.consumer).call(
             'PUT', '/sharing/v1/trusted-producers/' + 'f' * 32)

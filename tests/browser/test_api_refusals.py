@@ -20,16 +20,15 @@ def test_forbidden_decision(embedded, new_page):
     """403: a reader of the consumer project may not accept."""
     producer = embedded.persona('forbidding')
     reader = embedded.persona('reader', roles=('reader',))
-    api = embedded.api(producer)
-    image_id = api.create_image('forbidden-accept')
-    api.add_member(image_id, reader.project_id)
+    image_id = embedded.share(producer, reader, 'forbidden-accept')
     page = console.signed_in(new_page, embedded, reader)
     console.review(page)
     console.review_row(page, 'forbidden-accept').get_by_role(
         'button', name='Accept').click()
     expect_plain_alert(page, re.compile('not (allowed|authorized|permitted)',
                                         re.I))
-    assert api.members(image_id) == {reader.project_id: 'pending'}
+    assert embedded.api(producer).members(image_id) == {
+        reader.project_id: 'pending'}
 
 
 def test_over_the_member_quota(embedded, new_page):

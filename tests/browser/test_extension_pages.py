@@ -48,8 +48,7 @@ def test_trusted_producer_shares_arrive_accepted(embedded, new_page):
     producer = embedded.persona('trusted')
     consumer = embedded.persona('truster')
     api = embedded.api(producer)
-    waiting = api.create_image('trust-waiting')
-    api.add_member(waiting, consumer.project_id)
+    waiting = embedded.share(producer, consumer, 'trust-waiting')
 
     page = console.signed_in(new_page, embedded, consumer)
     console.expect_notice(page, 1)
@@ -63,8 +62,7 @@ def test_trusted_producer_shares_arrive_accepted(embedded, new_page):
     expect(console.flash(page)).to_contain_text('1 pending shares were '
                                                 'accepted')
     assert api.members(waiting) == {consumer.project_id: 'accepted'}
-    later = api.create_image('trust-later')
-    api.add_member(later, consumer.project_id)
+    later = embedded.share(producer, consumer, 'trust-later')
     assert api.members(later) == {consumer.project_id: 'accepted'}
     console.images(page, embedded.console)
     console.expect_notice(page, 0)
@@ -76,7 +74,7 @@ def test_trusted_producer_shares_arrive_accepted(embedded, new_page):
                      % producer.project_id).click()
     expect(console.flash(page)).to_contain_text('will wait for your '
                                                 'decision again')
-    api.add_member(api.create_image('trust-after'), consumer.project_id)
+    embedded.share(producer, consumer, 'trust-after')
     console.images(page, embedded.console)
     console.expect_notice(page, 1)
 
@@ -85,10 +83,8 @@ def test_expiry_leave_and_history(embedded, new_page):
     producer = embedded.persona('historian')
     consumer = embedded.persona('leaver')
     api = embedded.api(producer)
-    image_id = api.create_image('history-image')
-    api.add_member(image_id, consumer.project_id)
-    embedded.api(consumer).set_status(image_id, consumer.project_id,
-                                      'accepted')
+    image_id = embedded.share(producer, consumer, 'history-image',
+                              'accepted')
 
     page = console.signed_in(new_page, embedded, producer)
     console.goto_image(page, embedded.console, 'RegionOne', image_id)

@@ -43,14 +43,10 @@ def hostile(embedded):
     accepted), one with a 10,000-character property."""
     producer = embedded.persona(NAMES[1] + ASTRAL)
     consumer = embedded.persona(NAMES[2] + ASTRAL + LONG)
-    api = embedded.api(producer)
-    ids = {}
-    for name in NAMES:
-        ids[name] = api.create_image(name, description=LONG,
-                                     os_distro=NAMES[0])
-        api.add_member(ids[name], consumer.project_id)
-    embedded.api(consumer).set_status(ids[NAMES[0]], consumer.project_id,
-                                      'accepted')
+    ids = {name: embedded.share(producer, consumer, name,
+                                'accepted' if name == NAMES[0] else None,
+                                description=LONG, os_distro=NAMES[0])
+           for name in NAMES}
     return producer, consumer, ids
 
 

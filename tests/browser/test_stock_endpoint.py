@@ -53,10 +53,8 @@ def test_the_consumer_pages(server, new_page):
     sharing, embedded = server
     producer = embedded.persona('producer')
     consumer = embedded.persona('consumer')
-    producer_api = embedded.api(producer)
     for name in ('stock-pending', 'stock-accepted'):
-        producer_api.add_member(producer_api.create_image(name),
-                                consumer.project_id)
+        embedded.share(producer, consumer, name)
 
     page = console.signed_in(new_page, embedded, consumer)
     console.expect_notice(page, 2)
@@ -83,10 +81,8 @@ def test_a_rejected_share_page_says_what_it_does(server, new_page):
     _, embedded = server
     producer = embedded.persona('producer')
     consumer = embedded.persona('consumer')
-    image_id = embedded.api(producer).create_image('rejected-page')
-    embedded.api(producer).add_member(image_id, consumer.project_id)
-    embedded.api(consumer).set_status(image_id, consumer.project_id,
-                                      'rejected')
+    image_id = embedded.share(producer, consumer, 'rejected-page',
+                              'rejected')
     page = console.signed_in(new_page, embedded, consumer)
     console.goto_image(page, embedded.console, 'RegionOne', image_id)
     offers_accept = page.get_by_role('button', name='Accept').count() == 1
