@@ -55,6 +55,11 @@ def test_the_producer_shares_in_both_scenarios(cloud, new_page):
     console.share_with_customer(page, outsider)
     console.expect_member(page, outsider, 'Pending Acceptance')
     assert producer.members(image_id) == {outsider: 'pending'}
+    # The recipient check: a mistyped project id is refused, nothing
+    # written.
+    console.send_customer_form(page, outsider[:-1] + 'x')
+    expect(page.get_by_role('alert')).to_contain_text(outsider[:-1] + 'x')
+    assert producer.members(image_id) == {outsider: 'pending'}
 
     # (a) an account one has the credentials of, typed once: accepted.
     console.share_with_other_account(page, user='consumer2',

@@ -1,6 +1,6 @@
 """pytest fixture: two regions of glance-members in a real Keystone's
 catalog (``two_regions``), each with its own database, both serving the API
-and the console.
+and the console, with the recipient check on ([sharing] verify_members).
 
 A pytest plugin (tests/conftest.py registers it). The session's Keystone
 is shared with other suites, whose fixtures register image endpoints of
@@ -23,6 +23,12 @@ from tests.integration.stack import identities
 from tests.support import keystone_service
 
 REGIONS = ('RegionOne', 'RegionTwo')
+# The recipient check on, as a careful operator runs it: a member id that
+# is no project of Keystone's is refused before anything is written.
+CONFIG = '''
+[sharing]
+verify_members = true
+'''
 OPS_USER = 'console_ops'
 OPS_PROJECTS = ('console-test', 'console-prod')
 
@@ -140,7 +146,7 @@ class CatalogLease:
             admin.close()
 
 
-def start_regions(keystone, base_dir, extra=''):
+def start_regions(keystone, base_dir, extra=CONFIG):
     """A glance-members per region on `keystone` (not yet in its catalog);
     {region: KeystoneService}. `extra` ends each config file."""
     services = {}
@@ -165,9 +171,9 @@ def stop_regions(services):
 
 @pytest.fixture(scope='module')
 def two_regions(keystone, tmp_path_factory):
-    """RegionOne and RegionTwo of glance-members, the only image endpoints
-    of the Keystone catalog while the fixture lives (a module: the
-    catalog is the other suites' again after it)."""
+    """RegionOne and RegionTwo of glance-members (the recipient check on),
+    the only image endpoints of the Keystone catalog while the fixture
+    lives (a module: the catalog is the other suites' again after it)."""
     projects = ensure_ops_identity(keystone)
     services = start_regions(keystone, tmp_path_factory.mktemp('regions'))
     lease = CatalogLease(keystone)
