@@ -63,12 +63,20 @@ class Embedded:
         """A new user `name` of a new project (named `project_name`, by
         default `name` too), added to the token file (the server re-reads
         it)."""
+        return self._add_user(name, uuid.uuid4().hex, project_name or name,
+                              roles)
+
+    def colleague(self, persona, name, roles=('member', 'reader')):
+        """Another user of `persona`'s project."""
+        project_name = self._tokens()[persona.token]['project_name']
+        return self._add_user(name, persona.project_id, project_name, roles)
+
+    def _add_user(self, name, project_id, project_name, roles):
         document = self._tokens()
         token = 'gm-test-' + secrets.token_urlsafe(16)
-        project_id = uuid.uuid4().hex
         document[token] = {'user_id': uuid.uuid4().hex, 'user_name': name,
                            'project_id': project_id,
-                           'project_name': project_name or name,
+                           'project_name': project_name,
                            'roles': list(roles)}
         self._write_tokens(document)
         return Persona(name, token, project_id)
