@@ -80,3 +80,16 @@ def test_a_revoked_token_returns_to_sign_in(embedded, new_page):
     expect(console.heading(page, 'Sign in')).to_be_visible()
     expect(page.get_by_role('status')).to_have_text(
         'Your session has ended. Please sign in again.')
+
+
+def test_two_sign_in_tabs_do_not_spoil_each_other(embedded, new_page):
+    """Sign-in pages opened in two tabs of one browser: the older one
+    still signs in."""
+    first = new_page()
+    first.goto(embedded.console)
+    second = first.context.new_page()
+    second.goto(embedded.console)
+    first.get_by_label('Token', exact=True).fill(
+        embedded.persona('tabs').token)
+    first.get_by_role('button', name='Sign in').click()
+    expect(console.heading(first, 'Images')).to_be_visible()
