@@ -71,9 +71,6 @@ def test_the_consumer_pages(server, new_page):
     expect(console.image_row(page, 'stock-accepted')).to_have_count(0)
 
 
-@pytest.mark.xfail(reason='console bug 2 (CONSOLE_BUGS.md): a rejected '
-                   "share's page offers Accept and says only the producer "
-                   'can give it back', strict=False)
 def test_a_rejected_share_page_says_what_it_does(server, new_page):
     """The seed: after rejecting, getting the image back needs the
     producer. The API lets a consumer accept again; the page may follow
