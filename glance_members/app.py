@@ -1,6 +1,8 @@
 """create_app(conf): the Flask app, its blueprints, error handlers and
 middleware (outermost first in the order a request meets them):
 
+    console.Mount      /console/ to the web console, which calls the API
+                       below in-process; everything else to the API
     RequestIds         x-openstack-request-id in, and on every response
     RequestLimits      414 for absurd request lines, before any parsing
     VersionNegotiation discovery answers with no token, like Glance's filter
@@ -217,6 +219,10 @@ def create_app(conf, repo=None):
         extensions=extensions)
     app.wsgi_app = RequestLimits(app.wsgi_app)
     app.wsgi_app = RequestIds(app.wsgi_app)
+    if conf.console.enabled:
+        # Imported here: the API alone needs none of the console.
+        from glance_members.console import app as console_app
+        app.wsgi_app = console_app.mount(app.wsgi_app, conf)
     return app
 
 

@@ -27,12 +27,14 @@ from tests import personas
 
 # Fixtures every suite may ask for (tests/support/).
 pytest_plugins = [
+    'tests.support.browser',
     'tests.support.disk_images',
     'tests.support.keystone',
     'tests.support.keystone_service',
     'tests.support.mariadb',
     'tests.support.postgresql',
     'tests.support.rabbitmq',
+    'tests.support.regions',
     'tests.support.servers',
 ]
 

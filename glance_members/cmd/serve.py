@@ -34,6 +34,17 @@ def parse_args(argv):
     serve.add_argument('--workers', type=int, help='worker processes')
     serve.add_argument('--threads', type=int,
                        help='request threads per worker')
+    console = commands.add_parser(
+        'console', help='serve only the web console, in front of the image '
+        'API of a cloud (Keystone catalog or [console] image_endpoint)')
+    console.add_argument('--config', help='oslo.config INI file')
+    console.add_argument('--host', help='address (default 127.0.0.1)')
+    console.add_argument('--port', type=int, help='port (default 9292)')
+    console.add_argument('--workers', type=int, help='worker processes')
+    console.add_argument('--threads', type=int,
+                         help='request threads per worker')
+    console.add_argument('--data-dir', help='where the sessions file lives '
+                         '(default ./glance-members-data)')
     return parser.parse_args(argv)
 
 
@@ -64,8 +75,16 @@ def prepare(conf):
     database.close()
     url = 'http://%s:%d' % (conf.bind_host, conf.bind_port)
     print('glance-members serving on %s' % url)
-    if conf.auth.backend != 'static':
-        return
+    if conf.auth.backend == 'static':
+        _print_tokens(conf, url)
+    if conf.console.enabled:
+        print('Console: %s/console/ (sign in with %s)' % (
+            url, 'a token above' if conf.auth.backend == 'static'
+            else 'your Keystone user name and password'))
+    sys.stdout.flush()
+
+
+def _print_tokens(conf, url):
     path = gm_conf.token_file(conf)
     created = bootstrap.ensure_token_file(path)
     if created is None:
@@ -77,7 +96,6 @@ def prepare(conf):
             name, token, identity['project_id'], ','.join(identity['roles'])))
     print('Try: glance --os-auth-token %s --os-image-url %s image-list'
           % (created['producer'][0], url))
-    sys.stdout.flush()
 
 
 def run(conf, args=None):
@@ -162,6 +180,10 @@ def main(argv=None):
     except (cfg.Error, ValueError) as e:
         sys.exit('glance-members: configuration error: %s' % e)
     logs.setup(conf)
+    if args.command == 'console':
+        from glance_members.cmd import console
+        console.run(conf)
+        return
     prepare(conf)
     run(conf, args)
 

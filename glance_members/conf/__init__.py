@@ -6,6 +6,8 @@ import warnings
 
 from oslo_config import cfg
 
+from glance_members.conf import console
+
 DEFAULT_DATA_DIR = './glance-members-data'
 
 default_opts = [
@@ -145,6 +147,7 @@ GROUPS = (
     ('static_auth', static_auth_opts),
     ('sharing', sharing_opts),
     ('server', server_opts),
+    (console.GROUP, console.console_opts),
 )
 
 
@@ -211,6 +214,11 @@ def database_url(conf):
 def image_dir(conf):
     return conf.glance_store.filesystem_store_datadir or os.path.join(
         os.path.abspath(conf.data_dir), 'images')
+
+
+def console_state_path(conf):
+    return conf.console.state_path or os.path.join(
+        os.path.abspath(conf.data_dir), 'console-sessions.sqlite')
 
 
 def token_file(conf):

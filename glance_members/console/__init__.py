@@ -1,0 +1,1 @@
+"""The web console for image sharing at /console/: an image API client."""

@@ -1,0 +1,22 @@
+// Progressive enhancement only: every action is a plain form without it.
+// Here: a "Select all" box above lists of checkboxes (review, batch).
+document.addEventListener('DOMContentLoaded', function () {
+  document.querySelectorAll('[data-select-all]').forEach(function (scope) {
+    var boxes = scope.querySelectorAll('input[type=checkbox][name]');
+    if (boxes.length < 2) { return; }
+    var wrapper = document.createElement('div');
+    wrapper.className = 'check';
+    var all = document.createElement('input');
+    all.type = 'checkbox';
+    all.id = scope.id + '-all';
+    var label = document.createElement('label');
+    label.htmlFor = all.id;
+    label.textContent = 'Select all';
+    all.addEventListener('change', function () {
+      boxes.forEach(function (box) { box.checked = all.checked; });
+    });
+    wrapper.appendChild(all);
+    wrapper.appendChild(label);
+    scope.parentNode.insertBefore(wrapper, scope);
+  });
+});
