@@ -57,6 +57,8 @@ from tests.integration.stack import identities as ks_ids  # noqa: E402
 from tests.support import processes  # noqa: E402
 
 PASSWORD = 'secret'
+# Which server runs the app (--server): ours, or gunicorn gthread.
+WSGI_SERVER = {'name': 'glance-members'}
 MIX_PRODUCER = 'bench-mix-producer'
 MIX_CONSUMERS = ['bench-mix-%d' % i for i in range(8)]
 SCALES = (10, 100, 1000, 10000)
@@ -207,11 +209,23 @@ class Deployment:
         config = self.write_config(port, workers)
         home = os.path.join(self.base, 'home')
         os.makedirs(home, exist_ok=True)
+        if WSGI_SERVER['name'] == 'gthread':
+            # The same app under gunicorn gthread, as served before issue
+            # 17 (slow_clients.py's launcher: 2 workers x 2 threads).
+            assert (workers, threads) == (2, 2), 'gthread runs 2x2 only'
+            # serve creates the embedded schema; this launcher does not.
+            subprocess.run([sys.executable, '-m', 'glance_members.cmd.manage',
+                            '--config-file', config, 'db', 'sync'],
+                           check=True, env=servers.child_env(), cwd=self.base,
+                           stdout=subprocess.DEVNULL)
+            argv = [sys.executable, os.path.join(HERE, 'slow_clients.py'),
+                    '--serve-gthread', config, '--port', str(port)]
+        else:
+            argv = [sys.executable, '-m', 'glance_members.cmd.serve',
+                    'serve', '--config', config, '--workers', str(workers),
+                    '--threads', str(threads)]
         return servers.Server(
-            'glance-members %s %dx%d' % (self.kind, workers, threads),
-            [sys.executable, '-m', 'glance_members.cmd.serve', 'serve',
-             '--config', config, '--workers', str(workers),
-             '--threads', str(threads)],
+            'glance-members %s %dx%d' % (self.kind, workers, threads), argv,
             self.data_dir, os.path.join(self.base, 'server.log'), port,
             env=servers.child_env(HOME=home),
             database_pids=self.database_pids)
@@ -1147,11 +1161,16 @@ def main(argv=None):
                         help='seconds the run may spend in all waiting for '
                              'other work on the machine to stop before '
                              'redoing a disturbed measurement')
+    parser.add_argument('--server', default='glance-members',
+                        choices=['glance-members', 'gthread'],
+                        help='serve the app with our server (default) or '
+                             'gunicorn gthread (before issue 17; 2x2 only)')
     parser.add_argument('--keep', action='store_true')
     parser.add_argument('--out', default=os.path.join(HERE, 'results',
                                                       'sharing'))
     args = parser.parse_args(argv)
     load.QUIET['budget_s'] = args.quiet_budget
+    WSGI_SERVER['name'] = args.server
 
     def interrupted(signum, frame):
         raise KeyboardInterrupt('signal %d' % signum)
