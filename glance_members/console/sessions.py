@@ -98,10 +98,24 @@ class SessionStore:
         self.clock = clock
         self._local = threading.local()
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        with self._connection() as conn:
-            conn.execute('PRAGMA journal_mode=WAL')
-            conn.execute(_SCHEMA)
+        self._create()
         os.chmod(path, 0o600)
+
+    def _create(self, attempts=100):
+        """WAL mode and the table. Workers booting together race for a new
+        file, and SQLite answers a journal-mode change that waits for
+        another connection 'locked' at once, without its busy handler: a
+        worker that gave up would fail to boot and stop the whole server."""
+        for attempt in range(attempts):
+            try:
+                with self._connection() as conn:
+                    conn.execute('PRAGMA journal_mode=WAL')
+                    conn.execute(_SCHEMA)
+                return
+            except sqlite3.OperationalError as e:
+                if 'locked' not in str(e) or attempt == attempts - 1:
+                    raise
+                time.sleep(0.05)
 
     @contextlib.contextmanager
     def _connection(self):
