@@ -184,3 +184,11 @@ ALL_MODELS = (Image, ImageProperty, ImageTag, ImageMember, DeletedImage,
 # rows, which a MariaDB read under a consumer's lock writes (and which
 # nobody reads).
 DATA_MODELS = tuple(m for m in ALL_MODELS if m is not ConsumerLock)
+
+
+def data_fields(model):
+    """The fields of `model` that hold data: not images.lock_serial, which
+    MariaDB's locking writes bump (Repository._lock_image) even when
+    nothing else changes."""
+    return [f for f in model._meta.sorted_fields
+            if not (model is Image and f.name == 'lock_serial')]

@@ -9,6 +9,7 @@ The image list's SQL is in db/listing.py, the prepared statements' machinery
 in db/prepared.py.
 """
 
+import collections
 import functools
 import random
 import time
@@ -47,6 +48,27 @@ _CHILDREN_ORDER = ' ORDER BY kind, position, child_name'
 MYSQL_CONFLICT = 1213
 CONFLICT_RETRIES = 6
 CONFLICT_BACKOFF_S = 0.005  # doubled at each retry, with jitter
+
+
+# A membership row as a write finds it: state is 'live', 'expired',
+# 'deleted' or None (no row); owner is its image's.
+MemberState = collections.namedtuple(
+    'MemberState', 'state status expires_at created_at owner')
+
+
+def _image_sharing_query(image_id):
+    return models.Image.select(
+        models.Image.created_at, models.Image.owner,
+        models.Image.visibility).where(models.Image.id == image_id)
+
+
+def _member_state_query(image_id, member_id):
+    Member = models.ImageMember
+    owner = models.Image.select(models.Image.owner).where(
+        models.Image.id == Member.image)
+    return Member.select(Member.deleted, Member.status, Member.expires_at,
+                         Member.created_at, owner).where(
+        (Member.image == image_id) & (Member.member == member_id))
 
 
 def mysql_errno(error):
@@ -96,7 +118,7 @@ def _translate_db_errors(func, retries=0):
     @functools.wraps(func)
     def wrapper(repo, *args, **kwargs):
         if repo.database.in_transaction():
-            # Called inside a write (add_member reads its member back):
+            # Called inside a write (one write calling another method):
             # the outermost call translates, and retries the whole write.
             return func(repo, *args, **kwargs)
         reconnects = conflicts = 0
@@ -159,35 +181,33 @@ class Repository(sharing_ext.SharingRepository):
             return self.database.writing()
         return self.database.atomic()
 
-    _IMAGE_CREATED_AT = prepared.Prepared(
-        lambda image_id: models.Image.select(models.Image.created_at).where(
-            models.Image.id == image_id), 1)
-    _IMAGE_CREATED_AT_LOCKED = prepared.Prepared(
-        lambda image_id: models.Image.select(models.Image.created_at).where(
-            models.Image.id == image_id).for_update(), 1)
-
+    # The image row a member write locks first, with what the write needs.
+    _IMAGE_SHARING = prepared.Prepared(
+        lambda image_id: _image_sharing_query(image_id), 1)
+    _IMAGE_SHARING_LOCKED = prepared.Prepared(
+        lambda image_id: _image_sharing_query(image_id).for_update(), 1)
     _BUMP_IMAGE = prepared.Prepared(
         lambda image_id: models.Image.update(
             lock_serial=models.Image.lock_serial + 1).where(
             models.Image.id == image_id), 1)
 
     def _lock_image(self, image_id):
-        """The image's created_at (None if it is gone), its row locked for
-        the rest of the transaction (SQLite: the write lock is taken).
+        """(created_at, owner, visibility) of the image (None if it is
+        gone), its row locked for the rest of the transaction (SQLite: the
+        write lock is taken).
 
         MariaDB/MySQL: the row is written (its lock_serial bumped), not
-        read FOR UPDATE, because Galera certifies only the rows a
+        only read FOR UPDATE, because Galera certifies only the rows a
         transaction writes: two member adds to one image through two nodes
         then conflict, and the later one is run again (quota exact)."""
-        if isinstance(self.database, peewee.MySQLDatabase):
-            self._BUMP_IMAGE.run(self.database, image_id)
-            query = self._IMAGE_CREATED_AT
-        elif isinstance(self.database, peewee.SqliteDatabase):
-            query = self._IMAGE_CREATED_AT
+        if isinstance(self.database, peewee.SqliteDatabase):
+            query = self._IMAGE_SHARING
         else:
-            query = self._IMAGE_CREATED_AT_LOCKED
+            if isinstance(self.database, peewee.MySQLDatabase):
+                self._BUMP_IMAGE.run(self.database, image_id)
+            query = self._IMAGE_SHARING_LOCKED
         rows = query.rows(self.database, image_id)
-        return rows[0][0] if rows else None
+        return rows[0] if rows else None
 
     # --- images -----------------------------------------------------------
 
@@ -440,18 +460,15 @@ class Repository(sharing_ext.SharingRepository):
             (models.ImageMember.image == image_id) &
             (models.ImageMember.deleted == False) &  # noqa: E712
             sharing_ext.live(now)), 2)
+    # A membership row's state and its image's owner (for the history),
+    # in one statement; on PostgreSQL/MariaDB the membership row is locked
+    # (FOR UPDATE does not reach into the subquery: the image row is not).
     _MEMBER_STATE = prepared.Prepared(
-        lambda image_id, member_id: models.ImageMember.select(
-            models.ImageMember.deleted, models.ImageMember.status,
-            models.ImageMember.expires_at).where(
-            (models.ImageMember.image == image_id) &
-            (models.ImageMember.member == member_id)), 2)
+        lambda image_id, member_id: _member_state_query(image_id, member_id),
+        2)
     _MEMBER_STATE_LOCKED = prepared.Prepared(
-        lambda image_id, member_id: models.ImageMember.select(
-            models.ImageMember.deleted, models.ImageMember.status,
-            models.ImageMember.expires_at).where(
-            (models.ImageMember.image == image_id) &
-            (models.ImageMember.member == member_id)).for_update(), 2)
+        lambda image_id, member_id: _member_state_query(
+            image_id, member_id).for_update(), 2)
     _INSERT_MEMBER = prepared.Prepared(
         lambda image_id, member_id, status, now, image_created_at,
         image_shared: models.ImageMember.insert(
@@ -479,20 +496,22 @@ class Repository(sharing_ext.SharingRepository):
             (models.ImageMember.deleted == False)), 3)  # noqa: E712
 
     def _member_state(self, image_id, member_id, now):
-        """(state, status, expires_at) of a membership row, its row locked
-        on PostgreSQL; state is 'live', 'expired', 'deleted' or None."""
+        """The MemberState of a membership row (state None: no row), its
+        row locked on PostgreSQL and MariaDB."""
         query = self._MEMBER_STATE if isinstance(
             self.database, peewee.SqliteDatabase) else \
             self._MEMBER_STATE_LOCKED
         rows = query.rows(self.database, image_id, member_id)
         if not rows:
-            return None, None, None
-        deleted, status, expires_at = rows[0]
+            return MemberState(None, None, None, None, None)
+        deleted, status, expires_at, created_at, owner = rows[0]
         if deleted:
-            return 'deleted', status, expires_at
-        if expires_at is not None and expires_at <= now:
-            return 'expired', status, expires_at
-        return 'live', status, expires_at
+            state = 'deleted'
+        elif expires_at is not None and expires_at <= now:
+            state = 'expired'
+        else:
+            state = 'live'
+        return MemberState(state, status, expires_at, created_at, owner)
 
     @_translate_db_errors
     def add_member(self, image_id, member_id, quota, *, status):
@@ -507,21 +526,20 @@ class Repository(sharing_ext.SharingRepository):
         """
         now = records.utcnow()
         with self._write():
-            locked = self._lock_image_owner(image_id)
+            locked = self._lock_image(image_id)
             if locked is None:
                 raise exception.NotFound()
             image_created_at, owner, visibility = locked
             [(count,)] = self._MEMBER_COUNT.rows(self.database, image_id, now)
             if 0 <= quota < count + 1:
                 raise exception.OverLimit(attempted=count + 1)
-            state, old_status, old_expiry = self._member_state(
-                image_id, member_id, now)
-            if state == 'live':
+            old = self._member_state(image_id, member_id, now)
+            if old.state == 'live':
                 raise exception.Duplicate()
             self._lock_consumers([member_id])
             trusted = self._trusted(member_id, owner)
             status = 'accepted' if trusted else status
-            if state is None:
+            if old.state is None:
                 self._INSERT_MEMBER.run(self.database, image_id, member_id,
                                         status, now, image_created_at,
                                         visibility == 'shared')
@@ -529,35 +547,35 @@ class Repository(sharing_ext.SharingRepository):
                 self._REVIVE_MEMBER.run(self.database, image_id, member_id,
                                         status, now)
             history = []
-            if state == 'expired':
+            if old.state == 'expired':
                 history.append(sharing_ext.change(
                     image_id, owner, member_id, ext_records.EXPIRED,
-                    (old_status, old_expiry), None))
+                    (old.status, old.expires_at), None))
             history.append(sharing_ext.change(
                 image_id, owner, member_id,
                 ext_records.AUTO_ACCEPTED if trusted else
                 ext_records.CREATED, None, (status, None)))
             self._record(history, now)
-            # Read it back before commit: once committed, a racing image
-            # delete may take it at once.
-            return self.get_member(image_id, member_id)
+        # A revived membership keeps its first created_at.
+        return records.Member(image_id, member_id, status,
+                              old.created_at or now, now)
 
     @_translate_db_errors
     def update_member_status(self, image_id, member_id, status):
         """None if the membership is gone: an update never revives it."""
         now = records.utcnow()
         with self._write():
-            state, old_status, expires_at = self._member_state(
-                image_id, member_id, now)
-            if state != 'live':
+            old = self._member_state(image_id, member_id, now)
+            if old.state != 'live':
                 return None
             self._SET_MEMBER_STATUS.run(self.database, image_id, member_id,
                                         status, now)
             self._record([sharing_ext.change(
-                image_id, self._image_owner(image_id), member_id,
-                ext_records.STATUS_CHANGED, (old_status, expires_at),
-                (status, expires_at))], now)
-            return self.get_member(image_id, member_id)
+                image_id, old.owner, member_id, ext_records.STATUS_CHANGED,
+                (old.status, old.expires_at), (status, old.expires_at))],
+                now)
+        return records.Member(image_id, member_id, status, old.created_at,
+                              now)
 
     # --- operator tools ----------------------------------------------------
 
@@ -650,12 +668,11 @@ class Repository(sharing_ext.SharingRepository):
     def delete_member(self, image_id, member_id):
         now = records.utcnow()
         with self._write():
-            state, status, expires_at = self._member_state(
-                image_id, member_id, now)
-            if state != 'live':
+            old = self._member_state(image_id, member_id, now)
+            if old.state != 'live':
                 return False
             self._DELETE_MEMBER.run(self.database, image_id, member_id, now)
             self._record([sharing_ext.change(
-                image_id, self._image_owner(image_id), member_id,
-                ext_records.REMOVED, (status, expires_at), None)], now)
+                image_id, old.owner, member_id, ext_records.REMOVED,
+                (old.status, old.expires_at), None)], now)
         return True

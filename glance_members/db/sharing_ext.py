@@ -31,6 +31,8 @@ Trust = models.SharingTrust
 History = models.SharingHistory
 # Rows per INSERT statement (SQLite's bound-parameter limit is far above).
 _CHUNK = 500
+# _insert_rows' SQL by (kind of database, table, columns).
+_INSERT_SQL = {}
 
 
 def live(now):
@@ -88,18 +90,7 @@ _INBOX_COUNTS = prepared.Prepared(
     converters=[None] * len(records.MEMBER_STATUSES))
 
 
-# The /v2 member writes run these on every call: SQL built once
-# (building it cost more than running it).
-def _image_sharing(image_id):
-    return Image.select(Image.created_at, Image.owner,
-                        Image.visibility).where(Image.id == image_id)
-
-
-_IMAGE_SHARING = prepared.Prepared(_image_sharing, 1)
-_IMAGE_SHARING_LOCKED = prepared.Prepared(
-    lambda image_id: _image_sharing(image_id).for_update(), 1)
-_IMAGE_OWNER = prepared.Prepared(
-    lambda image_id: Image.select(Image.owner).where(Image.id == image_id), 1)
+# Every /v2 member add looks it up: SQL built once.
 _TRUST = prepared.Prepared(
     lambda consumer, producer: Trust.select(Trust.id).where(
         (Trust.consumer == consumer) &
@@ -123,21 +114,6 @@ class SharingRepository:
         return query if self._sqlite else query.for_update()
 
     # --- building blocks used by the /v2 writes too ---------------------
-
-    def _lock_image_owner(self, image_id):
-        """(created_at, owner, visibility) of the image, its row locked for
-        the rest of the transaction; None if it is gone. On MariaDB the row
-        is written too, as in Repository._lock_image (Galera certifies
-        writes only)."""
-        if isinstance(self.database, peewee.MySQLDatabase):
-            self._BUMP_IMAGE.run(self.database, image_id)
-        query = _IMAGE_SHARING if self._sqlite else _IMAGE_SHARING_LOCKED
-        rows = query.rows(self.database, image_id)
-        return rows[0] if rows else None
-
-    def _image_owner(self, image_id):
-        rows = _IMAGE_OWNER.rows(self.database, image_id)
-        return rows[0][0] if rows else None
 
     def _lock_consumers(self, project_ids):
         """Serialize writes to these consumers' memberships (sorted: no
@@ -171,19 +147,25 @@ class SharingRepository:
                           [dict(c, **stamp) for c in changes])
 
     def _insert_rows(self, table, rows):
-        """INSERT many rows of the same keys with one executemany: peewee
+        """INSERT rows of the same keys, many with one executemany: peewee
         building a 10,000-row insert cost ten times its running."""
-        columns = list(rows[0])
-        quote = self.database.quote  # "" or MySQL's ``
-        sql = 'INSERT INTO %s (%s) VALUES (%s)' % (
-            table, ', '.join(quote[0] + c + quote[1] for c in columns),
-            ', '.join([self.database.param] * len(columns)))
+        columns = tuple(rows[0])
+        key = (type(self.database), table, columns)
+        sql = _INSERT_SQL.get(key)
+        if sql is None:
+            quote = self.database.quote  # "" or MySQL's ``
+            sql = _INSERT_SQL[key] = 'INSERT INTO %s (%s) VALUES (%s)' % (
+                table, ', '.join(quote[0] + c + quote[1] for c in columns),
+                ', '.join([self.database.param] * len(columns)))
+        values = [[row[c] for c in columns] for row in rows]
         # peewee's wrapper turns the driver's errors into peewee's, which
         # the repository translates (a Galera conflict is retried).
         with _AS_PEEWEE_ERRORS:
             cursor = self.database.cursor()
-            cursor.executemany(sql, [[row[c] for c in columns]
-                                     for row in rows])
+            if len(values) == 1:
+                cursor.execute(sql, values[0])
+            else:
+                cursor.executemany(sql, values)
 
     def _record_image_delete(self, image_id):
         """History rows for the memberships an image delete takes."""
@@ -382,7 +364,11 @@ class SharingRepository:
 
     def _lock_images(self, image_ids):
         """{id: (created_at, owner, visibility)} of the images, rows
-        locked in id order (no deadlock between two batches)."""
+        locked in id order (no deadlock between two batches); written on
+        MariaDB, as Repository._lock_image explains."""
+        if isinstance(self.database, peewee.MySQLDatabase):
+            Image.update(lock_serial=Image.lock_serial + 1).where(
+                Image.id.in_(image_ids)).execute(self.database)
         query = self._locked(Image.select(
             Image.id, Image.created_at, Image.owner, Image.visibility).where(
             Image.id.in_(image_ids)).order_by(Image.id))
@@ -526,7 +512,7 @@ class SharingRepository:
         None if it is gone."""
         now = records.utcnow()
         with self._write():
-            locked = self._lock_image_owner(image_id)
+            locked = self._lock_image(image_id)
             if locked is None:
                 return None
             rows = list(self._locked(Member.select(*_SHARE_COLUMNS).where(

@@ -90,6 +90,33 @@ def test_quota_is_exact_with_writers_on_two_nodes(galera):
             assert probe.live_members(image_id) == accepted
 
 
+def test_batch_quota_is_exact_with_batches_on_two_nodes(galera):
+    """Batch shares of one image to different projects through both nodes:
+    each batch locks the image row by writing it (_lock_images), so two
+    batches certified on two nodes conflict and the later one is run
+    again; without that write both read the same count and the quota is
+    exceeded."""
+    for _ in range(3):
+        image_id = galera.apis[0].create_image()
+        batches = [['b-%s' % uuid.uuid4().hex for _ in range(3)]
+                   for _ in range(8)]
+        results = concurrently([
+            (lambda i=i, members=members: galera.apis[i % 2].request(
+                'POST', '/sharing/v1/shares', 'producer',
+                {'images': [image_id], 'members': members}))
+            for i, members in enumerate(batches)])
+        counts = codes(results)
+        print('batch quota across nodes: %s' % dict(counts))
+        assert set(counts) <= {200, 413, 503}, (counts, galera.log())
+        accepted = sorted(m for members, r in zip(batches, results)
+                          if status_of(r) == 200 for m in members)
+        assert len(accepted) <= QUOTA, (counts, accepted)
+        if 503 not in counts:
+            assert counts[200] == QUOTA // 3, counts
+        for probe in galera.probes():
+            assert probe.live_members(image_id) == accepted
+
+
 def test_one_winner_among_duplicate_adds_on_two_nodes(galera):
     for _ in range(3):
         image_id = galera.apis[0].create_image()

@@ -1,0 +1,308 @@
+"""The /v2 member-API mix (wrk/mix.lua) of two or more versions of the code,
+served side by side and measured in alternating rounds: how to tell a few
+per cent on a machine whose speed drifts between runs by more than that
+(sharing.py's mix measured 1,045 and 1,906 req/s for the same code).
+
+    python benchmarks/v2_ab.py --rev 6245b90 --rev HEAD [--rev DIR]
+        [--rounds 8] [--seconds 10] [--name NAME]
+
+Each --rev is a commit (its glance_members/ taken with `git archive`) or a
+directory holding a glance_members/ package, served by its own
+`glance-members serve` (2 workers x 2 threads, the embedded SQLite default,
+static tokens: the code measured, not Keystone) on its own data directory,
+seeded the same way through its API: the mix image with 50 members (8 of
+them consumers who log in and accept) and --bulk images each shared with
+and accepted by one more consumer (a database that is not empty). Round i
+runs every version once, in an order that alternates (ABAB.., BABA..); the
+result for a version is its median over the rounds and, against the first
+version, the median of the per-round ratios. Writes
+results/v2-ab-NAME.{json,md}.
+"""
+
+import argparse
+import concurrent.futures
+import datetime
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import uuid
+
+import psutil
+import yaml
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
+
+from benchmarks.support import load  # noqa: E402
+from benchmarks.support import report  # noqa: E402
+from tests.support import processes  # noqa: E402
+from tests.support import servers as test_servers  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OPS = ('list_members', 'show_member', 'update_status', 'add_member',
+       'delete_member', 'list_images')
+MIX_MEMBERS = 50
+CONSUMERS = 8
+ROLES = ['member', 'reader']
+
+
+def identities():
+    """{name: (token, identity)}: the mix producer, its consumers, the bulk
+    producer and consumer."""
+    out = {}
+    for name in ['producer', 'bulk-producer', 'bulk-consumer'] + [
+            'consumer-%d' % i for i in range(CONSUMERS)]:
+        project = uuid.uuid5(uuid.NAMESPACE_DNS, name + '.bench').hex
+        out[name] = ('tok-' + name, {'user_id': 'u-' + name,
+                                     'project_id': project, 'roles': ROLES})
+    return out
+
+
+def source(rev, scratch):
+    """(label, directory whose glance_members/ is that version)."""
+    if os.path.isdir(rev):
+        return os.path.basename(os.path.abspath(rev)), os.path.abspath(rev)
+    commit = subprocess.check_output(
+        ['git', 'rev-parse', '--short', rev], cwd=report.REPO,
+        text=True).strip()
+    root = os.path.join(scratch, 'src-' + commit)
+    archive = subprocess.run(
+        ['git', 'archive', '--format=tar', commit, 'glance_members'],
+        cwd=report.REPO, check=True, stdout=subprocess.PIPE).stdout
+    os.makedirs(root)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(root)
+    return commit, root
+
+
+class Version:
+    def __init__(self, label, root, scratch, people):
+        self.label, self.root = label, root
+        self.data_dir = os.path.join(scratch, 'data-' + label)
+        os.makedirs(self.data_dir)
+        with open(os.path.join(self.data_dir, 'tokens.yaml'), 'w') as f:
+            yaml.safe_dump({tok: ident for tok, ident in people.values()}, f)
+        self.server = test_servers.Server(
+            self.data_dir, processes.free_port(),
+            os.path.join(scratch, 'server-%s.log' % label),
+            env=test_servers.child_env(root, HOME=self.data_dir),
+            extra_args=['--workers', '2', '--threads', '2'])
+        self.url = self.server.url
+        self.rounds = []
+
+    # What load._wrk_once asks of a server.
+    def cpu_times(self):
+        out = {}
+        for w in psutil.Process(self.server.process.pid).children():
+            t = w.cpu_times()
+            out[w.pid] = t.user + t.system
+        return out
+
+    def database_cpu(self):
+        return 0.0
+
+
+def seed(version, people, bulk):
+    port = version.server.port
+    client = load.Client(port)
+    producer = people['producer'][0]
+    image = load.create_image(client, producer, 'mix-50-members')
+    members = []
+    for i in range(CONSUMERS):
+        token, ident = people['consumer-%d' % i]
+        load.share(client, producer, image,
+                   {'project': ident['project_id'], 'token': token})
+        members.append(ident['project_id'])
+    while len(members) < MIX_MEMBERS:
+        member = uuid.uuid4().hex
+        client.call('POST', '/v2/images/%s/members' % image,
+                    {'member': member}, token=producer, expect=200)
+        members.append(member)
+    client.close()
+    bulk_producer = people['bulk-producer'][0]
+    consumer_token, consumer = people['bulk-consumer']
+
+    def one(i):
+        c = load.thread_client(port)
+        image_id = load.create_image(c, bulk_producer, 'bulk-%05d' % i)
+        load.share(c, bulk_producer, image_id,
+                   {'project': consumer['project_id'],
+                    'token': consumer_token})
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(one, range(bulk)))
+    return {'image': image, 'members': members}
+
+
+def mix_config(path, people, seeded, run_id):
+    return load.write_lua_config(path, {
+        'image': seeded['image'], 'members': seeded['members'],
+        'producer_token': people['producer'][0], 'run_id': run_id,
+        'samples': path[:-len('.lua')] + '.samples',
+        'consumers': [{'project': people['consumer-%d' % i][1]['project_id'],
+                       'token': people['consumer-%d' % i][0]}
+                      for i in range(CONSUMERS)]})
+
+
+def cleanup(version, people, seeded, run_id):
+    client = load.Client(version.server.port, people['producer'][0])
+    for tid in range(1, 9):
+        client.call('DELETE', '/v2/images/%s/members/mix-%s-%d' % (
+            seeded['image'], run_id, tid), expect=(204, 404))
+    client.close()
+
+
+def run_mix(version, scratch, people, seeded, seconds):
+    run_id = uuid.uuid4().hex[:8]
+    config = mix_config(os.path.join(scratch, 'mix-%s.lua' % run_id),
+                        people, seeded, run_id)
+    result = load._wrk_once(version, '/', seconds, script='mix.lua',
+                            script_args=[config])
+    cleanup(version, people, seeded, run_id)
+    samples = load.read_samples(config[:-len('.lua')] + '.samples')
+    duration = result['summary']['duration_s']
+    requests = sum(len(rows) for rows in samples.values())
+    errors = sum(1 for op in OPS for status, _ in samples.get(op, ())
+                 if status >= 400)
+    return {
+        'rps': round(result['summary']['rps'], 1),
+        'p50_ms': result['summary']['latency_ms']['p50'],
+        'p99_ms': result['summary']['latency_ms']['p99'],
+        'errors': errors,
+        'worker_cpu_ms_per_request': round(
+            1000 * sum(result['worker_cpu_s']) / max(requests, 1), 3),
+        'other_cpu_s': result['other_cpu_s'],
+        'ops_p50_ms': {op: load.latency_stats(samples.get(op, []),
+                                              duration)['p50']
+                       for op in OPS}}
+
+
+def summarize(versions):
+    base = versions[0]
+    out = []
+    for v in versions:
+        rps = [r['rps'] for r in v.rounds]
+        row = {'label': v.label, 'rps_median': statistics.median(rps),
+               'rps_min': min(rps), 'rps_max': max(rps),
+               'cpu_ms_per_request_median': statistics.median(
+                   r['worker_cpu_ms_per_request'] for r in v.rounds),
+               'ops_p50_ms_median': {op: statistics.median(
+                   r['ops_p50_ms'][op] for r in v.rounds) for op in OPS},
+               'errors': sum(r['errors'] for r in v.rounds)}
+        ratios = [r['rps'] / b['rps'] for r, b in zip(v.rounds, base.rounds)]
+        row['ratio_to_first'] = {'median': round(statistics.median(ratios),
+                                                 3),
+                                 'min': round(min(ratios), 3),
+                                 'max': round(max(ratios), 3)}
+        out.append(row)
+    return out
+
+
+def markdown(result):
+    lines = ['# /v2 member-API mix, versions side by side', '',
+             'Generated by `python benchmarks/v2_ab.py %s` on %s; %d rounds '
+             'of %d s per version, order alternating; total wall time %d s.'
+             % (' '.join(result['argv']), result['generated'],
+                result['rounds'], result['seconds'], result['wall_s']), '',
+             '- machine: %(nproc)s CPUs, %(memory_mib)s MiB, %(cpu_model)s; '
+             'Python %(python)s' % result['machine'],
+             '- each version: `glance-members serve`, 2 workers x 2 threads, '
+             'embedded SQLite, static tokens; seeded through its API: the mix '
+             'image with 50 members, %d images shared with one consumer'
+             % result['bulk'],
+             '- load: wrk 8 connections, `benchmarks/wrk/mix.lua` (40% list '
+             'members, 30% show, 15% update status, 10% add + delete, 5% '
+             'list images)', '',
+             '| version | req/s median (min-max) | vs first: median ratio '
+             '(min-max) | worker CPU ms/request | errors |',
+             '|---|---|---|---|---|']
+    for row in result['summary']:
+        r = row['ratio_to_first']
+        lines.append('| %s | %.0f (%.0f-%.0f) | %.3f (%.3f-%.3f) | %.3f | '
+                     '%d |' % (row['label'], row['rps_median'],
+                               row['rps_min'], row['rps_max'], r['median'],
+                               r['min'], r['max'],
+                               row['cpu_ms_per_request_median'],
+                               row['errors']))
+    lines += ['', 'p50 ms per operation (median over the rounds):', '',
+              '| version | ' + ' | '.join(OPS) + ' |',
+              '|---|' + '---|' * len(OPS)]
+    for row in result['summary']:
+        lines.append('| %s | %s |' % (row['label'], ' | '.join(
+            '%.2f' % row['ops_p50_ms_median'][op] for op in OPS)))
+    lines += ['', 'Rounds (req/s, in the order run):', '']
+    for i, order in enumerate(result['orders']):
+        lines.append('- %d: %s' % (i + 1, ', '.join(
+            '%s %.0f' % (label, rps) for label, rps in order)))
+    return '\n'.join(lines) + '\n'
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--rev', action='append', required=True,
+                        help='a commit or a directory with glance_members/ '
+                             '(twice or more; the first is the reference)')
+    parser.add_argument('--rounds', type=int, default=8)
+    parser.add_argument('--seconds', type=int, default=10)
+    parser.add_argument('--bulk', type=int, default=1000)
+    parser.add_argument('--name', default=None,
+                        help='results/v2-ab-NAME.{json,md}')
+    args = parser.parse_args()
+    if len(args.rev) < 2:
+        parser.error('give --rev at least twice')
+    started = time.monotonic()
+    scratch = tempfile.mkdtemp(prefix='gm-v2-ab-')
+    people = identities()
+    versions = []
+    try:
+        for rev in args.rev:
+            label, root = source(rev, scratch)
+            versions.append(Version(label, root, scratch, people))
+        seeded = {}
+        for v in versions:
+            v.server.start()
+            seeded[v.label] = seed(v, people, args.bulk)
+            run_mix(v, scratch, people, seeded[v.label], 3)  # warm
+            report.log('%s (%s): up and seeded' % (v.label, v.root))
+        orders = []
+        for i in range(args.rounds):
+            order = versions if i % 2 == 0 else versions[::-1]
+            done = []
+            for v in order:
+                r = run_mix(v, scratch, people, seeded[v.label],
+                            args.seconds)
+                v.rounds.append(r)
+                done.append((v.label, r['rps']))
+            orders.append(done)
+            report.log('round %d: %s' % (i + 1, ', '.join(
+                '%s %.0f/s' % d for d in done)))
+    finally:
+        for v in versions:
+            if v.server.process is not None:
+                v.server.stop()
+    result = {'benchmark': 'v2_ab', 'argv': sys.argv[1:],
+              'generated': datetime.datetime.now(datetime.timezone.utc)
+              .strftime('%Y-%m-%dT%H:%M:%SZ'),
+              'machine': report.machine(), 'rounds': args.rounds,
+              'seconds': args.seconds, 'bulk': args.bulk,
+              'versions': [{'label': v.label, 'rounds': v.rounds}
+                           for v in versions],
+              'summary': summarize(versions),
+              'orders': orders,
+              'wall_s': round(time.monotonic() - started)}
+    name = args.name or '-'.join(v.label for v in versions)
+    out = os.path.join(HERE, 'results', 'v2-ab-' + name)
+    with open(out + '.json', 'w') as f:
+        json.dump(result, f, indent=1)
+    with open(out + '.md', 'w') as f:
+        f.write(markdown(result))
+    print(markdown(result))
+
+
+if __name__ == '__main__':
+    main()
