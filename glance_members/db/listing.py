@@ -67,10 +67,10 @@ def page_rows(database, query, project_id, is_admin, marker=None):
     if _is_plain(query, keys, dirs):
         return _plain_rows(database, query, project_id, is_admin, keys,
                            dirs, marker)
-    return [prepared.typed(row, IMAGE_CONVERTERS)
-            for row in _list_query(query, project_id, is_admin, keys, dirs,
-                                   marker, records.utcnow()).tuples()
-            .execute(database)]
+    read = prepared.row_reader(IMAGE_CONVERTERS, database)
+    return [read(row) for row in _list_query(
+        query, project_id, is_admin, keys, dirs, marker,
+        records.utcnow()).tuples().execute(database)]
 
 
 # Plain lists by shape: every default GET /v2/images and page walk.

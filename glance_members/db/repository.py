@@ -222,8 +222,9 @@ class Repository(sharing_ext.SharingRepository):
             rows = sorted(rows, key=_by_kind_position_name)
         if not rows or rows[0][0] != 0:
             return None
-        image = records.Image(**dict(zip(listing.IMAGE_FIELDS, prepared.typed(
-            rows[0][1:], listing.IMAGE_CONVERTERS))))
+        image = records.Image(**dict(zip(
+            listing.IMAGE_FIELDS, prepared.row_reader(
+                listing.IMAGE_CONVERTERS, self.database)(rows[0][1:]))))
         for row in rows[1:]:
             kind, name, value = row[0], row[-3], row[-2]
             if kind == 1:
