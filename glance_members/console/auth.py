@@ -120,12 +120,16 @@ def sign_in_post():
 
 
 def _keystone_sign_in(keystone, user_name, password, domain):
-    unscoped, _, _ = keystone.sign_in(user_name, password, domain)
+    unscoped, user_id, _ = keystone.sign_in(user_name, password, domain)
     projects = keystone.projects(unscoped)
     if not projects:
         keystone.revoke(unscoped)
         raise identity.SignInError(identity.NO_PROJECT)
-    scoped = keystone.scope(unscoped, projects[0]['id'])
+    # The user's default project when it is one of theirs, else the first
+    # by name (as `openstack` without --os-project-name: Keystone's default).
+    default = keystone.default_project_id(unscoped, user_id)
+    first = next((p for p in projects if p['id'] == default), projects[0])
+    scoped = keystone.scope(unscoped, first['id'])
     return dict(_session_data(scoped), unscoped_token=unscoped,
                 projects=projects)
 

@@ -89,6 +89,16 @@ class Keystone:
                        if p.get('enabled', True)),
                       key=lambda p: (p['name'], p['id']))
 
+    def default_project_id(self, token, user_id):
+        """The user's default project in Keystone, or None (none set, or
+        the cloud's policy does not let users read their own record)."""
+        try:
+            response = self._get('/users/%s' % urllib.parse.quote(
+                user_id, safe=''), token)
+        except SignInError:
+            return None
+        return (response.get('user') or {}).get('default_project_id')
+
     def scope(self, token, project_id):
         """The user's token rescoped to `project_id`."""
         return self._scoped(self._access(v3.Token(

@@ -17,6 +17,8 @@ from tests.support import servers
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 USER = 'console-user'
+# Same projects, Keystone's default project the second one by name.
+USER_B = 'console-user-b'
 OWN_PROJECTS = ('console-a', 'console-b')
 
 
@@ -28,11 +30,13 @@ def console_user(keystone):
     try:
         projects = {name: identities.ensure_project(admin, name)
                     for name in OWN_PROJECTS}
-        user_id = identities.ensure_user(admin, USER, identities.PASSWORD,
-                                         projects['console-a'])
-        for project_id in projects.values():
-            identities.ensure_grants(admin, user_id, project_id, ['member'],
-                                     keystone.identities['roles'])
+        for user, default in ((USER, 'console-a'), (USER_B, 'console-b')):
+            user_id = identities.ensure_user(admin, user, identities.PASSWORD,
+                                             projects[default])
+            for project_id in projects.values():
+                identities.ensure_grants(admin, user_id, project_id,
+                                         ['member'],
+                                         keystone.identities['roles'])
     finally:
         admin.close()
     return projects
@@ -84,6 +88,21 @@ def test_wrong_password_is_refused(gm_keystone, console_user):
     assert response.status_code == 401
     assert 'The user name, password or domain is not correct.' in \
         response.text
+
+
+def test_sign_in_lands_on_the_user_s_default_project(gm_keystone,
+                                                     console_user):
+    """console-user-b's default project is console-b, not the first of its
+    projects by name: sign-in acts for it, the switcher still offers
+    console-a."""
+    console = Console(gm_keystone.url)
+    assert console.sign_in(USER_B, identities.PASSWORD).status_code == 302
+    page = console.get('/images').text
+    assert '<option value="%s" selected>console-b</option>' % \
+        console_user['console-b'] in page
+    assert '<option value="%s">console-a</option>' % \
+        console_user['console-a'] in page
+    console.post('/sign-out', {})
 
 
 def test_password_sign_in_switch_share_and_sign_out(gm_keystone, keystone,
