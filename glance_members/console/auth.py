@@ -127,7 +127,8 @@ def _keystone_sign_in(keystone, user_name, password, domain):
         raise identity.SignInError(identity.NO_PROJECT)
     # The user's default project when it is one of theirs, else the first
     # by name (as `openstack` without --os-project-name: Keystone's default).
-    default = keystone.default_project_id(unscoped, user_id)
+    default = keystone.default_project_id(unscoped, user_id) \
+        if len(projects) > 1 else None
     first = next((p for p in projects if p['id'] == default), projects[0])
     scoped = keystone.scope(unscoped, first['id'])
     return dict(_session_data(scoped), unscoped_token=unscoped,

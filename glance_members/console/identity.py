@@ -90,14 +90,16 @@ class Keystone:
                       key=lambda p: (p['name'], p['id']))
 
     def default_project_id(self, token, user_id):
-        """The user's default project in Keystone, or None (none set, or
-        the cloud's policy does not let users read their own record)."""
+        """The user's default project in Keystone, or None (none set, the
+        cloud's policy does not let users read their own record, or an
+        answer that is not a user)."""
         try:
             response = self._get('/users/%s' % urllib.parse.quote(
                 user_id, safe=''), token)
-        except SignInError:
+            return response['user'].get('default_project_id')
+        except (SignInError, ValueError, LookupError, TypeError,
+                AttributeError):
             return None
-        return (response.get('user') or {}).get('default_project_id')
 
     def scope(self, token, project_id):
         """The user's token rescoped to `project_id`."""

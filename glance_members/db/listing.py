@@ -67,8 +67,9 @@ def page_rows(database, query, project_id, is_admin, marker=None):
     if _is_plain(query, keys, dirs):
         return _plain_rows(database, query, project_id, is_admin, keys,
                            dirs, marker)
-    read = prepared.row_reader(IMAGE_CONVERTERS, database)
-    return [read(row) for row in _list_query(
+    # Values come back raw or converted depending on the query's shape:
+    # typed() takes both (the generated readers expect raw rows).
+    return [prepared.typed(row, IMAGE_CONVERTERS) for row in _list_query(
         query, project_id, is_admin, keys, dirs, marker,
         records.utcnow()).tuples().execute(database)]
 

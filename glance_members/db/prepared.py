@@ -85,7 +85,7 @@ def row_reader(converters, database):
         exec('def read(row):\n'  # noqa: S102 - our own text only
              '    try:\n'
              '        return (%s)\n'
-             '    except (TypeError, ValueError):\n'
+             '    except (TypeError, ValueError, IndexError):\n'
              '        return slow(row)\n'
              % ''.join(v + ', ' for v in values), names)
         read = _READERS[key] = names['read']

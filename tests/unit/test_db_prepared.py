@@ -92,6 +92,8 @@ _SQLITE_ROWS = [
     # Not ISO text: the slow way, peewee's own parser (which gives the
     # text back when no format fits), as before the generated readers.
     (('m', 'not a date', 1), ('m', 'not a date', True)),
+    # A row shorter than the converters: what there is (as typed did).
+    (('m', _AT), ('m', datetime.datetime(2026, 12, 4, 7, 20, 1, 719291))),
     # Values past the converters are dropped (a list's sort keys).
     (('m', _AT, 0, 'sort key'),
      ('m', datetime.datetime(2026, 12, 4, 7, 20, 1, 719291), False)),
