@@ -33,35 +33,32 @@ import tempfile
 import time
 import uuid
 
-import psutil
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
+from benchmarks import sharing  # noqa: E402
 from benchmarks.support import load  # noqa: E402
 from benchmarks.support import report  # noqa: E402
+from benchmarks.support import servers  # noqa: E402
 from tests.support import processes  # noqa: E402
 from tests.support import servers as test_servers  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OPS = ('list_members', 'show_member', 'update_status', 'add_member',
        'delete_member', 'list_images')
-MIX_MEMBERS = 50
-CONSUMERS = 8
 ROLES = ['member', 'reader']
 
 
 def identities():
-    """{name: (token, identity)}: the mix producer, its consumers, the bulk
-    producer and consumer."""
-    out = {}
-    for name in ['producer', 'bulk-producer', 'bulk-consumer'] + [
-            'consumer-%d' % i for i in range(CONSUMERS)]:
-        project = uuid.uuid5(uuid.NAMESPACE_DNS, name + '.bench').hex
-        out[name] = ('tok-' + name, {'user_id': 'u-' + name,
-                                     'project_id': project, 'roles': ROLES})
-    return out
+    """{name: {'project', 'token'}} as sharing.py names them: the mix
+    producer and its consumers, plus the bulk producer and consumer."""
+    return {name: {'project': uuid.uuid5(uuid.NAMESPACE_DNS,
+                                         name + '.bench').hex,
+                   'token': 'tok-' + name}
+            for name in [sharing.MIX_PRODUCER, 'bulk-producer',
+                         'bulk-consumer'] + sharing.MIX_CONSUMERS}
 
 
 def source(rev, scratch):
@@ -82,88 +79,61 @@ def source(rev, scratch):
 
 
 class Version:
-    def __init__(self, label, root, scratch, people):
+    def __init__(self, label, root, scratch, tokens):
         self.label, self.root = label, root
-        self.data_dir = os.path.join(scratch, 'data-' + label)
-        os.makedirs(self.data_dir)
-        with open(os.path.join(self.data_dir, 'tokens.yaml'), 'w') as f:
-            yaml.safe_dump({tok: ident for tok, ident in people.values()}, f)
-        self.server = test_servers.Server(
-            self.data_dir, processes.free_port(),
-            os.path.join(scratch, 'server-%s.log' % label),
-            env=test_servers.child_env(root, HOME=self.data_dir),
-            extra_args=['--workers', '2', '--threads', '2'])
-        self.url = self.server.url
+        data_dir = os.path.join(scratch, 'data-' + label)
+        os.makedirs(data_dir)
+        with open(os.path.join(data_dir, 'tokens.yaml'), 'w') as f:
+            yaml.safe_dump({t['token']: {'user_id': 'u-' + name,
+                                         'project_id': t['project'],
+                                         'roles': ROLES}
+                            for name, t in tokens.items()}, f)
+        port = processes.free_port()
+        self.server = servers.Server(
+            label, [sys.executable, '-m', 'glance_members.cmd.serve', 'serve',
+                    '--data-dir', data_dir, '--host', '127.0.0.1', '--port',
+                    str(port), '--workers', '2', '--threads', '2'],
+            data_dir, os.path.join(scratch, 'server-%s.log' % label), port,
+            env=test_servers.child_env(root, HOME=data_dir))
         self.rounds = []
 
-    # What load._wrk_once asks of a server.
-    def cpu_times(self):
-        out = {}
-        for w in psutil.Process(self.server.process.pid).children():
-            t = w.cpu_times()
-            out[w.pid] = t.user + t.system
-        return out
 
-    def database_cpu(self):
-        return 0.0
-
-
-def seed(version, people, bulk):
+def seed(version, tokens, bulk):
+    """sharing.py's mix image (its 8 consumers accept; 42 more members),
+    and `bulk` images shared with and accepted by the bulk consumer."""
     port = version.server.port
     client = load.Client(port)
-    producer = people['producer'][0]
+    producer = tokens[sharing.MIX_PRODUCER]['token']
     image = load.create_image(client, producer, 'mix-50-members')
     members = []
-    for i in range(CONSUMERS):
-        token, ident = people['consumer-%d' % i]
-        load.share(client, producer, image,
-                   {'project': ident['project_id'], 'token': token})
-        members.append(ident['project_id'])
-    while len(members) < MIX_MEMBERS:
+    for name in sharing.MIX_CONSUMERS:
+        load.share(client, producer, image, tokens[name])
+        members.append(tokens[name]['project'])
+    while len(members) < sharing.MIX_MEMBERS:
         member = uuid.uuid4().hex
         client.call('POST', '/v2/images/%s/members' % image,
                     {'member': member}, token=producer, expect=200)
         members.append(member)
     client.close()
-    bulk_producer = people['bulk-producer'][0]
-    consumer_token, consumer = people['bulk-consumer']
+    bulk_producer = tokens['bulk-producer']['token']
 
     def one(i):
         c = load.thread_client(port)
         image_id = load.create_image(c, bulk_producer, 'bulk-%05d' % i)
-        load.share(c, bulk_producer, image_id,
-                   {'project': consumer['project_id'],
-                    'token': consumer_token})
+        load.share(c, bulk_producer, image_id, tokens['bulk-consumer'])
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         list(pool.map(one, range(bulk)))
-    return {'image': image, 'members': members}
+    return {'mix': {'image': image, 'members': members}}
 
 
-def mix_config(path, people, seeded, run_id):
-    return load.write_lua_config(path, {
-        'image': seeded['image'], 'members': seeded['members'],
-        'producer_token': people['producer'][0], 'run_id': run_id,
-        'samples': path[:-len('.lua')] + '.samples',
-        'consumers': [{'project': people['consumer-%d' % i][1]['project_id'],
-                       'token': people['consumer-%d' % i][0]}
-                      for i in range(CONSUMERS)]})
-
-
-def cleanup(version, people, seeded, run_id):
-    client = load.Client(version.server.port, people['producer'][0])
-    for tid in range(1, 9):
-        client.call('DELETE', '/v2/images/%s/members/mix-%s-%d' % (
-            seeded['image'], run_id, tid), expect=(204, 404))
-    client.close()
-
-
-def run_mix(version, scratch, people, seeded, seconds):
+def run_mix(version, scratch, tokens, seeded, seconds):
     run_id = uuid.uuid4().hex[:8]
-    config = mix_config(os.path.join(scratch, 'mix-%s.lua' % run_id),
-                        people, seeded, run_id)
-    result = load._wrk_once(version, '/', seconds, script='mix.lua',
+    config = sharing._mix_config(os.path.join(scratch, 'mix-%s.lua' % run_id),
+                                 tokens, seeded, run_id)
+    result = load._wrk_once(version.server, '/', seconds, script='mix.lua',
                             script_args=[config])
-    cleanup(version, people, seeded, run_id)
+    sharing.cleanup_mix(version.server, tokens, seeded['mix']['image'],
+                        run_id)
     samples = load.read_samples(config[:-len('.lua')] + '.samples')
     duration = result['summary']['duration_s']
     requests = sum(len(rows) for rows in samples.values())
@@ -257,24 +227,24 @@ def main():
         parser.error('give --rev at least twice')
     started = time.monotonic()
     scratch = tempfile.mkdtemp(prefix='gm-v2-ab-')
-    people = identities()
+    tokens = identities()
     versions = []
     try:
         for rev in args.rev:
             label, root = source(rev, scratch)
-            versions.append(Version(label, root, scratch, people))
+            versions.append(Version(label, root, scratch, tokens))
         seeded = {}
         for v in versions:
             v.server.start()
-            seeded[v.label] = seed(v, people, args.bulk)
-            run_mix(v, scratch, people, seeded[v.label], 3)  # warm
+            seeded[v.label] = seed(v, tokens, args.bulk)
+            run_mix(v, scratch, tokens, seeded[v.label], 3)  # warm
             report.log('%s (%s): up and seeded' % (v.label, v.root))
         orders = []
         for i in range(args.rounds):
             order = versions if i % 2 == 0 else versions[::-1]
             done = []
             for v in order:
-                r = run_mix(v, scratch, people, seeded[v.label],
+                r = run_mix(v, scratch, tokens, seeded[v.label],
                             args.seconds)
                 v.rounds.append(r)
                 done.append((v.label, r['rps']))
