@@ -48,8 +48,8 @@ def create_app():
 
 def run(host, port, workers, threads):
     # The very gunicorn settings `glance-members serve` runs with.
-    from glance_members.cmd import serve
-    serve.run_gunicorn(create_app, host, port, workers, threads)
+    from glance_members.server import run as gm_run
+    gm_run.serve(create_app, host, port, workers, threads)
 
 
 def main(argv=None):

@@ -1,6 +1,11 @@
 """create_app(conf): the Flask app, its blueprints, error handlers and
 middleware (outermost first in the order a request meets them):
 
+    HTTPProxyToWSGI    scheme and host from X-Forwarded-* (only with
+                       [oslo_middleware] enable_proxy_headers_parsing), so
+                       links, Location and Secure cookies follow the proxy
+    RequestBodies      one framing per request (CL+TE: 400), bodies read to
+                       their end, read errors a 400/408 (api/body.py)
     console.Mount      /console/ to the web console, which calls the API
                        below in-process; everything else to the API
     RequestIds         x-openstack-request-id in, and on every response
@@ -19,6 +24,7 @@ import uuid
 import flask
 import flask.json.provider
 import flask_smorest
+from oslo_middleware import http_proxy_to_wsgi
 import werkzeug.exceptions
 
 from glance_members.api import body
@@ -223,6 +229,8 @@ def create_app(conf, repo=None):
         # Imported here: the API alone needs none of the console.
         from glance_members.console import app as console_app
         app.wsgi_app = console_app.mount(app.wsgi_app, conf)
+    app.wsgi_app = body.RequestBodies(app.wsgi_app)
+    app.wsgi_app = http_proxy_to_wsgi.HTTPProxyToWSGI(app.wsgi_app, conf)
     return app
 
 

@@ -66,6 +66,10 @@ class RequestTooLarge(GlanceMembersError):
     """The request body is larger than we accept (413)."""
 
 
+class RequestTimeout(GlanceMembersError):
+    """The request body stopped arriving (408)."""
+
+
 class URITooLong(GlanceMembersError):
     """The request line is longer than we accept (414)."""
 

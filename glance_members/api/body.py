@@ -1,7 +1,11 @@
-"""Request bodies as Glance reads them (glance.common.wsgi's JSON rules)."""
+"""Request bodies as Glance reads them (glance.common.wsgi's JSON rules),
+and read the same way whatever server runs the application."""
 
 import json
 
+import werkzeug.exceptions
+
+from glance_members.api import errors
 from glance_members import exception
 
 BODY_EXPECTED = 'Body expected in request.'
@@ -29,7 +33,7 @@ def json_body(request, max_size):
     """The parsed JSON document (a dict or a list), or Invalid (400)."""
     if not has_body(request):
         raise exception.Invalid(BODY_EXPECTED)
-    raw = request.stream.read(max_size + 1)
+    raw = _read_at_most(request.stream, max_size + 1)
     if len(raw) > max_size:
         raise exception.RequestTooLarge(
             'Request body is larger than %d bytes.' % max_size)
@@ -41,6 +45,19 @@ def json_body(request, max_size):
         raise exception.Invalid('Unexpected body type. Expected list/dict.')
     _check_strings(document)
     return document
+
+
+def _read_at_most(stream, size):
+    """Up to `size` bytes, however many pieces the body arrives in (a read
+    may return less than asked, as a socket's does)."""
+    pieces, remaining = [], size
+    while remaining > 0:
+        piece = stream.read(remaining)
+        if not piece:
+            break
+        pieces.append(piece)
+        remaining -= len(piece)
+    return b''.join(pieces)
 
 
 def _check_strings(value, depth=0):
@@ -61,3 +78,96 @@ def _check_strings(value, depth=0):
     elif isinstance(value, list):
         for item in value:
             _check_strings(item, depth + 1)
+
+
+# One exception that is both a broken read to the code reading a stream (the
+# upload path undoes a stored image on OSError) and a 4xx to Flask's error
+# handlers (the API's and the console's render it, never a 500).
+class BodyUnreadable(werkzeug.exceptions.BadRequest, OSError):
+    """The body ended before its declared end: client gone, bad framing."""
+
+
+class BodyTimedOut(werkzeug.exceptions.RequestTimeout, TimeoutError):
+    """The body stopped arriving."""
+
+
+class RequestBodies:
+    """WSGI middleware: every request body framed one way and read to its
+    end, whatever server runs us.
+
+    * Content-Length and Transfer-Encoding together is how a request is
+      smuggled past a proxy that honours the other one (RFC 9112 6.1): 400,
+      and the connection closed.
+    * A chunked body was de-chunked by the server (PEP 3333): read it to
+      its end (werkzeug reads nothing of it otherwise).
+    * A failed read (short body, broken chunk, client gone, time-out) is a
+      400 or 408, never a 500.
+    """
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if 'HTTP_TRANSFER_ENCODING' in environ:
+            if environ.get('CONTENT_LENGTH'):
+                error = exception.Invalid(
+                    'A request may not have both Content-Length and '
+                    'Transfer-Encoding.', headers={'Connection': 'close'})
+                return _render(error, environ, start_response)
+            environ['wsgi.input_terminated'] = True
+        try:
+            length = int(environ.get('CONTENT_LENGTH') or 0)
+        except ValueError:
+            length = 0   # werkzeug refuses it
+        environ['wsgi.input'] = CheckedInput(
+            environ['wsgi.input'],
+            None if environ.get('wsgi.input_terminated') else length)
+        return self.app(environ, start_response)
+
+
+def _render(error, environ, start_response):
+    return errors.render(error, environ)(environ, start_response)
+
+
+class CheckedInput:
+    """wsgi.input whose failures are BodyUnreadable / BodyTimedOut, and
+    whose end before Content-Length is one too."""
+
+    def __init__(self, stream, length):
+        self.stream = stream
+        self.remaining = length   # None: read to the end (chunked)
+
+    def read(self, size=-1):
+        return self._checked(self.stream.read, size)
+
+    def readline(self, size=-1):
+        return self._checked(self.stream.readline, size)
+
+    def __iter__(self):
+        while True:
+            line = self.readline()
+            if not line:
+                return
+            yield line
+
+    def _checked(self, read, size):
+        if size == 0:
+            return b''
+        if self.remaining is not None:
+            if self.remaining <= 0:
+                return b''
+            size = self.remaining if size is None or size < 0 else min(
+                size, self.remaining)
+        try:
+            data = read(size)
+        except TimeoutError:
+            raise BodyTimedOut('The request body stopped arriving.')
+        except (OSError, ValueError) as e:
+            raise BodyUnreadable('The request body could not be read: %s.'
+                                 % (e or 'client disconnected'))
+        if self.remaining is not None:
+            self.remaining -= len(data)
+            if not data:
+                raise BodyUnreadable('The request body ended before its '
+                                     'Content-Length.')
+        return data

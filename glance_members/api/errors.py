@@ -25,6 +25,7 @@ STATUS_TABLE = (
     (exception.Gone, webob.exc.HTTPGone),
     (exception.OverLimit, webob.exc.HTTPRequestEntityTooLarge),
     (exception.RequestTooLarge, webob.exc.HTTPRequestEntityTooLarge),
+    (exception.RequestTimeout, webob.exc.HTTPRequestTimeout),
     (exception.URITooLong, webob.exc.HTTPRequestURITooLong),
     (exception.UnsupportedMediaType, webob.exc.HTTPUnsupportedMediaType),
     (exception.RangeNotSatisfiable, webob.exc.HTTPRequestRangeNotSatisfiable),
@@ -73,4 +74,6 @@ def from_werkzeug(error):
         return exception.RequestTooLarge('Request body too large.')
     if isinstance(error, werkzeug.exceptions.RequestURITooLarge):
         return exception.URITooLong()
+    if isinstance(error, werkzeug.exceptions.RequestTimeout):
+        return exception.RequestTimeout(error.description)
     return exception.Invalid(error.description)

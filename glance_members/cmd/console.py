@@ -5,9 +5,9 @@ image_endpoint), real Glance included."""
 import os
 import sys
 
-from glance_members.cmd import serve
 from glance_members.console import app as console_app
 from glance_members.console import identity
+from glance_members.server import run as gm_run
 
 NEEDS_AN_API = ('glance-members console needs an image API: set [console] '
                 'auth_url (Keystone; the catalog gives the endpoints) or '
@@ -35,6 +35,5 @@ def run(conf):
     print('glance-members console on http://%s:%d%s/' % (
         conf.bind_host, conf.bind_port, console_app.PREFIX))
     sys.stdout.flush()
-    serve.run_gunicorn(lambda: create_wsgi(conf), conf.bind_host,
-                       conf.bind_port, conf.workers or os.cpu_count() or 1,
-                       conf.threads)
+    gm_run.serve(lambda: create_wsgi(conf), conf.bind_host, conf.bind_port,
+                 conf.workers or os.cpu_count() or 1, conf.threads)

@@ -18,6 +18,7 @@ from glance_members import conf as gm_conf
 from glance_members import db
 from glance_members.db import migrations
 from glance_members.server import limits as gm_limits
+from glance_members.server import run as gm_run
 
 LOG = logging.getLogger(__name__)
 
@@ -115,61 +116,10 @@ def run(conf, args=None):
             LOG.info('SIGHUP: configuration reloaded')
         return gm_limits.from_conf(current['conf'])
 
-    run_gunicorn(lambda: gm_app.create_app(current['conf']), conf.bind_host,
+    gm_run.serve(lambda: gm_app.create_app(current['conf']), conf.bind_host,
                  conf.bind_port, conf.workers or os.cpu_count() or 1,
                  conf.threads, gm_limits.from_conf(conf),
                  reread=reread if args is not None else None)
-
-
-def run_gunicorn(load_app, host, port, workers, threads, limits=None,
-                 reread=None):
-    """gunicorn's arbiter (prefork, SIGHUP, graceful SIGTERM) with our
-    worker (glance_members.server): connections and request heads on an
-    asyncio loop, the application on `threads` threads, uploads and
-    downloads on threads of their own. (The benchmarks' ceiling app runs
-    under this too, so that both are measured alike.)
-
-    `reread`, if given, runs in the master on SIGHUP before the new workers
-    fork (they load the app after it) and returns their server limits."""
-    from gunicorn.app import base
-
-    from glance_members.server import worker
-
-    limits = limits or gm_limits.Limits()
-    worker.LIMITS['limits'] = limits
-
-    class Server(base.BaseApplication):
-        loaded = False
-
-        def load_config(self):
-            # gunicorn calls this at start and again on SIGHUP.
-            if self.loaded and reread is not None:
-                worker.LIMITS['limits'] = reread()
-            self.loaded = True
-            self.cfg.set('bind', '%s:%d' % (host, port))
-            self.cfg.set('workers', workers)
-            self.cfg.set('worker_class',
-                         'glance_members.server.worker.Worker')
-            self.cfg.set('threads', threads)
-            # Our own access log has the request id, project and user.
-            self.cfg.set('accesslog', None)
-            # The heartbeat: the worker's loop never runs the application,
-            # so a long upload does not look like a hung worker.
-            self.cfg.set('timeout', 120)
-            self.cfg.set('graceful_timeout', int(
-                worker.LIMITS['limits'].shutdown_timeout) + 5)
-            # No gunicorn control socket in $HOME: operators stop us with
-            # signals, and two servers on one host must not collide.
-            if 'control_socket_disable' in self.cfg.settings:
-                self.cfg.set('control_socket_disable', True)
-
-        def load(self):
-            return load_app()
-
-        def run(self):
-            worker.Arbiter(self).run()
-
-    Server().run()
 
 
 def main(argv=None):

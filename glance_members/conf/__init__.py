@@ -164,6 +164,10 @@ def register_opts(conf):
     conf.register_opts(healthcheck_opts.HEALTHCHECK_OPTS, group='healthcheck')
     conf.register_opts(healthcheck_opts.DISABLE_BY_FILE_OPTS,
                        group='healthcheck')
+    # Behind a TLS proxy: X-Forwarded-Proto/Host, only where
+    # [oslo_middleware] enable_proxy_headers_parsing says so (as Glance).
+    from oslo_middleware import http_proxy_to_wsgi
+    conf.register_opts(http_proxy_to_wsgi.OPTS, group='oslo_middleware')
     conf.set_default('backends', ['disable_by_file', 'database'],
                      group='healthcheck')
     # Notifications: oslo.messaging's own options ([DEFAULT] transport_url,

@@ -1,4 +1,4 @@
-"""The connection limits of one worker process, from the [server] options."""
+"""The limits of one worker process, from the [server] options."""
 
 import dataclasses
 
@@ -6,9 +6,9 @@ import dataclasses
 @dataclasses.dataclass(frozen=True)
 class Limits:
     request_head_timeout: float = 30.0
+    max_header_size: int = 65536
     body_idle_timeout: float = 60.0
     keepalive_timeout: float = 60.0
-    max_header_size: int = 65536
     max_connections: int = 4096
     max_streaming_requests: int = 64
     buffered_body_size: int = 65536
@@ -19,9 +19,9 @@ def from_conf(conf):
     server = conf.server
     return Limits(
         request_head_timeout=server.request_head_timeout,
+        max_header_size=server.max_header_size,
         body_idle_timeout=server.body_idle_timeout,
         keepalive_timeout=server.keepalive_timeout,
-        max_header_size=server.max_header_size,
         max_connections=server.max_connections,
         max_streaming_requests=server.max_streaming_requests,
         buffered_body_size=conf.max_request_body_size,

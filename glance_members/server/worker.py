@@ -1,44 +1,131 @@
-"""gunicorn's arbiter with our worker: the arbiter keeps what it does well
-(prefork, SIGHUP replaces the workers, SIGTERM stops them gracefully,
-heartbeats), each worker serves with glance_members.server.http.
+"""uvicorn's gunicorn worker, configured from the [server] options.
 
-SIGTERM to the arbiter: workers keep accepting but answer new requests
-503 (with Connection: close), finish what is in flight (up to
-shutdown_timeout) and exit. SIGHUP: new workers start, the old ones stop
-accepting, finish what they have (new requests on their open connections
-are still served, with Connection: close) and exit.
+uvicorn owns the connections (httptools' llhttp parses), a2wsgi runs the
+application on threads (bridge.py). Three things uvicorn leaves open are
+closed by a subclass of its protocol, without parsing anything itself:
+
+* a request head must arrive whole within request_head_timeout of its
+  first byte (or of the connection): else 408 and close, so a client that
+  never finishes a head holds a socket, not a slot, and not for long;
+* a head larger than max_header_size is answered 431 and closed (llhttp
+  would buffer it whole);
+* on a graceful stop (SIGTERM, or SIGHUP replacing the workers) an idle
+  keep-alive connection is not cut under a request the client may be
+  sending: a request arriving within DRAIN_IDLE_GRACE is served with
+  `Connection: close`, and the connection is closed after it.
 """
 
-import asyncio
-import multiprocessing
-import os
 import resource
-import time
 
-from gunicorn import arbiter
-from gunicorn.workers import base
+from uvicorn.protocols.http import httptools_impl
+import uvicorn_worker
 
-from glance_members.server import balance
-from glance_members.server import http
+from glance_members.server import bridge
 from glance_members.server import limits as gm_limits
 
-# Set in the arbiter before it forks: the workers inherit them.
+# Set in the arbiter before it forks (and again on SIGHUP): the workers
+# inherit them.
 LIMITS = {'limits': gm_limits.Limits()}
-# Shared memory: 1 once the arbiter itself is stopping, so that a worker
-# told to stop knows whether others will take over (reload) or not.
-STOPPING = multiprocessing.RawValue('b', 0)
-LOADS = balance.Loads()
-TICK = 0.5
+DRAIN_IDLE_GRACE = 1.0
+HEAD_TIMEOUT = b'The request head was not sent in time.'
+HEAD_TOO_LARGE = b'The request head is too large.'
 
 
-class Arbiter(arbiter.Arbiter):
+class Protocol(httptools_impl.HttpToolsProtocol):
 
-    def stop(self, graceful=True):
-        STOPPING.value = 1
-        super().stop(graceful)
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.head_bytes = 0
+        self.in_head = True
+        self.head_timer = None
+        self.draining = False
+
+    def connection_made(self, transport):
+        super().connection_made(transport)
+        self._start_head_timer()
+
+    def connection_lost(self, exc):
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+    def data_received(self, data):
+        if self.in_head:
+            self.head_bytes += len(data)
+            if self.head_timer is None:
+                self._start_head_timer()
+            if self.head_bytes > LIMITS['limits'].max_header_size:
+                self._refuse(431, HEAD_TOO_LARGE)
+                return
+        super().data_received(data)
+
+    def on_headers_complete(self):
+        self.in_head = False
+        self._cancel_head_timer()
+        super().on_headers_complete()
+        if self.draining and self.cycle is not None:
+            self.cycle.keep_alive = False
+
+    def on_message_complete(self):
+        super().on_message_complete()
+        self.in_head, self.head_bytes = True, 0
+
+    def shutdown(self):
+        self.draining = True
+        if self.cycle is None or self.cycle.response_complete:
+            # Idle, as far as we know: the client may be sending a request
+            # right now. Serve it (with Connection: close) if it comes soon.
+            self.loop.call_later(DRAIN_IDLE_GRACE, self._close_if_idle)
+        else:
+            self.cycle.keep_alive = False
+
+    def _close_if_idle(self):
+        idle = self.cycle is None or self.cycle.response_complete
+        if idle and not self.head_bytes and not self.transport.is_closing():
+            self.transport.close()
+
+    def _start_head_timer(self):
+        self._cancel_head_timer()
+        self.head_timer = self.loop.call_later(
+            LIMITS['limits'].request_head_timeout, self._head_timed_out)
+
+    def _cancel_head_timer(self):
+        if self.head_timer is not None:
+            self.head_timer.cancel()
+            self.head_timer = None
+
+    def _head_timed_out(self):
+        self.head_timer = None
+        if self.in_head and not self.transport.is_closing():
+            self._refuse(408, HEAD_TIMEOUT)
+
+    def _refuse(self, status, text):
+        """The answer uvicorn gives a request it cannot parse (its
+        send_400_response), with our status."""
+        self._cancel_head_timer()
+        self.in_head = False
+        self.transport.write(b''.join((
+            httptools_impl.STATUS_LINE[status],
+            b'content-type: text/plain; charset=utf-8\r\n'
+            b'content-length: %d\r\nconnection: close\r\n\r\n' % len(text),
+            text)))
+        self.transport.close()
 
 
-class Worker(base.Worker):
+class Worker(uvicorn_worker.UvicornWorker):
+
+    def __init__(self, *args, **kwargs):
+        limits = LIMITS['limits']
+        self.CONFIG_KWARGS = {
+            'loop': 'asyncio', 'http': Protocol, 'interface': 'asgi3',
+            'lifespan': 'off', 'access_log': False, 'server_header': False,
+            # oslo_middleware's HTTPProxyToWSGI reads X-Forwarded-*, and only
+            # where [oslo_middleware] enable_proxy_headers_parsing says so.
+            'proxy_headers': False,
+            'timeout_keep_alive': limits.keepalive_timeout,
+            'limit_concurrency': limits.max_connections,
+            'timeout_graceful_shutdown': limits.shutdown_timeout,
+        }
+        super().__init__(*args, **kwargs)
 
     def init_process(self):
         # A connection is a file descriptor: allow as many as we may.
@@ -47,61 +134,7 @@ class Worker(base.Worker):
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         super().init_process()
 
-    def run(self):
-        loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(loop)
-        limits = LIMITS['limits']
-        server = http.Server(self.wsgi, loop, limits, self.cfg.threads)
-        server.slot = LOADS.claim()
-        for listener in self.sockets:
-            server.listen(listener.sock)
-        try:
-            loop.run_until_complete(self._serve(server, limits))
-        finally:
-            server.close_all()
-            loop.close()
-
-    async def _serve(self, server, limits):
-        while self.alive:
-            self.notify()
-            if self.ppid != os.getppid():
-                self.log.info('Parent changed, shutting down: %s', self)
-                break
-            server.tick()
-            await asyncio.sleep(TICK)
-        await self._drain(server, limits)
-
-    async def _drain(self, server, limits):
-        server.draining = True
-        if server.slot is not None:
-            # Others take new connections now, whatever we hold.
-            server.slot.release()
-            server.slot = None
-        if STOPPING.value:
-            # Nobody takes over: answer 503 rather than leave connections
-            # to be reset in the listen queue.
-            server.stopping = True
-        else:
-            server.stop_accepting()
-        deadline = time.monotonic() + limits.shutdown_timeout
-        while server.busy():
-            if time.monotonic() > deadline:
-                self.log.warning('%d requests still in flight after %ss: '
-                                 'closing', server.in_flight,
-                                 limits.shutdown_timeout)
-                return
-            self.notify()
-            server.tick()
-            await asyncio.sleep(0.1)
-        if server.stopping:
-            # The last worker to close the socket destroys it: connections
-            # still queued would be reset. Answer them, then close.
-            refused = server.refuse_queued()
-        else:
-            refused = []
-        server.stop_accepting(close=True)
-        # Let the clients read the 503s before the sockets go.
-        if refused or server.lingerers:
-            await asyncio.sleep(http.LINGER)
-        for sock in refused:
-            http.discard_and_close(sock)
+    def load_wsgi(self):
+        super().load_wsgi()
+        self.wsgi = bridge.Bridge(self.wsgi, LIMITS['limits'],
+                                  self.cfg.threads)

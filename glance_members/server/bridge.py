@@ -1,0 +1,121 @@
+"""The ASGI application uvicorn calls: which thread pool a request runs on,
+and its body before it does.
+
+a2wsgi runs our WSGI application on threads. Two pools, because a request
+that moves image bytes takes as long as its client does:
+
+* image data (GET/PUT/HEAD /v2/images/{id}/file) runs on a pool of
+  max_streaming_requests threads of its own (503 when all are busy), its
+  body read as the application asks for it;
+* every other request runs on the worker's `threads`, and its body is read
+  here on the loop first, at most buffered_body_size + 1 bytes (the
+  application answers 413 past the limit), so a slow or silent client
+  holds a socket, never a thread: a body that stops for body_idle_timeout
+  gets 408.
+
+The application checks who asks before it reads an upload's body, so an
+unauthenticated client never holds a streaming thread longer than that.
+"""
+
+import asyncio
+import re
+
+import a2wsgi
+
+IMAGE_DATA_PATH = re.compile(r'^/v2/images/[^/]+/file$')
+IMAGE_DATA_METHODS = frozenset(('GET', 'HEAD', 'PUT'))
+BUSY = b'The server is busy with other uploads and downloads: retry later.\n'
+BODY_TIMEOUT = b'The request body was not sent in time.\n'
+
+
+class ClientGone(ConnectionError):
+    """The client closed the connection (or broke its framing) before the
+    end of the body."""
+
+
+class Bridge:
+
+    def __init__(self, wsgi_app, limits, threads):
+        self.limits = limits
+        self.requests = a2wsgi.WSGIMiddleware(wsgi_app, workers=threads)
+        self.streams = a2wsgi.WSGIMiddleware(
+            wsgi_app, workers=limits.max_streaming_requests)
+        self.streaming = 0
+
+    async def __call__(self, scope, receive, send):
+        if scope['type'] != 'http':
+            return
+        if (scope['method'] in IMAGE_DATA_METHODS
+                and IMAGE_DATA_PATH.match(scope['path'])):
+            await self._stream(scope, receive, send)
+        elif _has_body(scope['headers']):
+            await self._buffered(scope, receive, send)
+        else:
+            await self.requests(scope, receive, send)
+
+    async def _stream(self, scope, receive, send):
+        if self.streaming >= self.limits.max_streaming_requests:
+            await _answer(send, 503, BUSY)
+            return
+        self.streaming += 1
+        try:
+            await self.streams(scope, self._timed(receive), send)
+        finally:
+            self.streaming -= 1
+
+    def _timed(self, receive):
+        """receive() for a body read on a thread: a stall past
+        body_idle_timeout raises TimeoutError and a disconnect ClientGone
+        in the reading thread (a2wsgi would read either as the end)."""
+        async def timed_receive():
+            message = await asyncio.wait_for(receive(),
+                                             self.limits.body_idle_timeout)
+            if message['type'] == 'http.disconnect':
+                raise ClientGone('client disconnected')
+            return message
+        return timed_receive
+
+    async def _buffered(self, scope, receive, send):
+        chunks, size, more = [], 0, True
+        while more and size <= self.limits.buffered_body_size:
+            try:
+                message = await asyncio.wait_for(
+                    receive(), self.limits.body_idle_timeout)
+            except asyncio.TimeoutError:
+                await _answer(send, 408, BODY_TIMEOUT)
+                return
+            if message['type'] == 'http.disconnect':
+                return
+            chunk = message.get('body', b'')
+            chunks.append(chunk)
+            size += len(chunk)
+            more = message.get('more_body', False)
+        body = b''.join(chunks)
+        replayed = False
+
+        async def replay():
+            # The whole body (or, past the limit, enough of it for the
+            # application's 413) in one message, then the connection's own.
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {'type': 'http.request', 'body': body, 'more_body': False}
+
+        await self.requests(scope, replay, send)
+
+
+def _has_body(headers):
+    for name, value in headers:
+        if name == b'transfer-encoding' or (
+                name == b'content-length' and value.strip() != b'0'):
+            return True
+    return False
+
+
+async def _answer(send, status, text):
+    await send({'type': 'http.response.start', 'status': status,
+                'headers': [(b'content-type', b'text/plain; charset=UTF-8'),
+                            (b'content-length', b'%d' % len(text)),
+                            (b'connection', b'close')]})
+    await send({'type': 'http.response.body', 'body': text})
