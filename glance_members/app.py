@@ -25,6 +25,7 @@ import flask
 import flask.json.provider
 import flask_smorest
 from oslo_middleware import http_proxy_to_wsgi
+import webob
 import werkzeug.exceptions
 
 from glance_members.api import body
@@ -230,7 +231,7 @@ def create_app(conf, repo=None):
         from glance_members.console import app as console_app
         app.wsgi_app = console_app.mount(app.wsgi_app, conf)
     app.wsgi_app = body.RequestBodies(app.wsgi_app)
-    app.wsgi_app = http_proxy_to_wsgi.HTTPProxyToWSGI(app.wsgi_app, conf)
+    app.wsgi_app = ProxyHeaders(app.wsgi_app, conf)
     return app
 
 
@@ -270,6 +271,20 @@ def _openapi_document(api):
                                   ('Content-Length', str(len(body)))])
         return [body]
     return serve
+
+
+class ProxyHeaders:
+    """oslo.middleware's HTTPProxyToWSGI on the way in only: its options and
+    its reading of X-Forwarded-* / Forwarded, without its WebOb response
+    wrapper (which would rewrite every relative Location as absolute)."""
+
+    def __init__(self, app, conf):
+        self.app = app
+        self.proxy = http_proxy_to_wsgi.HTTPProxyToWSGI(None, conf)
+
+    def __call__(self, environ, start_response):
+        self.proxy.process_request(webob.Request(environ))
+        return self.app(environ, start_response)
 
 
 class RequestIds:

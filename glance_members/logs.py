@@ -4,6 +4,7 @@ one access line per request. Configured by a standard logging config file
 
 import logging
 import logging.config
+import re
 import sys
 import time
 
@@ -13,17 +14,30 @@ FORMAT = ('%(asctime)s %(process)d %(levelname)s %(name)s '
           '[%(request_id)s %(user_id)s %(project_id)s] %(message)s')
 ACCESS = logging.getLogger('glance_members.access')
 IDS = frozenset(('request_id', 'user_id', 'project_id'))
+# C0 and C1 controls and DEL: a path, a header or a name with CR, LF, NUL
+# or ESC in it must not start a forged line or steer a terminal.
+_CONTROLS = re.compile('[\x00-\x1f\x7f-\x9f]')
+
+
+def escape(text):
+    """`text` with every control character shown as \\xNN."""
+    return _CONTROLS.sub(lambda m: '\\x%02x' % ord(m.group()), text)
 
 
 class RequestContextFilter(logging.Filter):
     """Adds request_id, user_id and project_id ('-' outside a request),
-    keeping those the call gave (extra=)."""
+    keeping those the call gave (extra=), and escapes the message: every
+    line a record writes is one line, whatever a request put in it."""
 
     def filter(self, record):
         given = record.__dict__
         if not IDS <= given.keys():
             for key, value in _request_ids().items():
                 given.setdefault(key, value)
+        message = record.getMessage()
+        escaped = escape(message)
+        if escaped != message or record.args:
+            record.msg, record.args = escaped, None
         return True
 
 

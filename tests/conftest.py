@@ -32,6 +32,7 @@ pytest_plugins = [
     'tests.support.keystone',
     'tests.support.keystone_service',
     'tests.support.mariadb',
+    'tests.support.netns',
     'tests.support.postgresql',
     'tests.support.rabbitmq',
     'tests.support.regions',

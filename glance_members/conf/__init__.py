@@ -115,8 +115,7 @@ server_opts = [
                       'answers 408 and closes the connection.'),
     cfg.FloatOpt('body_idle_timeout', default=60.0, min=1,
                  help='Seconds a request body may go without a byte '
-                      'arriving (and a response without the client '
-                      'reading any) before the request fails: 408 if the '
+                      'arriving before the request fails: 408 if the '
                       'application has not started, otherwise the upload '
                       'fails as a client disconnect (400).'),
     cfg.FloatOpt('keepalive_timeout', default=60.0, min=0.5,
@@ -126,13 +125,13 @@ server_opts = [
                help='Largest request head (request line and headers) in '
                     'bytes; a larger one is answered 431.'),
     cfg.IntOpt('max_connections', default=4096, min=1,
-               help='Open client connections per worker process; beyond '
-                    'it a new connection is answered 503 and closed.'),
+               help='Open client connections (and requests in flight) '
+                    'per worker process; beyond it a request is answered '
+                    '503.'),
     cfg.IntOpt('max_streaming_requests', default=64, min=1,
-               help='Requests with a streamed body (chunked, or larger '
-                    'than max_request_body_size: image uploads) running '
-                    'at once per worker, each on a thread of its own; '
-                    'beyond it they are answered 503.'),
+               help='Image uploads and downloads running at once per '
+                    'worker, each on a thread of its own; beyond it they '
+                    'are answered 503.'),
     cfg.FloatOpt('shutdown_timeout', default=60.0, min=0,
                  help='On SIGTERM (and for the old workers on SIGHUP), '
                       'seconds to let requests in flight, uploads '

@@ -31,11 +31,17 @@ HEAD_TIMEOUT = b'The request head was not sent in time.'
 HEAD_TOO_LARGE = b'The request head is too large.'
 
 
+class HeadTooLarge(Exception):
+    pass
+
+
 class Protocol(httptools_impl.HttpToolsProtocol):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.head_bytes = 0
+        self.head_size = 0
+        self.heads_completed = 0
         self.in_head = True
         self.head_timer = None
         self.draining = False
@@ -49,17 +55,38 @@ class Protocol(httptools_impl.HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data):
-        if self.in_head:
-            self.head_bytes += len(data)
-            if self.head_timer is None:
-                self._start_head_timer()
-            if self.head_bytes > LIMITS['limits'].max_header_size:
-                self._refuse(431, HEAD_TOO_LARGE)
-                return
+        if self.in_head and self.head_timer is None:
+            self._start_head_timer()
+        waiting, heads = self.in_head, self.heads_completed
         super().data_received(data)
+        if waiting and self.in_head and heads == self.heads_completed:
+            # All of `data` was head (llhttp keeps an unfinished one).
+            self.head_bytes += len(data)
+            if (self.head_bytes > LIMITS['limits'].max_header_size
+                    and not self.transport.is_closing()):
+                self._refuse(431, HEAD_TOO_LARGE)
+
+    def on_message_begin(self):
+        super().on_message_begin()
+        self.head_size = 0
+
+    def on_url(self, url):
+        super().on_url(url)
+        self.head_size += len(url)
+
+    def on_header(self, name, value):
+        super().on_header(name, value)
+        self.head_size += len(name) + len(value) + 4
 
     def on_headers_complete(self):
         self.in_head = False
+        self.heads_completed += 1
+        if self.head_size > LIMITS['limits'].max_header_size:
+            # A head that arrived whole in one read: refuse it, and stop
+            # the parser (uvicorn catches its error and answers nothing
+            # more on a closing connection).
+            self._refuse(431, HEAD_TOO_LARGE)
+            raise HeadTooLarge()
         self._cancel_head_timer()
         super().on_headers_complete()
         if self.draining and self.cycle is not None:
@@ -68,6 +95,10 @@ class Protocol(httptools_impl.HttpToolsProtocol):
     def on_message_complete(self):
         super().on_message_complete()
         self.in_head, self.head_bytes = True, 0
+
+    def send_400_response(self, msg):
+        if not self.transport.is_closing():
+            super().send_400_response(msg)
 
     def shutdown(self):
         self.draining = True

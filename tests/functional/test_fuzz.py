@@ -259,6 +259,15 @@ def check(world, req):
     # lines too long (414) or holding NUL (400) are refused before auth.
     malformed_line = '\x00' in req.path or '%00' in req.query or \
         not req.query.isascii()
+    # Two framings (Content-Length and Transfer-Encoding) are refused
+    # before anything else, as a server does, and the connection closed.
+    environ = req.environ()
+    two_framings = 'HTTP_TRANSFER_ENCODING' in environ and \
+        bool(environ.get('CONTENT_LENGTH'))
+    if two_framings:
+        assert status == 400 and headers.get('Connection') == 'close', (
+            'two framings but', req, status, body[:500])
+        return
     if token not in TOKENS and req.path.startswith(('/v2/', '/sharing/v1/')) \
             and \
             req.method != 'OPTIONS' and status not in (300, 414) and \

@@ -6,7 +6,8 @@ Run as a process of its own (so that its work does not slow the client
 being measured), for a bounded time, on 127.0.0.1:
 
     python -m tests.integration.floods --port P --duration 12 \
-        --partial 1000 --idle 1000 --uploads ID,ID,... --token T
+        --partial 1000 --idle 1000 --uploads ID,ID,... --token T \
+        [--cafile CERT]   (TLS, as through HAProxy)
 
 It prints `ready` once every connection is open (or 4 s after it began,
 if a server is too stalled to take them all), then one JSON line of
@@ -18,17 +19,28 @@ import asyncio
 import http.client
 import json
 import resource
+import ssl
 import sys
 import time
 
 HOST = '127.0.0.1'
+# The TLS context of every connection, when --cafile is given.
+TLS = {'context': None}
 
 
-def timed_requests(port, path, seconds, token, timeout=10):
+def tls_context(cafile):
+    return ssl.create_default_context(cafile=cafile) if cafile else None
+
+
+def timed_requests(port, path, seconds, token, timeout=10, cafile=None):
     """One keep-alive client beside a flood: (status, seconds) per GET, or
     the exception's name for a request that got no answer."""
     results = []
-    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    if cafile:
+        conn = http.client.HTTPSConnection(HOST, port, timeout=timeout,
+                                           context=tls_context(cafile))
+    else:
+        conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     headers = {'X-Auth-Token': token}
     until = time.monotonic() + seconds
     while time.monotonic() < until:
@@ -57,8 +69,9 @@ async def _open(port, until, stats, kind):
     """A connection, or None (counted as an error) if the server does not
     take it before `until`."""
     try:
-        return await asyncio.wait_for(asyncio.open_connection(HOST, port),
-                                      max(0.1, until - time.monotonic()))
+        return await asyncio.wait_for(
+            asyncio.open_connection(HOST, port, ssl=TLS['context']),
+            max(0.1, until - time.monotonic()))
     except (OSError, asyncio.TimeoutError):
         stats[kind + '_errors'] += 1
         return None, None
@@ -184,8 +197,10 @@ def main(argv=None):
     parser.add_argument('--idle', type=int, default=0)
     parser.add_argument('--uploads', default='')
     parser.add_argument('--token')
+    parser.add_argument('--cafile', help='speak TLS, trusting this CA')
     args = parser.parse_args(argv)
     raise_fd_limit()
+    TLS['context'] = tls_context(args.cafile)
     uploads = [u for u in args.uploads.split(',') if u]
 
     def ready():

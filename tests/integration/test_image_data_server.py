@@ -41,7 +41,7 @@ def _request(server, method, path, who='producer', body=None, headers=None):
         hdrs.update(headers or {})
         conn.request(method, path, body=body, headers=hdrs)
         response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        return response.status, response.headers, response.read()
     finally:
         conn.close()
 

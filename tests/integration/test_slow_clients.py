@@ -140,7 +140,7 @@ def test_a_slow_head_gets_408_and_is_closed(make_server):
             continue
     elapsed = time.monotonic() - t0
     assert answer.startswith(b'HTTP/1.1 408 '), answer
-    assert b'Connection: close' in answer
+    assert b'connection: close' in answer.lower()
     assert 1.5 < elapsed < 5, elapsed
     # A silent new connection is answered the same; the service is fine.
     sock = connect(srv.port)
@@ -181,7 +181,7 @@ def test_the_connection_cap_gives_503_and_recovers_at_once(make_server):
             answer = read_all(sock)
             sock.close()
             assert answer.startswith(b'HTTP/1.1 503 '), answer
-            assert b'retry later.' in answer, answer
+            assert b'connection: close' in answer.lower(), answer
     finally:
         for sock in held:
             sock.close()
