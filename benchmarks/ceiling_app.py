@@ -1,8 +1,8 @@
 """The framework's ceiling: a bare Flask view returning a fixed 50-item JSON
-list, served by gunicorn with the settings `glance-members serve` uses
-(gthread workers, `timeout 120`, no access log, no control socket,
-`limit_request_line 0`), so that every glance-members figure can be given
-as a fraction of what Flask + gunicorn can do at all on this machine.
+list, served exactly as `glance-members serve` serves (gunicorn's arbiter,
+uvicorn's worker, a2wsgi: glance_members.server.run), so that every
+glance-members figure can be given as a fraction of what Flask and the
+server can do at all on this machine.
 
     python benchmarks/ceiling_app.py [--host 127.0.0.1] [--port 9393]
         [--workers 2] [--threads 4]

@@ -80,14 +80,16 @@ def _check_strings(value, depth=0):
             _check_strings(item, depth + 1)
 
 
-# One exception that is both a broken read to the code reading a stream (the
-# upload path undoes a stored image on OSError) and a 4xx to Flask's error
-# handlers (the API's and the console's render it, never a 500).
-class BodyUnreadable(werkzeug.exceptions.BadRequest, OSError):
+# Each is both a domain error (the upload path undoes a stored image on
+# one, the API renders it as Glance does) and a werkzeug HTTP error (the
+# console renders it; werkzeug's own stream wrapper lets it through, where it
+# would turn an OSError into its generic 400).
+class BodyUnreadable(exception.Invalid, werkzeug.exceptions.BadRequest):
     """The body ended before its declared end: client gone, bad framing."""
 
 
-class BodyTimedOut(werkzeug.exceptions.RequestTimeout, TimeoutError):
+class BodyTimedOut(exception.RequestTimeout,
+                   werkzeug.exceptions.RequestTimeout):
     """The body stopped arriving."""
 
 

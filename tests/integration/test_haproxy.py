@@ -188,6 +188,11 @@ def test_links_follow_the_proxy(proxied):
     hrefs = [link['href'] for v in versions['versions']
              for link in v['links']]
     assert hrefs and all(h.startswith(proxy.url + '/') for h in hrefs), hrefs
+    # The console's cookies are Secure: the request came over HTTPS.
+    page = session.get(proxy.url + '/console/sign-in', timeout=10)
+    assert page.status_code == 200
+    cookies = page.raw.headers.getlist('Set-Cookie')
+    assert cookies and all('; Secure' in c for c in cookies), cookies
     # A client's own X-Forwarded-Proto is not believed by the proxy.
     r = session.get(proxy.url + '/versions', timeout=10,
                     headers={'X-Forwarded-Proto': 'gopher'})
