@@ -15,6 +15,9 @@ import csv
 import json
 import sys
 
+import peewee
+
+from glance_members import cmd
 from glance_members import conf as gm_conf
 from glance_members import db
 from glance_members.db import glance_import
@@ -146,12 +149,25 @@ def members_command(args, repo, out):
     return 0
 
 
+PROG = 'glance-members-manage'
+
+
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     overrides = {'data_dir': args.data_dir} if args.data_dir else {}
-    conf = gm_conf.new_conf(config_file=args.config, overrides=overrides)
-    database = db.connect(gm_conf.database_url(conf),
-                          conf.database.busy_timeout)
+    conf = cmd.load_conf(PROG, args.config, overrides)
+    try:
+        return run(args, conf)
+    except peewee.DatabaseError as e:
+        cmd.fail(PROG, 'database error', e)
+
+
+def run(args, conf):
+    try:
+        database = db.connect(gm_conf.database_url(conf),
+                              conf.database.busy_timeout)
+    except ValueError as e:
+        cmd.fail(PROG, 'configuration error', e)
     if args.category == 'members':
         return members_command(args, db.make_repository(database), sys.stdout)
     if args.category == 'import-glance':

@@ -7,11 +7,13 @@ a static token file, both created on first start.
 import argparse
 import logging
 import os
+import socket
 import sys
 
 from oslo_config import cfg
 
 from glance_members import app as gm_app
+from glance_members import cmd
 from glance_members import bootstrap
 from glance_members import logs
 from glance_members import conf as gm_conf
@@ -21,6 +23,7 @@ from glance_members.server import limits as gm_limits
 from glance_members.server import run as gm_run
 
 LOG = logging.getLogger(__name__)
+PROG = 'glance-members'
 
 
 def parse_args(argv):
@@ -49,40 +52,63 @@ def parse_args(argv):
     return parser.parse_args(argv)
 
 
-def load_conf(args):
-    overrides = {}
+def overrides(args):
+    given = {}
     for option, value in (('bind_host', args.host), ('bind_port', args.port),
                           ('data_dir', args.data_dir),
                           ('workers', args.workers),
                           ('threads', args.threads)):
         if value is not None:
-            overrides[option] = value
-    return gm_conf.new_conf(config_file=args.config, overrides=overrides)
+            given[option] = value
+    return given
+
+
+def load_conf(args):
+    return gm_conf.new_conf(config_file=args.config, overrides=overrides(args))
 
 
 def prepare(conf):
-    """Create what the embedded default needs; print how to use it."""
-    database = db.connect(gm_conf.database_url(conf),
-                          conf.database.busy_timeout)
-    if conf.database.connection is None:
-        # The embedded default is its own deployment: create or upgrade
-        # its schema here, in the master, before any worker starts.
-        db.sync(database)
-    elif db.version(database) != migrations.head():
+    """Create what the embedded default needs, or stop with one line if the
+    database or the address cannot be used; then say how to use it."""
+    try:
+        database = db.connect(gm_conf.database_url(conf),
+                              conf.database.busy_timeout)
+        if conf.database.connection is None:
+            # The embedded default is its own deployment: create or upgrade
+            # its schema here, in the master, before any worker starts.
+            db.sync(database)
+        current = db.version(database)
         database.close()
-        sys.exit('The database schema is at version %d, not %d: run '
+    except Exception as e:  # noqa: BLE001 - whatever the driver raises
+        cmd.fail(PROG, 'cannot use the database', e)
+    if current != migrations.head():
+        sys.exit('%s: the database schema is at version %d, not %d: run '
                  '`glance-members-manage db sync` first.'
-                 % (db.version(database), migrations.head()))
-    database.close()
+                 % (PROG, current, migrations.head()))
+    check_address(conf.bind_host, conf.bind_port)
     url = 'http://%s:%d' % (conf.bind_host, conf.bind_port)
     print('glance-members serving on %s' % url)
     if conf.auth.backend == 'static':
         _print_tokens(conf, url)
     if conf.console.enabled:
         print('Console: %s/console/ (sign in with %s)' % (
-            url, 'a token above' if conf.auth.backend == 'static'
+            url, 'a token from %s' % gm_conf.token_file(conf)
+            if conf.auth.backend == 'static'
             else 'your Keystone user name and password'))
     sys.stdout.flush()
+
+
+def check_address(host, port):
+    """Stop with one line if the address is taken (before the banner, and
+    before gunicorn retries it for 5 s)."""
+    try:
+        with socket.socket(socket.AF_INET6 if ':' in host
+                           else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as e:
+        sys.exit('%s: cannot listen on %s:%d: %s' % (
+            PROG, host, port, e.strerror or e))
 
 
 def _print_tokens(conf, url):
@@ -124,11 +150,7 @@ def run(conf, args=None):
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    conf = load_conf(args)
-    try:
-        gm_conf.check(conf)
-    except (cfg.Error, ValueError) as e:
-        sys.exit('glance-members: configuration error: %s' % e)
+    conf = cmd.load_conf(PROG, args.config, overrides(args))
     logs.setup(conf)
     if args.command == 'console':
         from glance_members.cmd import console

@@ -11,6 +11,7 @@ from oslo_policy import _parser
 from oslo_policy import policy as oslo_policy
 from oslo_upgradecheck import upgradecheck
 
+from glance_members import cmd
 from glance_members import conf as gm_conf
 from glance_members import db
 from glance_members.db import migrations
@@ -27,9 +28,16 @@ class Checks(upgradecheck.UpgradeCommands):
         self.conf = conf
 
     def _check_database(self):
+        url = gm_conf.database_url(self.conf)
+        missing = db.missing_sqlite_file(url)
+        if missing:
+            # A check reads; it does not create the database it checks.
+            return upgradecheck.Result(
+                upgradecheck.Code.FAILURE,
+                'No database at %s: run `glance-members-manage db sync` '
+                '(or start the embedded default once).' % missing)
         try:
-            database = db.connect(gm_conf.database_url(self.conf),
-                                  self.conf.database.busy_timeout)
+            database = db.connect(url, self.conf.database.busy_timeout)
             current = db.version(database)
             database.close()
         except Exception as e:  # noqa: BLE001 - report whatever it is
@@ -104,7 +112,7 @@ def main(argv=None):
     config_file = None
     if len(argv) >= 2 and argv[0] in ('--config', '--config-file'):
         config_file, argv = argv[1], argv[2:]
-    conf = gm_conf.new_conf(config_file=config_file)
+    conf = cmd.load_conf('glance-members-status', config_file)
     command_conf = cfg.ConfigOpts()
     return upgradecheck.main(command_conf, project='glance-members',
                              upgrade_command=Checks(conf),

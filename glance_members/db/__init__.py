@@ -44,6 +44,17 @@ def connect(url, busy_timeout_ms=30000, pool_size=8):
     return database
 
 
+def missing_sqlite_file(url):
+    """The path of a SQLite URL's file if it does not exist, else None."""
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.scheme.split('+')[0] != 'sqlite':
+        return None
+    path = urllib.parse.unquote(parsed.path)[1:]
+    if not path or path == ':memory:' or os.path.exists(path):
+        return None
+    return path
+
+
 def _sqlite(parsed, busy_timeout_ms):
     # SQLAlchemy's convention, as in every OpenStack config file.
     path = urllib.parse.unquote(parsed.path)[1:] or ':memory:'
