@@ -36,6 +36,7 @@ class Protocol(httptools_impl.HttpToolsProtocol):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.head_bytes = 0
+        self.head_tail = b''
         self.in_head = True
         self.head_timer = None
         self.draining = False
@@ -50,7 +51,13 @@ class Protocol(httptools_impl.HttpToolsProtocol):
 
     def data_received(self, data):
         if self.in_head:
-            self.head_bytes += len(data)
+            # Only the head's bytes: the body (or the next pipelined
+            # requests) often comes in the same read, up to 256 KiB of it.
+            # The blank line may straddle two reads: look at the last 3
+            # bytes of the previous one too.
+            seen = self.head_tail + data
+            self.head_bytes += _head_part(seen) - len(self.head_tail)
+            self.head_tail = seen[-3:]
             if self.head_timer is None:
                 self._start_head_timer()
             if self.head_bytes > LIMITS['limits'].max_header_size:
@@ -67,7 +74,7 @@ class Protocol(httptools_impl.HttpToolsProtocol):
 
     def on_message_complete(self):
         super().on_message_complete()
-        self.in_head, self.head_bytes = True, 0
+        self.in_head, self.head_bytes, self.head_tail = True, 0, b''
 
     def shutdown(self):
         self.draining = True
@@ -109,6 +116,15 @@ class Protocol(httptools_impl.HttpToolsProtocol):
             b'content-length: %d\r\nconnection: close\r\n\r\n' % len(text),
             text)))
         self.transport.close()
+
+
+def _head_part(data):
+    """How many of `data`'s bytes belong to the head being read: up to its
+    blank line if there is one in `data` (llhttp accepts a bare LF too),
+    else all."""
+    ends = [i + len(mark) for mark in (b'\r\n\r\n', b'\n\n')
+            for i in (data.find(mark),) if i >= 0]
+    return min(ends) if ends else len(data)
 
 
 class Worker(uvicorn_worker.UvicornWorker):
