@@ -663,9 +663,10 @@ def _looping_client(port, token, path, stop, statuses_, failures):
     """Requests on a raw keep-alive connection until `stop`; a refused
     connection is a status ('refused'), any other error a failure."""
     request = head(b'GET', path.encode(), token)
-    sock, buffered = None, b''
+    sock, buffered, used = None, b'', 0
     while not stop.is_set():
         if sock is None:
+            used = 0
             try:
                 sock = connect(port, timeout=30)
             except ConnectionRefusedError:
@@ -676,12 +677,14 @@ def _looping_client(port, token, path, stop, statuses_, failures):
             sock.sendall(request)
             response, buffered = _read_response(sock, buffered)
             statuses_.append(status_of(response))
+            used += 1
             if b'\r\nconnection: close' in response.split(
                     b'\r\n\r\n', 1)[0].lower():
                 sock.close()
                 sock, buffered = None, b''
         except (OSError, ValueError) as e:
-            failures.append(repr(e))
+            failures.append('%.2f %r after %d answers on its connection'
+                            % (time.monotonic(), e, used))
             sock.close()
             sock, buffered = None, b''
     if sock is not None:
@@ -717,22 +720,30 @@ def signals(target, path, actions, settle=1.0):
     thread = threading.Thread(target=_looping_client, args=(
         target.port, target.token, path, stop, got, failures))
     thread.start()
-    done = []
+    done, times = [], []
     try:
         time.sleep(settle)
+        t0 = time.monotonic()
         for action in actions:
+            started = time.monotonic()
             done.append(action())
+            times.append((round(started - t0, 2),
+                          round(time.monotonic() - t0, 2)))
             time.sleep(settle)
     finally:
         stop.set()
         thread.join(60)
+    # Failures as seconds since the first action (against `times`).
+    failures = ['%+.2fs %s' % (float(f.split(' ', 1)[0]) - t0,
+                               f.split(' ', 1)[1]) for f in failures]
     counts = {}
     for s in got:
         counts[str(s)] = counts.get(str(s), 0) + 1
     ok = not failures and set(got) <= {200, 503, 'refused'} and 200 in got
     return Result(ok, '%s; %d failed%s' % (
         counts, len(failures), (': ' + failures[0]) if failures else ''),
-        statuses=counts, failures=failures[:5], actions=done)
+        statuses=counts, failures=failures[:5], actions=done,
+        action_seconds=times)
 
 
 def hup_then_term(target, wait_new_workers, wait_exit):
