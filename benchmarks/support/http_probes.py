@@ -301,7 +301,7 @@ def short_chunk(target, wait=20):
         seconds=round(elapsed, 2), created=created)
 
 
-# --- 4. broken bodies: never a 500, nothing written ---------------------------
+# --- 4. broken bodies: never a 500, nothing written -------------------------
 
 def broken_bodies(target, body_timeout, wait=None):
     """Malformed chunk sizes, clients gone mid-body and bodies that stop
@@ -469,7 +469,7 @@ def pipelined_flood(target, path, count=20000, seconds=10.0,
                   requests_sent=sent // len(request), other_status=other)
 
 
-# --- 6. slow downloads --------------------------------------------------------
+# --- 6. slow downloads -------------------------------------------------------
 
 def _active_image(target, size):
     image_id = target.create_image(disk_format='raw',
@@ -545,7 +545,8 @@ def slow_downloads(target, clients=300, size=8 * MiB, seconds=8.0,
 # --- 7. slow unauthenticated bodies vs authenticated uploads -----------------
 
 def slow_sign_ins_vs_uploads(target, clients=150, uploads=5,
-                             upload_size=MiB, seconds=8.0, trickle=1.0):
+                             upload_size=MiB, seconds=8.0, trickle=1.0,
+                             timeout=30):
     """`clients` unauthenticated POST /console/sign-in whose bodies trickle
     a byte every `trickle` s, while an authenticated client creates and
     uploads `uploads` images: every upload 204 (no 503)."""
@@ -578,10 +579,17 @@ def slow_sign_ins_vs_uploads(target, clients=150, uploads=5,
         deadline = time.monotonic() + seconds
         for _ in range(uploads):
             try:
-                image_id = target.create_image(
-                    disk_format='raw', container_format='bare')['id']
-                results.append(target.upload(image_id, data))
-            except (AssertionError, OSError, http.client.HTTPException) as e:
+                status, _, created = target.request('POST', '/v2/images', {
+                    'name': 'up', 'disk_format': 'raw',
+                    'container_format': 'bare'}, timeout=timeout)
+                if status != 201:
+                    results.append('create %s' % status)
+                    continue
+                results.append(target.request(
+                    'PUT', '/v2/images/%s/file' % json.loads(created)['id'],
+                    data, {'Content-Type': 'application/octet-stream'},
+                    timeout=timeout)[0])
+            except (OSError, http.client.HTTPException) as e:
                 results.append(type(e).__name__)
             if time.monotonic() > deadline:
                 break
