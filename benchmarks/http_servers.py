@@ -407,7 +407,8 @@ ROWS = [
     ('forwarded_proto', 'X-Forwarded-Proto: https, option on'),
     ('signals', 'SIGHUP then SIGTERM under a looping client'),
     ('one_write_upload', '(extra) PUT 1 MiB, head and body in one write'),
-    ('upload', '1 GiB chunked upload: status, MB/s, worker RSS'),
+    ('upload', 'chunked upload (--upload-mib): status, MB/s, worker '
+     'RSS'),
 ]
 
 
@@ -453,7 +454,9 @@ def write_markdown(result, path):
                                             p['summary']))
         lines.append('| %s | %s |' % (label, ' | '.join(
             cell(x) for x in cells)))
-    lines += ['', 'Load average (1 min) before/after each candidate: %s.' %
+    lines += ['', 'Upload: %d MiB, chunked (as `glance image-upload`).'
+              % result['args']['upload_mib'], '',
+              'Load average (1 min) before/after each candidate: %s.' %
               ', '.join('%s %.1f/%.1f' % (
                   n, result['candidates'][n]['load_before'],
                   result['candidates'][n]['load_after']) for n in names),

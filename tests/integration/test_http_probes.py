@@ -57,19 +57,26 @@ def target(sqlite_server):
     return target_of(sqlite_server)
 
 
-@pytest.fixture(params=['sqlite', 'postgresql', 'mariadb'])
-def any_db_target(request, sqlite_server, tmp_path):
-    """The shared SQLite server, or one on a fresh PostgreSQL / MariaDB
-    database for this test."""
+@pytest.fixture(scope='module', params=['sqlite', 'postgresql', 'mariadb'])
+def any_db_target(request, sqlite_server, tmp_path_factory):
+    """The shared SQLite server, or one on a new PostgreSQL / MariaDB
+    database (one per module, as test_concurrency's `service`)."""
     if request.param == 'sqlite':
         yield target_of(sqlite_server)
         return
-    db_url = request.getfixturevalue('fresh_%s_url' % request.param)
-    server = started(tmp_path, db_url)
+    cluster = request.getfixturevalue({'postgresql': 'postgresql_cluster',
+                                       'mariadb': 'mariadb_server'}[
+                                           request.param])
+    db_url = cluster.create_database()
+    server = None
     try:
+        server = started(tmp_path_factory.mktemp('probes-' + request.param),
+                         db_url)
         yield target_of(server)
     finally:
-        server.close()
+        if server is not None:
+            server.close()
+        cluster.drop_database(db_url)
 
 
 def check(result):
@@ -93,7 +100,7 @@ def test_a_chunk_longer_than_sent_creates_nothing(any_db_target):
 
 
 def test_broken_bodies_are_4xx_never_500_and_write_nothing(target):
-    check(probes.broken_bodies(target, BODY_TIMEOUT))
+    check(probes.broken_bodies(target, BODY_TIMEOUT, wait=BODY_TIMEOUT + 4))
 
 
 def test_a_head_and_big_body_in_one_write_is_not_a_large_head(target):
@@ -117,6 +124,11 @@ def test_slow_unauthenticated_sign_ins_do_not_block_uploads(target):
                                           trickle=BODY_TIMEOUT / 2))
 
 
+# Fails until logs.py escapes what it logs (the lead's change on
+# http-layer): a %0A in a /console/ path forges a log line today. Remove
+# the marker with that change (strict: an unexpected pass fails).
+@pytest.mark.xfail(strict=True, reason='logs.py does not escape control '
+                   'characters yet: GET /console/a%0A<line> forges a line')
 def test_control_characters_in_paths_do_not_reach_the_log_raw(target):
     check(probes.control_characters(target))
 
