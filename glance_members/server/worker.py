@@ -92,6 +92,12 @@ class Protocol(httptools_impl.HttpToolsProtocol):
 
     def on_response_complete(self):
         super().on_response_complete()
+        if self.pipeline and not self.transport.is_closing():
+            # uvicorn resumes reading after every answer, and parses every
+            # request a read brings into a queued cycle: a client that
+            # pipelines without reading grew the worker ~2.5 KiB a request
+            # without bound. Read more once the queue is served.
+            self.flow.pause_reading()
         if self.draining and not self.transport.is_closing():
             self.loop.call_later(DRAIN_IDLE_GRACE, self._close_if_idle)
 
