@@ -15,7 +15,8 @@ VERSIONS = (('2.15', 'SUPPORTED'), ('2.9', 'SUPPORTED'), ('2.17', 'CURRENT'),
             ('2.4', 'SUPPORTED'), ('2.3', 'SUPPORTED'), ('2.2', 'SUPPORTED'),
             ('2.1', 'SUPPORTED'), ('2.0', 'SUPPORTED'))
 _KNOWN_MINORS = {v.split('.')[1] for v, _ in VERSIONS}
-_VERSIONED_PATH = re.compile(r'^/v2(?:\.(\d+))?(/.*)?$')
+# DOTALL: a path may hold a decoded newline (%0A); it is still a /v2 path.
+_VERSIONED_PATH = re.compile(r'^/v2(?:\.(\d+))?(/.*)?$', re.DOTALL)
 
 
 def versions_document(base_url):

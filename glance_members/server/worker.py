@@ -102,12 +102,28 @@ class Protocol(httptools_impl.HttpToolsProtocol):
 
     def shutdown(self):
         self.draining = True
-        if self.cycle is None or self.cycle.response_complete:
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:
             # Idle, as far as we know: the client may be sending a request
             # right now. Serve it (with Connection: close) if it comes soon.
             self.loop.call_later(DRAIN_IDLE_GRACE, self._close_if_idle)
-        else:
-            self.cycle.keep_alive = False
+        elif not cycle.response_started:
+            # Its answer will say Connection: close.
+            cycle.keep_alive = False
+        # Else its answer went out saying keep-alive: closing after it
+        # would cut the client's next request; on_response_complete
+        # treats the connection as idle then.
+
+    def on_response_complete(self):
+        super().on_response_complete()
+        if self.pipeline and not self.transport.is_closing():
+            # uvicorn resumes reading after every answer, and parses every
+            # request a read brings into a queued cycle: a client that
+            # pipelines without reading grew the worker ~2.5 KiB a request
+            # without bound. Read more once the queue is served.
+            self.flow.pause_reading()
+        if self.draining and not self.transport.is_closing():
+            self.loop.call_later(DRAIN_IDLE_GRACE, self._close_if_idle)
 
     def _close_if_idle(self):
         idle = self.cycle is None or self.cycle.response_complete
