@@ -230,7 +230,7 @@ def create_app(conf, repo=None):
         # Imported here: the API alone needs none of the console.
         from glance_members.console import app as console_app
         app.wsgi_app = console_app.mount(app.wsgi_app, conf)
-    app.wsgi_app = body.RequestBodies(app.wsgi_app)
+    app.wsgi_app = body.RequestBodies(app.wsgi_app, conf.max_request_body_size)
     app.wsgi_app = ProxyHeaders(app.wsgi_app, conf)
     return app
 

@@ -2,6 +2,7 @@
 and read the same way whatever server runs the application."""
 
 import json
+import re
 
 import werkzeug.exceptions
 
@@ -9,6 +10,12 @@ from glance_members.api import errors
 from glance_members import exception
 
 BODY_EXPECTED = 'Body expected in request.'
+TOO_LARGE = 'Request body is larger than %d bytes.'
+# The only routes whose body (or answer) is image data, as long as the
+# client makes it; every other body is JSON or a form, at most
+# max_request_body_size. The server runs these on threads of their own.
+IMAGE_DATA_PATH = re.compile(r'^/v2/images/[^/]+/file$')
+IMAGE_DATA_METHODS = frozenset(('GET', 'HEAD', 'PUT'))
 _METHODS_WITH_BODY = ('POST', 'PUT', 'PATCH')
 _METHODS_WITHOUT_BODY = ('GET', 'DELETE')
 
@@ -35,8 +42,7 @@ def json_body(request, max_size):
         raise exception.Invalid(BODY_EXPECTED)
     raw = _read_at_most(request.stream, max_size + 1)
     if len(raw) > max_size:
-        raise exception.RequestTooLarge(
-            'Request body is larger than %d bytes.' % max_size)
+        raise exception.RequestTooLarge(TOO_LARGE % max_size)
     try:
         document = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
@@ -45,6 +51,10 @@ def json_body(request, max_size):
         raise exception.Invalid('Unexpected body type. Expected list/dict.')
     _check_strings(document)
     return document
+
+
+def is_image_data(method, path):
+    return method in IMAGE_DATA_METHODS and bool(IMAGE_DATA_PATH.match(path))
 
 
 def _read_at_most(stream, size):
@@ -93,6 +103,11 @@ class BodyTimedOut(exception.RequestTimeout,
     """The body stopped arriving."""
 
 
+class BodyTooLarge(exception.RequestTooLarge,
+                   werkzeug.exceptions.RequestEntityTooLarge):
+    """More than max_request_body_size of a JSON body or a form."""
+
+
 class RequestBodies:
     """WSGI middleware: every request body framed one way and read to its
     end, whatever server runs us.
@@ -104,10 +119,14 @@ class RequestBodies:
       its end (werkzeug reads nothing of it otherwise).
     * A failed read (short body, broken chunk, client gone, time-out) is a
       400 or 408, never a 500.
+    * A body that is not image data is at most `max_size` bytes: 413 as
+      soon as its Content-Length or what was read says it is larger, the
+      same answer however the body arrives.
     """
 
-    def __init__(self, app):
+    def __init__(self, app, max_size):
         self.app = app
+        self.max_size = max_size
 
     def __call__(self, environ, start_response):
         if 'HTTP_TRANSFER_ENCODING' in environ:
@@ -121,9 +140,17 @@ class RequestBodies:
             length = int(environ.get('CONTENT_LENGTH') or 0)
         except ValueError:
             length = 0   # werkzeug refuses it
+        cap = None
+        if not is_image_data(environ.get('REQUEST_METHOD', ''),
+                             environ.get('PATH_INFO', '')):
+            cap = self.max_size
+            if length > cap and environ.get('REQUEST_METHOD') in \
+                    _METHODS_WITH_BODY:
+                return _render(BodyTooLarge(TOO_LARGE % cap), environ,
+                               start_response)
         environ['wsgi.input'] = CheckedInput(
             environ['wsgi.input'],
-            None if environ.get('wsgi.input_terminated') else length)
+            None if environ.get('wsgi.input_terminated') else length, cap)
         return self.app(environ, start_response)
 
 
@@ -135,9 +162,11 @@ class CheckedInput:
     """wsgi.input whose failures are BodyUnreadable / BodyTimedOut, and
     whose end before Content-Length is one too."""
 
-    def __init__(self, stream, length):
+    def __init__(self, stream, length, cap=None):
         self.stream = stream
         self.remaining = length   # None: read to the end (chunked)
+        self.cap = cap            # None: no limit (image data)
+        self.read_so_far = 0
 
     def read(self, size=-1):
         return self._checked(self.stream.read, size)
@@ -172,4 +201,7 @@ class CheckedInput:
             if not data:
                 raise BodyUnreadable('The request body ended before its '
                                      'Content-Length.')
+        self.read_so_far += len(data)
+        if self.cap is not None and self.read_so_far > self.cap:
+            raise BodyTooLarge(TOO_LARGE % self.cap)
         return data

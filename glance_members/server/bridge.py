@@ -18,12 +18,11 @@ unauthenticated client never holds a streaming thread longer than that.
 """
 
 import asyncio
-import re
 
 import a2wsgi
 
-IMAGE_DATA_PATH = re.compile(r'^/v2/images/[^/]+/file$')
-IMAGE_DATA_METHODS = frozenset(('GET', 'HEAD', 'PUT'))
+from glance_members.api import body as api_body
+
 BUSY = b'The server is busy with other uploads and downloads: retry later.\n'
 BODY_TIMEOUT = b'The request body was not sent in time.\n'
 
@@ -45,8 +44,7 @@ class Bridge:
     async def __call__(self, scope, receive, send):
         if scope['type'] != 'http':
             return
-        if (scope['method'] in IMAGE_DATA_METHODS
-                and IMAGE_DATA_PATH.match(scope['path'])):
+        if api_body.is_image_data(scope['method'], scope['path']):
             await self._stream(scope, receive, send)
         elif _has_body(scope['headers']):
             await self._buffered(scope, receive, send)

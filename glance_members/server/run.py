@@ -1,6 +1,7 @@
 """gunicorn's arbiter running uvicorn workers (worker.py) for a WSGI app."""
 
 from gunicorn.app import base
+from gunicorn import arbiter
 
 from glance_members.server import limits as gm_limits
 from glance_members.server import worker
@@ -43,4 +44,16 @@ def serve(load_app, host, port, workers, threads, limits=None, reread=None):
         def load(self):
             return load_app()
 
+        def run(self):
+            Arbiter(self).run()
+
     Application().run()
+
+
+class Arbiter(arbiter.Arbiter):
+
+    def stop(self, graceful=True):
+        # Before the workers are told: they must know that nobody takes
+        # over the listening socket (worker.Server.shutdown).
+        worker.STOPPING.value = 1
+        super().stop(graceful)

@@ -13,10 +13,23 @@ closed by a subclass of its protocol, without parsing anything itself:
   keep-alive connection is not cut under a request the client may be
   sending: a request arriving within DRAIN_IDLE_GRACE is served with
   `Connection: close`, and the connection is closed after it.
+
+And when the whole service stops (SIGTERM to the master, not a reload), a
+connection the kernel completed but no worker accepted yet would be reset
+when the last worker closes the listening socket: first a socket filter
+drops new connection attempts (their SYN is retried, then refused once the
+socket is gone), the workers accept what is queued, and only then close.
 """
 
+import asyncio
+import ctypes
+import multiprocessing
 import resource
+import socket
+import sys
 
+from gunicorn import arbiter
+import uvicorn
 from uvicorn.protocols.http import httptools_impl
 import uvicorn_worker
 
@@ -26,6 +39,11 @@ from glance_members.server import limits as gm_limits
 # Set in the arbiter before it forks (and again on SIGHUP): the workers
 # inherit them.
 LIMITS = {'limits': gm_limits.Limits()}
+# Shared memory: 1 once the master itself is stopping (not reloading), so
+# that a worker told to stop knows no other worker takes over its socket.
+STOPPING = multiprocessing.RawValue('b', 0)
+# How long the workers go on accepting the connections already queued.
+QUEUE_DRAIN = 0.2
 DRAIN_IDLE_GRACE = 1.0
 HEAD_TIMEOUT = b'The request head was not sent in time.'
 HEAD_TOO_LARGE = b'The request head is too large.'
@@ -75,6 +93,11 @@ class Protocol(httptools_impl.HttpToolsProtocol):
         self.head_size += len(url)
 
     def on_header(self, name, value):
+        if not self.in_head:
+            # A chunked body's trailer field is not a header (RFC 9110
+            # 6.5.1); llhttp reports it the same way, into the list the
+            # request's scope already holds.
+            return
         super().on_header(name, value)
         self.head_size += len(name) + len(value) + 4
 
@@ -158,6 +181,41 @@ class Protocol(httptools_impl.HttpToolsProtocol):
         self.transport.close()
 
 
+class _SockFilter(ctypes.Structure):
+    _fields_ = [('code', ctypes.c_uint16), ('jt', ctypes.c_uint8),
+                ('jf', ctypes.c_uint8), ('k', ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [('len', ctypes.c_ushort),
+                ('filter', ctypes.POINTER(_SockFilter))]
+
+
+SO_ATTACH_FILTER = getattr(socket, 'SO_ATTACH_FILTER', 26)
+
+
+def refuse_new_connections(sock):
+    """A classic BPF program `ret #0` on the listening socket: every new
+    connection attempt is dropped, the queued ones can still be accepted."""
+    drop = (_SockFilter * 1)(_SockFilter(0x06, 0, 0, 0))  # BPF_RET|BPF_K
+    program = _SockFprog(1, ctypes.cast(drop, ctypes.POINTER(_SockFilter)))
+    sock.setsockopt(socket.SOL_SOCKET, SO_ATTACH_FILTER, bytes(program))
+
+
+class Server(uvicorn.Server):
+
+    async def shutdown(self, sockets=None):
+        if STOPPING.value:
+            for sock in sockets or ():
+                try:
+                    refuse_new_connections(sock)
+                except OSError:
+                    break   # not Linux: close as uvicorn does
+            else:
+                await asyncio.sleep(QUEUE_DRAIN)
+        await super().shutdown(sockets)
+
+
 class Worker(uvicorn_worker.UvicornWorker):
 
     def __init__(self, *args, **kwargs):
@@ -180,6 +238,15 @@ class Worker(uvicorn_worker.UvicornWorker):
         if soft != hard:
             resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         super().init_process()
+
+    async def _serve(self):
+        # uvicorn_worker's, with our Server.
+        self.config.app = self.wsgi
+        server = Server(config=self.config)
+        self._install_sigquit_handler()
+        await server.serve(sockets=self.sockets)
+        if not server.started:
+            sys.exit(arbiter.Arbiter.WORKER_BOOT_ERROR)
 
     def load_wsgi(self):
         super().load_wsgi()
