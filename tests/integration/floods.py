@@ -198,6 +198,8 @@ def main(argv=None):
     parser.add_argument('--uploads', default='')
     parser.add_argument('--token')
     parser.add_argument('--cafile', help='speak TLS, trusting this CA')
+    parser.add_argument('--ready-after', type=float, default=4.0,
+                        help='say ready after this long at most')
     args = parser.parse_args(argv)
     raise_fd_limit()
     TLS['context'] = tls_context(args.cafile)
@@ -207,7 +209,8 @@ def main(argv=None):
         print('ready', flush=True)
 
     stats = asyncio.run(flood(args.port, args.duration, args.partial,
-                              args.idle, uploads, args.token, ready))
+                              args.idle, uploads, args.token, ready,
+                              ready_after=args.ready_after))
     print(json.dumps(stats), flush=True)
 
 
