@@ -152,6 +152,18 @@ def run_mix(version, scratch, tokens, seeded, seconds):
                        for op in OPS}}
 
 
+def run_list(version, tokens, seeded, seconds):
+    """The member list of the 50-member mix image alone, 8 connections:
+    throughput and its tail (issue 22: p99 within 5x p50)."""
+    result = load._wrk_once(
+        version.server, '/v2/images/%s/members' % seeded['mix']['image'],
+        seconds, script='get.lua',
+        headers=['X-Auth-Token: ' + tokens[sharing.MIX_PRODUCER]['token']])
+    latency = result['summary']['latency_ms']
+    return {'rps': round(result['summary']['rps'], 1),
+            'p50_ms': latency['p50'], 'p99_ms': latency['p99']}
+
+
 def summarize(versions):
     base = versions[0]
     out = []
@@ -163,7 +175,10 @@ def summarize(versions):
                    r['worker_cpu_ms_per_request'] for r in v.rounds),
                'ops_p50_ms_median': {op: statistics.median(
                    r['ops_p50_ms'][op] for r in v.rounds) for op in OPS},
-               'errors': sum(r['errors'] for r in v.rounds)}
+               'errors': sum(r['errors'] for r in v.rounds),
+               'list': {key: statistics.median(r['list'][key]
+                                               for r in v.rounds)
+                        for key in ('rps', 'p50_ms', 'p99_ms')}}
         ratios = [r['rps'] / b['rps'] for r, b in zip(v.rounds, base.rounds)]
         row['ratio_to_first'] = {'median': round(statistics.median(ratios),
                                                  3),
@@ -205,6 +220,15 @@ def markdown(result):
     for row in result['summary']:
         lines.append('| %s | %s |' % (row['label'], ' | '.join(
             '%.2f' % row['ops_p50_ms_median'][op] for op in OPS)))
+    lines += ['', 'The member list of the 50-member image alone (wrk 8 '
+              'connections, `get.lua`), medians over the rounds:', '',
+              '| version | req/s | p50 ms | p99 ms | p99 / p50 |',
+              '|---|---|---|---|---|']
+    for row in result['summary']:
+        listed = row['list']
+        lines.append('| %s | %.0f | %.2f | %.2f | %.1f |' % (
+            row['label'], listed['rps'], listed['p50_ms'], listed['p99_ms'],
+            listed['p99_ms'] / max(listed['p50_ms'], 0.001)))
     lines += ['', 'Rounds (req/s, in the order run):', '']
     for i, order in enumerate(result['orders']):
         lines.append('- %d: %s' % (i + 1, ', '.join(
@@ -246,6 +270,8 @@ def main():
             for v in order:
                 r = run_mix(v, scratch, tokens, seeded[v.label],
                             args.seconds)
+                r['list'] = run_list(v, tokens, seeded[v.label],
+                                     max(3, args.seconds // 2))
                 v.rounds.append(r)
                 done.append((v.label, r['rps']))
             orders.append(done)
