@@ -49,8 +49,13 @@ from tests.support import servers
 
 SEED = int(os.environ.get('GM_SEGMENT_SEED', '22'))
 MODES = ('whole', 'pieces', 'bytes')
+# Bodies past max_request_body_size go whole, in pieces and in segments
+# (one TCP segment's payload per write): a byte at a time would take ~70 s.
+OVERSIZE_MODES = ('whole', 'pieces', 'segments')
 DELIVERIES = {'whole': segments.whole, 'pieces': segments.in_pieces,
-              'bytes': segments.byte_at_a_time}
+              'bytes': segments.byte_at_a_time,
+              'segments': segments.in_segments}
+MAX_BODY = 65536   # [DEFAULT] max_request_body_size
 ONE_SEGMENT = 1448
 REGION = 'RegionOne'
 PATCH_TYPE = 'application/openstack-images-v2.1-json-patch'
@@ -259,6 +264,11 @@ class Case:
     expect: int
     prepare: object      # world -> Prepared
     chunked: bool = False
+    trailers: tuple = ()  # chunked only: the trailer section's fields
+    modes: tuple = MODES
+    # A bug of the server this case shows (then an expected failure: it
+    # passes, and must be moved out of xfail, once the bug is fixed).
+    known_bug: str = None
 
     def __str__(self):
         return self.name
@@ -307,6 +317,19 @@ def _member_status(image_id, project=CONSUMER):
 
 # /v2 ------------------------------------------------------------------------
 
+TRAILER_BUG = (
+    'uvicorn adds a chunked body\'s trailer fields to scope["headers"] '
+    '(the list a2wsgi builds the environ from, when the application '
+    'starts): on the image data path they become request headers only '
+    'when they arrive in the same read as the head (whole: 415 for a '
+    'Content-Type trailer; split: 204)')
+OVERSIZE_FORM_BUG = (
+    'bridge._buffered stops reading at the first ASGI message past '
+    'buffered_body_size and passes what it has as the whole body: a form '
+    'past max_request_body_size is read whole when it arrives in one read '
+    '(302, signed in) and cut when it arrives in segments (Content-Length: '
+    '400; chunked: cut silently, the token after the cut lost, 401); never '
+    'the 413 a JSON body gets')
 IMAGE_RULE = '/v2/images/<image_id>'
 MEMBERS_RULE = '/v2/images/<image_id>/members'
 MEMBER_RULE = '/v2/images/<image_id>/members/<member_id>'
@@ -423,6 +446,20 @@ V2 = [
     Case('v2-image-upload-chunked', 'v2',
          ('PUT', '/v2/images/<image_id>/file'), 204, _upload(1600),
          chunked=True),
+    # A trailer field is not a header (RFC 9110 6.5.1): the upload goes
+    # through as without it, however the request arrives.
+    Case('v2-image-upload-chunked-trailer', 'v2',
+         ('PUT', '/v2/images/<image_id>/file'), 204, _upload(1500),
+         chunked=True, trailers=(('Content-Type', 'text/plain'),),
+         known_bug=TRAILER_BUG),
+    Case('v2-image-create-oversize', 'v2', ('POST', '/v2/images'), 413,
+         lambda world: api('POST', '/v2/images', 'producer',
+                           raw=padded({'name': 'big'}, MAX_BODY + 4000)),
+         modes=OVERSIZE_MODES),
+    Case('v2-image-create-oversize-chunked', 'v2', ('POST', '/v2/images'),
+         413, lambda world: api('POST', '/v2/images', 'producer',
+                                raw=padded({'name': 'big'}, MAX_BODY + 4000)),
+         chunked=True, modes=OVERSIZE_MODES),
     Case('v2-deactivate', 'v2',
          ('POST', '/v2/images/<image_id>/actions/deactivate'), 204,
          _action('deactivate')),
@@ -540,6 +577,11 @@ SHARING = [
          200, _expiry(padded({'expires_at': None})), chunked=True),
     Case('sharing-expiry-invalid', 'sharing', ('PATCH', EXPIRY_RULE), 400,
          _expiry(b'{"expires_at": "soon"}')),
+    Case('sharing-decisions-oversize', 'sharing',
+         ('POST', '/sharing/v1/inbox/decisions'), 413,
+         _decisions(lambda ids: padded({'status': 'accepted', 'images': ids},
+                                       MAX_BODY + 4000)),
+         modes=OVERSIZE_MODES),
     Case('sharing-leave', 'sharing',
          ('DELETE', '/sharing/v1/inbox/<image_id>'), 204, _leave),
 ]
@@ -553,8 +595,9 @@ def _sign_in(token, pad=0):
         fields = [('csrf_token', csrf), ('token', token)]
         if pad:
             # Keystone's field, ignored with static tokens: a body larger
-            # than one segment, as a long password would make it.
-            fields.append(('user_name', 'u' * pad))
+            # than one segment, as a long password would make it; before
+            # the token, which is lost if the body is cut.
+            fields.insert(1, ('user_name', 'u' * pad))
         return Prepared(
             'POST', '/console/sign-in',
             urllib.parse.urlencode(fields).encode(),
@@ -681,6 +724,15 @@ CONSOLE = [
          ('POST', '/console/sign-in'), 302,
          _sign_in(personas.token('consumer'), pad=ONE_SEGMENT + 200),
          chunked=True),
+    # Past max_request_body_size a form is refused like a JSON body (the
+    # bridge's buffer stops there), whatever its framing.
+    Case('console-sign-in-oversize', 'console', ('POST', '/console/sign-in'),
+         413, _sign_in(personas.token('producer'), pad=MAX_BODY + 4000),
+         modes=OVERSIZE_MODES, known_bug=OVERSIZE_FORM_BUG),
+    Case('console-sign-in-oversize-chunked', 'console',
+         ('POST', '/console/sign-in'), 413,
+         _sign_in(personas.token('producer'), pad=MAX_BODY + 4000),
+         chunked=True, modes=OVERSIZE_MODES, known_bug=OVERSIZE_FORM_BUG),
     Case('console-sign-in-refused', 'console', ('POST', '/console/sign-in'),
          401, _sign_in('tok-nobody')),
     Case('console-sign-out', 'console', ('POST', '/console/sign-out'), 302,
@@ -805,30 +857,39 @@ def deliver(world, case, mode):
     prepared = case.prepare(world)
     request = segments.build(prepared.method, prepared.path,
                              prepared.headers, prepared.body,
-                             chunked=case.chunked, rng=rng, port=world.port)
+                             chunked=case.chunked, rng=rng, port=world.port,
+                             trailers=case.trailers)
     pieces = DELIVERIES[mode](request, rng)
     response = segments.exchange(world.port, pieces)
-    cut = 'seed %d, %d bytes (head %d), pieces at %s' % (
-        SEED, len(request.raw), request.head_length,
-        segments.offsets(pieces) if len(pieces) < 10 else 'every byte')
+    cut = 'seed %d, %d bytes (head %d), %d writes, at %s' % (
+        SEED, len(request.raw), request.head_length, len(pieces),
+        segments.offsets(pieces) if len(pieces) < 10 else 'every %d bytes'
+        % len(pieces[0][0]))
     return outcome(world, prepared, response), cut, request
 
 
-@pytest.mark.parametrize('case', CATALOGUE, ids=str)
+def _params(cases):
+    for case in cases:
+        marks = [pytest.mark.xfail(strict=True, reason=case.known_bug)] \
+            if case.known_bug else []
+        yield pytest.param(case, marks=marks, id=case.name)
+
+
+@pytest.mark.parametrize('case', _params(CATALOGUE))
 def test_same_answer_however_segmented(world, case):
     answers = {}
-    for mode in MODES:
-        seen, cut, request = deliver(world, case, mode)
-        answers[mode] = (seen, cut)
-        if mode == 'whole':
-            assert seen['status'] == case.expect, (
-                '%s in one write: %r' % (case.name, seen))
-        else:
-            assert seen == answers['whole'][0], (
-                '%s: the answer differs when sent %s (%s)\n'
-                'whole: %r\n%s: %r\nrequest: %r' % (
-                    case.name, mode, cut, answers['whole'][0], mode, seen,
-                    request.raw[:3000]))
+    for mode in case.modes:
+        answers[mode] = deliver(world, case, mode)
+    whole = answers['whole'][0]
+    report = '\n'.join('%s (%s): %r' % (mode, cut, seen)
+                       for mode, (seen, cut, _) in answers.items())
+    assert whole['status'] == case.expect, (
+        '%s in one write: %d, not %d\n%s' % (
+            case.name, whole['status'], case.expect, report))
+    for mode, (seen, cut, request) in answers.items():
+        assert seen == whole, (
+            '%s: the answer differs when sent %s\n%s\nrequest: %r' % (
+                case.name, mode, report, request.raw[:3000]))
         if seen['follow-up'] is not None:
             assert seen['follow-up'] == 200, (case.name, mode, seen)
 

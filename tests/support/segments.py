@@ -36,10 +36,11 @@ class Request:
 
 
 def build(method, path, headers=(), body=b'', chunked=False, rng=None,
-          port=None):
+          port=None, trailers=()):
     """The request's bytes: `headers` as given, Host, and the body framed
     by Content-Length, or chunked (random chunk sizes from `rng`) with
-    Transfer-Encoding: chunked."""
+    Transfer-Encoding: chunked and `trailers` ([(name, value)]) after the
+    last chunk."""
     if isinstance(body, str):
         body = body.encode('utf-8')
     lines = ['%s %s HTTP/1.1' % (method, path),
@@ -47,7 +48,7 @@ def build(method, path, headers=(), body=b'', chunked=False, rng=None,
     lines.extend('%s: %s' % (name, value) for name, value in headers)
     if chunked:
         lines.append('Transfer-Encoding: chunked')
-        framed = chunk(body, rng or random.Random(0))
+        framed = chunk(body, rng or random.Random(0), trailers=trailers)
     else:
         lines.append('Content-Length: %d' % len(body))
         framed = body
@@ -55,9 +56,10 @@ def build(method, path, headers=(), body=b'', chunked=False, rng=None,
     return Request(head + framed, len(head), chunked)
 
 
-def chunk(body, rng, most=6):
+def chunk(body, rng, most=6, trailers=()):
     """`body` as 1 to `most` chunks of random sizes, hex sizes (one of
-    them with an extension), then the last chunk."""
+    them with an extension), then the last chunk and its trailer
+    section."""
     cuts = sorted(rng.sample(range(1, len(body)), min(most, len(body)) - 1)) \
         if len(body) > 1 else []
     out = []
@@ -66,7 +68,9 @@ def chunk(body, rng, most=6):
         if start == 0 and cuts:
             size += ';piece=first'
         out.append(size.encode() + b'\r\n' + body[start:end] + b'\r\n')
-    out.append(b'0\r\n\r\n')
+    out.append(b'0\r\n' + b''.join(
+        ('%s: %s\r\n' % field).encode('latin-1') for field in trailers)
+        + b'\r\n')
     return b''.join(out)
 
 
@@ -93,6 +97,14 @@ def byte_at_a_time(request, rng=None, pause=0.0005):
     """Every byte its own write, `pause` apart."""
     raw = request.raw
     return [(raw[i:i + 1], pause) for i in range(len(raw))]
+
+
+def in_segments(request, rng=None, size=1448, pause=0.001):
+    """Writes of one TCP segment's payload (1448 bytes: a 1500-byte MTU
+    with timestamps), `pause` apart: a large body as a network delivers
+    it, in many reads."""
+    raw = request.raw
+    return [(raw[i:i + size], pause) for i in range(0, len(raw), size)]
 
 
 def offsets(pieces):
