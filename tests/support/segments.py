@@ -93,10 +93,18 @@ def in_pieces(request, rng, least=2, most=6, pause=(0.005, 0.030)):
             for start, end in zip([0] + cuts, cuts + [len(raw)])]
 
 
-def byte_at_a_time(request, rng=None, pause=0.0005):
-    """Every byte its own write, `pause` apart."""
+def byte_at_a_time(request, rng=None, pause=0.0005, ends=None):
+    """Every byte its own write, `pause` apart; with `ends`, only the head
+    and the first and last `ends` bytes of the body (where its framing
+    starts and ends), the middle in 1448-byte writes."""
     raw = request.raw
-    return [(raw[i:i + 1], pause) for i in range(len(raw))]
+    if ends is None or request.body_length <= 2 * ends:
+        return [(raw[i:i + 1], pause) for i in range(len(raw))]
+    first, last = request.head_length + ends, len(raw) - ends
+    return ([(raw[i:i + 1], pause) for i in range(first)]
+            + [(raw[i:min(i + 1448, last)], pause)
+               for i in range(first, last, 1448)]
+            + [(raw[i:i + 1], pause) for i in range(last, len(raw))])
 
 
 def in_segments(request, rng=None, size=1448, pause=0.001):
