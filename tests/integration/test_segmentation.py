@@ -373,9 +373,9 @@ def _member_create(raw=None):
     return prepare
 
 
-def _member_status_put(status, raw=None):
+def _member_status_put(status, raw=None, accepted=False):
     def prepare(world):
-        image_id, = world.pending(1)
+        image_id = world.accepted() if accepted else world.pending(1)[0]
         return api('PUT', '/v2/images/%s/members/%s' % (image_id, CONSUMER),
                    'consumer', {'status': status}, raw=raw,
                    after=_member_status(image_id))
@@ -452,6 +452,9 @@ V2 = [
          200, _member_create(padded({'member': CONSUMER})), chunked=True),
     Case('v2-member-status', 'v2', ('PUT', MEMBER_RULE), 200,
          _member_status_put('accepted')),
+    # Back to pending: "decide later" through the API.
+    Case('v2-member-status-pending', 'v2', ('PUT', MEMBER_RULE), 200,
+         _member_status_put('pending', accepted=True)),
     Case('v2-member-status-large', 'v2', ('PUT', MEMBER_RULE), 200,
          _member_status_put('rejected', padded({'status': 'rejected'}))),
     Case('v2-member-status-invalid', 'v2', ('PUT', MEMBER_RULE), 400,
