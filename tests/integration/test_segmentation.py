@@ -29,8 +29,9 @@ Raw sockets with TCP_NODELAY (tests/support/segments.py), so each piece is
 a segment of its own. Every family has a body larger than 1,448 bytes (one
 TCP segment at a 1500-byte MTU), and one past the body limit.
 
-Cases with `known_bug` are strict expected failures: bugs of the server
-wiring this test found (see TRAILER_BUG, OVERSIZE_FORM_BUG).
+Cases with `known_bug` are strict expected failures (none today; the two
+it found, trailer fields read as headers and forms past the limit read
+whole or cut by how they arrived, are fixed and their cases pass).
 
 Time: ~60-100 s on a 2-core machine (more under load: the pauses are
 sleeps, the server shares the cores). GM_SEGMENT_SEED picks other offsets.
@@ -332,19 +333,6 @@ def _member_status(image_id, project=CONSUMER):
 
 # /v2 ------------------------------------------------------------------------
 
-TRAILER_BUG = (
-    'uvicorn adds a chunked body\'s trailer fields to scope["headers"] '
-    '(the list a2wsgi builds the environ from, when the application '
-    'starts): on the image data path they become request headers only '
-    'when they arrive in the same read as the head (whole: 415 for a '
-    'Content-Type trailer; split: 204)')
-OVERSIZE_FORM_BUG = (
-    'bridge._buffered stops reading at the first ASGI message past '
-    'buffered_body_size and passes what it has as the whole body: a form '
-    'past max_request_body_size is read whole when it arrives in one read '
-    '(302, signed in) and cut when it arrives in segments (Content-Length: '
-    '400; chunked: cut silently, the token after the cut lost, 401); never '
-    'the 413 a JSON body gets')
 IMAGE_RULE = '/v2/images/<image_id>'
 MEMBERS_RULE = '/v2/images/<image_id>/members'
 MEMBER_RULE = '/v2/images/<image_id>/members/<member_id>'
@@ -468,8 +456,7 @@ V2 = [
     # through as without it, however the request arrives.
     Case('v2-image-upload-chunked-trailer', 'v2',
          ('PUT', '/v2/images/<image_id>/file'), 204, _upload(1500),
-         chunked=True, trailers=(('Content-Type', 'text/plain'),),
-         known_bug=TRAILER_BUG),
+         chunked=True, trailers=(('Content-Type', 'text/plain'),)),
     Case('v2-image-create-oversize', 'v2', ('POST', '/v2/images'), 413,
          lambda world: api('POST', '/v2/images', 'producer',
                            raw=padded({'name': 'big'}, MAX_BODY + 4000)),
@@ -747,11 +734,11 @@ CONSOLE = [
     # bridge's buffer stops there), whatever its framing.
     Case('console-sign-in-oversize', 'console', ('POST', '/console/sign-in'),
          413, _sign_in(personas.token('producer'), pad=MAX_BODY + 4000),
-         modes=OVERSIZE_MODES, known_bug=OVERSIZE_FORM_BUG),
+         modes=OVERSIZE_MODES),
     Case('console-sign-in-oversize-chunked', 'console',
          ('POST', '/console/sign-in'), 413,
          _sign_in(personas.token('producer'), pad=MAX_BODY + 4000),
-         chunked=True, modes=OVERSIZE_MODES, known_bug=OVERSIZE_FORM_BUG),
+         chunked=True, modes=OVERSIZE_MODES),
     Case('console-sign-in-refused', 'console', ('POST', '/console/sign-in'),
          401, _sign_in('tok-nobody')),
     Case('console-sign-out', 'console', ('POST', '/console/sign-out'), 302,
