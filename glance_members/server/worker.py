@@ -44,6 +44,9 @@ LIMITS = {'limits': gm_limits.Limits()}
 STOPPING = multiprocessing.RawValue('b', 0)
 # How long the workers go on accepting the connections already queued.
 QUEUE_DRAIN = 0.2
+# This worker is stopping: a connection made from now on drains at once
+# (uvicorn asks only the connections it had when it began to stop).
+SHUTTING_DOWN = {'now': False}
 DRAIN_IDLE_GRACE = 1.0
 HEAD_TIMEOUT = b'The request head was not sent in time.'
 HEAD_TOO_LARGE = b'The request head is too large.'
@@ -67,6 +70,8 @@ class Protocol(httptools_impl.HttpToolsProtocol):
     def connection_made(self, transport):
         super().connection_made(transport)
         self._start_head_timer()
+        if SHUTTING_DOWN['now']:
+            self.shutdown()
 
     def connection_lost(self, exc):
         self._cancel_head_timer()
@@ -205,6 +210,7 @@ def refuse_new_connections(sock):
 class Server(uvicorn.Server):
 
     async def shutdown(self, sockets=None):
+        SHUTTING_DOWN['now'] = True
         if STOPPING.value:
             for sock in sockets or ():
                 try:
