@@ -125,9 +125,20 @@ def _file_properties(driver):
             'thin_provisioning': driver.thin_provisioning}
 
 
+def _rbd_fsid(url_prefix):
+    """The cluster id of an 'rbd://<fsid>/<pool>/' prefix, else None."""
+    scheme = 'rbd://'
+    if not url_prefix or not url_prefix.startswith(scheme):
+        return None
+    rest = url_prefix[len(scheme):]
+    pieces = (rest[:-1] if rest.endswith('/') else rest).split('/')
+    return pieces[0] if rest and len(pieces) == 2 else None
+
+
 def _rbd_properties(driver):
     return {'chunk_size': driver.chunk_size, 'pool': driver.pool,
-            'thin_provisioning': driver.thin_provisioning, 'fsid': None}
+            'thin_provisioning': driver.thin_provisioning,
+            'fsid': _rbd_fsid(getattr(driver, 'url_prefix', None))}
 
 
 def _cinder_properties(driver):
