@@ -342,12 +342,17 @@ def _unique(values):
     return list(dict.fromkeys(values))
 
 
+def _over_quota(quota, items):
+    """Glance's per-image quotas: a negative quota is no limit."""
+    return 0 <= quota < len(items)
+
+
 def _check_image_quotas(image, quotas):
-    if 0 <= quotas.properties < len(image.properties):
+    if _over_quota(quotas.properties, image.properties):
         raise exception.OverLimit(
             'Maximum number of properties exceeded. Attempted: %d, '
             'Maximum: %d' % (len(image.properties), quotas.properties))
-    if 0 <= quotas.tags < len(image.tags):
+    if _over_quota(quotas.tags, image.tags):
         raise exception.OverLimit(
             'Maximum number of tags exceeded. Attempted: %d, Maximum: %d' %
             (len(image.tags), quotas.tags))
@@ -369,7 +374,7 @@ def add_tag(ctx, authz, repo, image_id, tag, quotas):
     saved again (updated_at moves, image.update is sent), as in Glance."""
     image = _image_for_tags(ctx, authz, repo, image_id)
     image.tags = _unique(image.tags + [tag])
-    if 0 <= quotas.tags < len(image.tags):
+    if _over_quota(quotas.tags, image.tags):
         raise exception.OverLimit(TAG_LIMIT % (image_id, len(image.tags),
                                                quotas.tags))
     if repo.update_image(image) is None:
