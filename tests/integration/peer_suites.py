@@ -192,6 +192,17 @@ def prepare_region(keystone, region, image_url):
                       json=SENSIBLE_IMAGE, timeout=60).raise_for_status()
 
 
+def release_region(keystone, region):
+    """Remove every endpoint of `region` (the catalog is the session's)."""
+    ks = ids_mod.KeystoneAdmin(keystone.admin_token())
+    try:
+        for endpoint in ks.find('endpoints', region_id=region):
+            ks.call('DELETE', '/endpoints/' + endpoint['id'],
+                    expect=(204, 404))
+    finally:
+        ks.close()
+
+
 def clouds_yaml(keystone, region):
     """clouds.yaml text: devstack's cloud names, the test identities, the
     image endpoint of `region`."""

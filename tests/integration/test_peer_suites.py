@@ -38,6 +38,7 @@ def peer_service(keystone, tmp_path_factory):
     finally:
         service.server.stop()
         shutil.rmtree(service.server.home, ignore_errors=True)
+        peer_suites.release_region(keystone, REGION)
 
 
 @pytest.fixture(scope='module')
