@@ -29,9 +29,11 @@ import webob
 import werkzeug.exceptions
 
 from glance_members.api import body
+from glance_members.api import discovery
 from glance_members.api import errors
 from glance_members.api import image_data
 from glance_members.api import image_members
+from glance_members.api import image_tags
 from glance_members.api import images
 from glance_members.api import schemas
 from glance_members.api import sharing_v1
@@ -134,7 +136,7 @@ def create_app(conf, repo=None):
     api = Api(app)
     api.register_field(timestamps.IsoTime, 'string', 'date-time')
     for blueprint in (schemas.blp, images.blp, image_data.blp,
-                      image_members.blp):
+                      image_members.blp, image_tags.blp, discovery.blp):
         api.register_blueprint(blueprint)
     if conf.sharing.enabled:
         for blueprint in sharing_v1.BLUEPRINTS:
@@ -217,9 +219,9 @@ def create_app(conf, repo=None):
                    OPENAPI_PATH: _openapi_document(api)}
     extensions = ()
     if conf.sharing.enabled:
-        discovery = sharing_versions.application(conf.public_endpoint)
-        unversioned.update({sharing_versions.ROOT: discovery,
-                            sharing_versions.ROOT + '/': discovery})
+        sharing_root = sharing_versions.application(conf.public_endpoint)
+        unversioned.update({sharing_versions.ROOT: sharing_root,
+                            sharing_versions.ROOT + '/': sharing_root})
         extensions = (sharing_versions.PREFIX + '/',)
     app.wsgi_app = versions.VersionNegotiation(
         app.wsgi_app, conf.public_endpoint, unversioned=unversioned,

@@ -87,6 +87,17 @@ class ImageQuery:
     tags: list = dataclasses.field(default_factory=list)
 
 
+@dataclasses.dataclass(frozen=True)
+class StoreInfo:
+    """An image store as the discovery API shows it (store.describe_stores)."""
+    id: str
+    type: str
+    default: bool
+    read_only: bool
+    properties: dict
+    weight: int = 0
+
+
 @dataclasses.dataclass
 class Upload:
     """Who is receiving an image's bytes (glance_members.uploads)."""

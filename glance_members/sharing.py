@@ -35,6 +35,9 @@ NOT_AUTHORIZED = 'You are not authorized to complete %s action.'
 ONLY_SHARED = 'Only shared images have members.'
 BAD_MEMBER_STATUS = ('Incorrect request: Status must be "pending", '
                      '"accepted" or "rejected".')
+TAG_LIMIT = ('Image tag limit exceeded for image %s: The limit has been '
+             'exceeded on the number of allowed image tags. Attempted: %d, '
+             'Maximum: %d:')
 MEMBER_LIMIT = ('Image member limit exceeded for image %s: The limit has '
                 'been exceeded on the number of allowed image members for '
                 'this image. Attempted: %d, Maximum: %d:')
@@ -339,15 +342,52 @@ def _unique(values):
     return list(dict.fromkeys(values))
 
 
+def _over_quota(quota, items):
+    """Glance's per-image quotas: a negative quota is no limit."""
+    return 0 <= quota < len(items)
+
+
 def _check_image_quotas(image, quotas):
-    if 0 <= quotas.properties < len(image.properties):
+    if _over_quota(quotas.properties, image.properties):
         raise exception.OverLimit(
             'Maximum number of properties exceeded. Attempted: %d, '
             'Maximum: %d' % (len(image.properties), quotas.properties))
-    if 0 <= quotas.tags < len(image.tags):
+    if _over_quota(quotas.tags, image.tags):
         raise exception.OverLimit(
             'Maximum number of tags exceeded. Attempted: %d, Maximum: %d' %
             (len(image.tags), quotas.tags))
+
+
+# --- image tags ------------------------------------------------------------
+
+def _image_for_tags(ctx, authz, repo, image_id):
+    """Glance's tag controller: modify_image on a visible image (its policy
+    refusals are ImageAPIPolicy's: 404 when get_image fails too, else 403).
+    """
+    image = find_image(ctx, repo, image_id, MEMBER_IMAGE_NOT_FOUND)
+    _require_image_rule(ctx, authz, image, image_rules.MODIFY_IMAGE)
+    return image
+
+
+def add_tag(ctx, authz, repo, image_id, tag, quotas):
+    """PUT /v2/images/{id}/tags/{tag}: a tag the image has already is
+    saved again (updated_at moves, image.update is sent), as in Glance."""
+    image = _image_for_tags(ctx, authz, repo, image_id)
+    image.tags = _unique(image.tags + [tag])
+    if _over_quota(quotas.tags, image.tags):
+        raise exception.OverLimit(TAG_LIMIT % (image_id, len(image.tags),
+                                               quotas.tags))
+    if repo.update_image(image) is None:
+        raise exception.NotFound(MEMBER_IMAGE_NOT_FOUND % image_id)
+
+
+def delete_tag(ctx, authz, repo, image_id, tag):
+    image = _image_for_tags(ctx, authz, repo, image_id)
+    if tag not in image.tags:
+        raise exception.NotFound()
+    image.tags.remove(tag)
+    if repo.update_image(image) is None:
+        raise exception.NotFound(MEMBER_IMAGE_NOT_FOUND % image_id)
 
 
 # --- image data and status -------------------------------------------------

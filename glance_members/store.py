@@ -12,6 +12,7 @@ import glance_store
 
 from glance_members import conf as gm_conf
 from glance_members import exception
+from glance_members import records
 
 LOG = logging.getLogger(__name__)
 CHUNK_SIZE = 64 * 1024
@@ -115,3 +116,68 @@ class ImageStore:
             glance_store.delete_from_backend(location)
         except glance_store.NotFound:
             pass
+
+
+# What GET /v2/info/stores/detail shows of each kind of store, read from the
+# driver as Glance 33's discovery API reads it.
+def _file_properties(driver):
+    return {'data_dir': driver.datadir, 'chunk_size': driver.chunk_size,
+            'thin_provisioning': driver.thin_provisioning}
+
+
+def _rbd_fsid(url_prefix):
+    """The cluster id of an 'rbd://<fsid>/<pool>/' prefix, else None."""
+    scheme = 'rbd://'
+    if not url_prefix or not url_prefix.startswith(scheme):
+        return None
+    rest = url_prefix[len(scheme):]
+    pieces = (rest[:-1] if rest.endswith('/') else rest).split('/')
+    return pieces[0] if rest and len(pieces) == 2 else None
+
+
+def _rbd_properties(driver):
+    return {'chunk_size': driver.chunk_size, 'pool': driver.pool,
+            'thin_provisioning': driver.thin_provisioning,
+            'fsid': _rbd_fsid(getattr(driver, 'url_prefix', None))}
+
+
+def _cinder_properties(driver):
+    return {'volume_type': driver.store_conf.cinder_volume_type,
+            'use_multipath': driver.store_conf.cinder_use_multipath}
+
+
+def _swift_properties(driver):
+    return {'container': getattr(driver, 'container', None),
+            'large_object_size': driver.large_object_size,
+            'large_object_chunk_size': driver.large_object_chunk_size}
+
+
+def _s3_properties(driver):
+    return {'s3_store_large_object_size': driver.s3_store_large_object_size,
+            's3_store_large_object_chunk_size':
+                driver.s3_store_large_object_chunk_size,
+            's3_store_thread_pools': driver.s3_store_thread_pools}
+
+
+_PROPERTIES = {'file': _file_properties, 'rbd': _rbd_properties,
+               'cinder': _cinder_properties, 'swift': _swift_properties,
+               's3': _s3_properties, 'http': lambda driver: {}}
+
+
+def describe_stores(conf):
+    """[records.StoreInfo] of the stores [glance_store] `stores` enables,
+    by their short names (one store per kind: glance_store's single-store
+    configuration, so a store's id is its kind)."""
+    infos = []
+    for kind in conf.glance_store.stores:
+        if kind not in _PROPERTIES:
+            continue  # a driver class path: no kind to show it by
+        try:
+            driver = glance_store.get_store_from_scheme(kind)
+        except glance_store.UnknownScheme:
+            continue
+        infos.append(records.StoreInfo(
+            id=kind, type=kind,
+            default=kind == conf.glance_store.default_store,
+            read_only=kind == 'http', properties=_PROPERTIES[kind](driver)))
+    return infos

@@ -16,6 +16,7 @@ TOO_LARGE = 'Request body is larger than %d bytes.'
 # max_request_body_size. The server runs these on threads of their own.
 IMAGE_DATA_PATH = re.compile(r'^/v2/images/[^/]+/file$')
 IMAGE_DATA_METHODS = frozenset(('GET', 'HEAD', 'PUT'))
+BODY_NOT_EXPECTED = 'A body is not expected with this request.'
 _METHODS_WITH_BODY = ('POST', 'PUT', 'PATCH')
 _METHODS_WITHOUT_BODY = ('GET', 'DELETE')
 
@@ -33,7 +34,13 @@ def refuse_body(request):
     """GET and DELETE carry no body (Glance's router says 400); the app
     checks every routed request, so no view has to."""
     if request.method in _METHODS_WITHOUT_BODY and request.content_length:
-        raise exception.Invalid('A body is not expected with this request.')
+        raise exception.Invalid(BODY_NOT_EXPECTED)
+
+
+def refuse_any_body(request):
+    """Routes Glance marks body_reject (the tag PUT among them)."""
+    if has_body(request):
+        raise exception.Invalid(BODY_NOT_EXPECTED)
 
 
 def json_body(request, max_size):

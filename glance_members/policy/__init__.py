@@ -14,6 +14,7 @@ from oslo_policy import _checks
 from oslo_policy import policy as oslo_policy
 
 from glance_members.policy import base
+from glance_members.policy import discovery
 from glance_members.policy import image_members
 from glance_members.policy import images
 from glance_members.policy import sharing_v1
@@ -22,6 +23,7 @@ from glance_members.policy import sharing_v1
 def list_rules():
     return list(itertools.chain(base.list_rules(), images.list_rules(),
                                 image_members.list_rules(),
+                                discovery.list_rules(),
                                 sharing_v1.list_rules()))
 
 

@@ -19,6 +19,8 @@ _VISIBLE_TO = (f'project_id:%(project_id)s or {IMAGE_MEMBER_CHECK} '
                f'or {SHARED_VISIBILITY_CHECK}')
 
 ADMIN = 'rule:context_is_admin'
+SERVICE = 'rule:service_api'
+ADMIN_OR_SERVICE_ROLE = f'{ADMIN} or {SERVICE}'
 ADMIN_OR_PROJECT_MEMBER = f'{ADMIN} or ({PROJECT_MEMBER})'
 ADMIN_OR_PROJECT_READER = f'{ADMIN} or ({PROJECT_READER})'
 ADMIN_OR_PROJECT_READER_GET_IMAGE = (
@@ -39,6 +41,9 @@ rules = [
     policy.RuleDefault(
         name='context_is_admin', check_str='role:admin',
         description='Defines the rule for the is_admin:True check.'),
+    policy.RuleDefault(
+        name='service_api', check_str='role:service or role:admin',
+        description='Default rule for the service-to-service API.'),
 ]
 
 

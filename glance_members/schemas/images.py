@@ -308,6 +308,14 @@ def _validate_change(op, path, value):
                 _check_strings({'tags': tag})
 
 
+def parse_tag(tag):
+    """The tag of PUT /v2/images/{id}/tags/{tag}, checked as Glance checks
+    it (against the image schema's tags) before the image is looked up."""
+    _validate({'tags': [tag]})
+    _check_strings({'tags': tag})
+    return tag
+
+
 # --- GET /v2/images --------------------------------------------------------
 
 _INT_COLUMNS = ('size', 'virtual_size', 'min_ram', 'min_disk')

@@ -198,6 +198,14 @@ def _schema(name):
     return run
 
 
+def info_import(api):
+    return api.get('/v2/info/import')
+
+
+def info_stores(api):
+    return api.get('/v2/info/stores')
+
+
 def healthcheck(api):
     return api.get('/healthcheck', who=None)
 
@@ -244,6 +252,8 @@ SCENARIOS = [
              'schemas-image-member-show-response.json'),
     Scenario(_schema('members'), 200,
              'schemas-image-members-list-response.json'),
+    Scenario(info_import, 200, 'info-import-response.json'),
+    Scenario(info_stores, 200, 'info-stores-response.json'),
     Scenario(healthcheck, 200, 'healthcheck-response.json'),
     Scenario(openapi, 200, 'openapi-response.json'),
 ]

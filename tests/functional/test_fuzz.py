@@ -494,7 +494,10 @@ member_ids = st.one_of(st.sampled_from(PROJECTS), st.sampled_from(PROJECTS),
                        junk_segments)
 
 ROUTES = ['root', 'versions', 'images', 'image', 'members', 'member',
-          'schema', 'file', 'other']
+          'schema', 'file', 'tag', 'info', 'other']
+tag_values = st.one_of(st.sampled_from(['t1', 'gold', 'pub', 'nope', 'x' * 255,
+                                        'x' * 256, '%F0%9F%98%80', '%20']),
+                       junk_segments)
 
 
 @st.composite
@@ -521,6 +524,12 @@ def paths(draw, route, world_images):
             junk_segments)))
     if route == 'file':
         return '%s/images/%s/file' % (prefix, img)
+    if route == 'tag':
+        return '%s/images/%s/tags/%s' % (prefix, img, draw(tag_values))
+    if route == 'info':
+        return prefix + draw(st.sampled_from(
+            ['/info/import', '/info/stores', '/info/stores/detail',
+             '/info/usage', '/info', '/info/', '/info/stores/', '/info/x']))
     return '/' + '/'.join(draw(st.lists(junk_segments, max_size=4)))
 
 
@@ -528,7 +537,8 @@ ROUTE_METHODS = {
     'root': ['GET'], 'versions': ['GET'], 'images': ['GET', 'POST'],
     'image': ['GET', 'PATCH', 'DELETE'], 'members': ['GET', 'POST'],
     'member': ['GET', 'PUT', 'DELETE'], 'schema': ['GET'],
-    'file': ['GET', 'PUT'], 'other': ['GET'],
+    'file': ['GET', 'PUT'], 'tag': ['PUT', 'DELETE'], 'info': ['GET'],
+    'other': ['GET'],
 }
 
 QUERY_KEYS = ['limit', 'marker', 'sort', 'sort_key', 'sort_dir',
@@ -770,6 +780,9 @@ def test_every_persona_every_route(world, data):
         ('PUT', '/v2/images/%s/members/%s' % (img, member),
          {'status': 'bogus'}, None),
         ('DELETE', '/v2/images/%s/members/%s' % (img, member), None, None),
+        ('PUT', '/v2/images/%s/tags/gold' % img, None, None),
+        ('DELETE', '/v2/images/%s/tags/t1' % img, None, None),
+        ('GET', '/v2/info/stores/detail', None, None),
         ('PATCH', '/v2/images/%s' % img,
          [{'op': 'replace', 'path': '/name', 'value': 'renamed'}], PATCH_V21),
         ('PATCH', '/v2/images/%s' % img,

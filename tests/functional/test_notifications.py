@@ -115,3 +115,23 @@ def test_upload_events_are_glances(notified, disk_files, outcome, name):
         assert set(payload) == set(expected) - {'backend'}, event
         for key in ('status', 'size', 'virtual_size', 'disk_format'):
             assert payload[key] == expected[key], (event, key)
+
+
+def test_tag_changes_are_image_updates(notified):
+    # Glance saves the image through its notifying repository: image.update
+    # with the tags after the change; a refused change sends nothing.
+    client, sent = notified
+    image_id = client.post('/v2/images', json={'name': 'x'},
+                           headers=_h('producer')).json['id']
+    tag = '/v2/images/%s/tags/' % image_id
+    assert client.put(tag + 'gold', headers=_h('producer')).status_code == 204
+    assert client.put(tag + 'x' * 256,
+                      headers=_h('producer')).status_code == 400
+    assert client.delete(tag + 'gold',
+                         headers=_h('producer')).status_code == 204
+    assert client.delete(tag + 'gold',
+                         headers=_h('producer')).status_code == 404
+    events = [(m['event_type'], m['payload'].get('tags'))
+              for _ctxt, m, _priority, _retry in sent]
+    assert events == [('image.create', []), ('image.update', ['gold']),
+                      ('image.update', [])]

@@ -99,6 +99,18 @@ CASES = [
     Case('/v2/images/{image_id}/members/{member_id}', 'DELETE', 204),
     Case('/v2/images/{image_id}/members/{member_id}', 'DELETE', 404,
          setup='missing'),
+    Case('/v2/images/{image_id}/tags/{tag}', 'PUT', 204),
+    Case('/v2/images/{image_id}/tags/{tag}', 'PUT', 404, setup='missing'),
+    Case('/v2/images/{image_id}/tags/{tag}', 'DELETE', 204, setup='tagged'),
+    Case('/v2/images/{image_id}/tags/{tag}', 'DELETE', 404),
+    Case('/v2/info/import', 'GET', 200, setup='none'),
+    Case('/v2/info/import', 'GET', 400, body={}, setup='none'),
+    Case('/v2/info/stores', 'GET', 200, setup='none'),
+    Case('/v2/info/stores', 'GET', 400, body={}, setup='none'),
+    Case('/v2/info/stores/detail', 'GET', 200, who='admin', setup='none'),
+    Case('/v2/info/stores/detail', 'GET', 403, setup='none'),
+    Case('/v2/info/usage', 'GET', 200, setup='none'),
+    Case('/v2/info/usage', 'GET', 400, body={}, setup='none'),
     # The sharing extension (/sharing/v1).
     Case('/sharing/v1/inbox', 'GET', 200, who='consumer'),
     Case('/sharing/v1/inbox', 'GET', 400, who='consumer', setup='bad_limit'),
@@ -144,7 +156,7 @@ CASES = [
 def _prepare(api, setup):
     """The path parameters (and query) for a case's world."""
     params = {'name': 'image', 'member_id': CONSUMER, 'query': '',
-              'project_id': PRODUCER}
+              'project_id': PRODUCER, 'tag': 'doc-tag'}
     if setup == 'drained':
         conf = api.client.application.extensions['glance_members'].conf
         open(conf.healthcheck.disable_by_file_path, 'w').close()
@@ -164,6 +176,9 @@ def _prepare(api, setup):
         r = api.put('/sharing/v1/trusted-producers/%s' % PRODUCER,
                     who='consumer', body={})
         assert r.status_code == 200, r.data
+    if setup == 'tagged':
+        r = api.put('/v2/images/%s/tags/%s' % (image, params['tag']))
+        assert r.status_code == 204, r.data
     if setup == 'deactivated':
         r = api.post('/v2/images/%s/actions/deactivate' % image)
         assert r.status_code == 204, r.data
