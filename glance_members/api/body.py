@@ -126,9 +126,8 @@ class RequestBodies:
       its end (werkzeug reads nothing of it otherwise).
     * A failed read (short body, broken chunk, client gone, time-out) is a
       400 or 408, never a 500.
-    * A body that is not image data is at most `max_size` bytes: 413 as
-      soon as its Content-Length or what was read says it is larger, the
-      same answer however the body arrives.
+    * A body that is not image data is at most `max_size` bytes: reading
+      past it is a 413, the same answer however the body arrives.
     """
 
     def __init__(self, app, max_size):
@@ -147,14 +146,11 @@ class RequestBodies:
             length = int(environ.get('CONTENT_LENGTH') or 0)
         except ValueError:
             length = 0   # werkzeug refuses it
-        cap = None
-        if not is_image_data(environ.get('REQUEST_METHOD', ''),
-                             environ.get('PATH_INFO', '')):
-            cap = self.max_size
-            if length > cap and environ.get('REQUEST_METHOD') in \
-                    _METHODS_WITH_BODY:
-                return _render(BodyTooLarge(TOO_LARGE % cap), environ,
-                               start_response)
+        # Checked as it is read, so after authentication (Glance's 401
+        # comes first), and the same however the body arrives.
+        cap = None if is_image_data(environ.get('REQUEST_METHOD', ''),
+                                    environ.get('PATH_INFO', '')) \
+            else self.max_size
         environ['wsgi.input'] = CheckedInput(
             environ['wsgi.input'],
             None if environ.get('wsgi.input_terminated') else length, cap)

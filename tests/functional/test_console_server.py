@@ -76,7 +76,7 @@ def create_image(url, name, who='producer'):
 def test_more_console_users_than_threads_are_all_served(start_server):
     server = start_server('serve', extra_args=[
         '--workers', '1', '--threads', str(THREADS)])
-    assert 'Console: %s/console/ (sign in with a token above)' % server.url \
+    assert 'Console: %s/console/ (sign in with a token from ' % server.url \
         in server.log()
     create_image(server.url, 'concurrent-image')
     users = [sign_in(server.url, 'producer') for _ in range(USERS)]
