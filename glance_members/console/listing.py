@@ -115,6 +115,11 @@ def _name(project_names, project_id):
     return project_names.get(project_id, project_id)
 
 
+def count_of(number, noun):
+    """'1 image', '2 images': the plural as English wants it."""
+    return '%d %s' % (number, noun if number == 1 else noun + 's')
+
+
 def human_size(size):
     """1536 -> '1.5 KiB'; None -> '' (an image without data)."""
     if size is None:

@@ -309,7 +309,7 @@ def test_remove_image_rejects_after_accepting(api, consumer):
     api.set_status(image['id'], CONSUMER, 'accepted')
     page = consumer.page(image_path(image['id']))
     assert 'Remove Image' in page
-    assert 'ask that the image be re-shared with you' in page
+    assert 'ask the producer to share it with you again' in page
     response = consumer.post(image_path(image['id']) + '/decision',
                              {'status': 'rejected'})
     assert response.headers['Location'] == '/console/images?region=RegionOne'
@@ -547,9 +547,86 @@ def test_unreachable_image_api_is_a_message_not_a_crash(make_api):
     browser.sign_in('producer')
     page = browser.page('/console/images')
     assert 'Region <bdi>RegionOne</bdi> cannot be reached' in page
-    response = browser.get('/console/review')
-    assert response.status_code == 502
-    assert 'The image service cannot be reached' in browser.last_page
+    # The notice's review page says the same (it was a 502 page).
+    page = browser.page('/console/review')
+    assert 'Region <bdi>RegionOne</bdi> cannot be reached' in page
+    assert 'No image in the regions that answered waits' in page
+    # The batch and trust pages find no region serving /sharing: a 404
+    # that says so, not a 502.
+    response = browser.get('/console/batch')
+    assert response.status_code == 404, browser.last_page
+    assert 'does not offer this feature' in browser.last_page
+
+
+def test_one_region_down_leaves_the_others_reviewable(api, consumer,
+                                                      monkeypatch):
+    """Two catalog regions, one of them a closed port: the review page
+    lists the other's shares and Accept works there."""
+    from glance_members.console import regions
+    from tests.support import processes
+    closed = 'http://127.0.0.1:%d' % processes.free_port()
+    resolve = regions.resolve
+    monkeypatch.setattr(regions, 'resolve', lambda *a, **kw: dict(
+        resolve(*a, **kw), RegionDown=closed))
+    image = api.create_image(name='still-reviewable')
+    api.add_member(image['id'], CONSUMER)
+    page = consumer.page('/console/images')
+    assert 'Region <bdi>RegionDown</bdi> cannot be reached' in page
+    assert '1 image has been shared with you' in page
+    page = consumer.page('/console/review')
+    assert 'Region <bdi>RegionDown</bdi> cannot be reached' in page
+    assert 'still-reviewable' in page
+    consumer.post('/console/review',
+                  {'accept': 'RegionOne/%s' % image['id']})
+    assert members(api, image['id']) == {CONSUMER: 'accepted'}
+    # A decision naming the unreachable region says what was not done.
+    consumer.page('/console/review')
+    consumer.post('/console/review', {'bulk': 'rejected', 'share': [
+        'RegionOne/%s' % image['id'], 'RegionDown/%s' % fconf.RND]})
+    assert members(api, image['id']) == {CONSUMER: 'rejected'}
+    page = consumer.page('/console/review')
+    assert ('Region RegionDown cannot be reached: its 1 image was not '
+            'rejected; try again later.') in page
+    assert '1 image rejected.' in page
+
+
+def test_member_id_is_one_path_segment_in_every_form(api, app, producer):
+    """A member id is any text up to 255 characters: one that looks like
+    a path must not turn image V's Remove button against image W."""
+    victim = api.create_image(name='w')
+    api.add_member(victim['id'], CONSUMER)
+    bait = api.create_image(name='v')
+    hostile = '../../%s/members/%s' % (victim['id'], CONSUMER)
+    api.add_member(bait['id'], hostile)
+    page = producer.page(image_path(bait['id']))
+    encoded = '..%2F..%2F' + victim['id'] + '%2Fmembers%2F' + CONSUMER
+    for action in ('remove', 'expiry'):
+        assert 'action="%s/members/%s/%s"' % (
+            image_path(bait['id']), encoded, action) in page
+    assert '/members/../' not in page
+    response = producer.post(image_path(bait['id']) + '/members/%s/remove'
+                             % encoded)
+    assert response.status_code == 302
+    assert members(api, victim['id']) == {CONSUMER: 'pending'}
+    assert members(api, bait['id']) == {}
+
+
+def test_consumer_accepts_a_share_it_rejected(api, consumer):
+    image = api.create_image(name='second-thoughts')
+    api.add_member(image['id'], CONSUMER)
+    api.set_status(image['id'], CONSUMER, 'rejected')
+    page = consumer.page('/console/review')
+    assert 'Rejected' in page and 'second-thoughts' in page
+    consumer.post('/console/review',
+                  {'accept': 'RegionOne/%s' % image['id']})
+    assert members(api, image['id']) == {CONSUMER: 'accepted'}
+    # And from the image's own page.
+    api.set_status(image['id'], CONSUMER, 'rejected')
+    page = consumer.page(image_path(image['id']))
+    assert 'value="accepted"' in page
+    consumer.post(image_path(image['id']) + '/decision',
+                  {'status': 'accepted'})
+    assert members(api, image['id']) == {CONSUMER: 'accepted'}
 
 
 def test_api_calls_carry_the_console_requests_id(api, producer):
