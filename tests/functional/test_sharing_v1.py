@@ -7,7 +7,9 @@ import datetime
 import pytest
 
 from glance_members.db import models
-from tests.functional.conftest import assert_error
+from tests.functional import conftest
+# Every error below is /sharing/v1's (plain-text message), but one.
+from tests.functional.conftest import assert_sharing_error as assert_error
 from tests.functional.conftest import assert_json_ok
 from tests.functional.conftest import CONSUMER
 from tests.functional.conftest import CONSUMER2
@@ -308,9 +310,13 @@ def test_batch_refusal_lists_every_failing_pair(api, shared):
     before = snapshot(api)
     r = api.post(ROOT + '/shares', body={
         'images': [shared, private, RND], 'members': [CONSUMER2]})
-    assert_error(r, 404, 'Nothing was shared. 2 failing pairs: %s / every '
-                 'member: Only shared images have members.; %s / every '
-                 'member: no such image' % (private, RND))
+    assert_error(
+        r, 404, 'Nothing was shared. 2 failing pairs: %s / every member: '
+        'Only shared images have members.; %s / every member: no such '
+        'image' % (private, RND), failures=[
+            {'image': private, 'member': None,
+             'reason': 'Only shared images have members.'},
+            {'image': RND, 'member': None, 'reason': 'no such image'}])
     assert snapshot(api) == before
 
 
@@ -320,9 +326,12 @@ def test_batch_quota_is_413_listing_pairs(make_api):
     before = snapshot(api)
     r = api.post(ROOT + '/shares', body={'images': [image],
                                          'members': [CONSUMER, CONSUMER2]})
-    assert_error(r, 413, 'Nothing was shared. 1 failing pairs: %s / %s: '
-                 'image member limit exceeded (attempted 2, maximum 1)'
-                 % (image, CONSUMER2))
+    assert_error(
+        r, 413, 'Nothing was shared. 1 failing pair: %s / %s: image member '
+        'limit exceeded (attempted 2, maximum 1)' % (image, CONSUMER2),
+        failures=[{'image': image, 'member': CONSUMER2,
+                   'reason': 'image member limit exceeded (attempted 2, '
+                             'maximum 1)'}])
     assert snapshot(api) == before
 
 
@@ -352,24 +361,30 @@ def test_batch_members_by_name_on_the_static_backend(api, shared):
     assert r.json['results'][0]['member_id'] == CONSUMER2
     r = api.post(ROOT + '/shares', body={'images': [shared], 'members': [
         {'name': 'nobody', 'domain': 'Default'}]})
-    assert_error(r, 400, 'Nothing was shared. 1 failing pairs: every image '
-                 '/ every member: No enabled project named nobody in domain '
-                 'Default.')
+    assert_error(
+        r, 400, 'Nothing was shared. 1 failing pair: every image / every '
+        'member: No enabled project named nobody in domain Default.',
+        failures=[{'image': None, 'member': None, 'reason':
+                   'No enabled project named nobody in domain Default.'}])
 
 
 def test_verify_members_on_v2_and_batch(make_api):
     api = make_api(**{'sharing.verify_members': True})
     image = api.create_image()['id']
     r = api.post('/v2/images/%s/members' % image, body={'member': 'typo'})
-    assert_error(r, 400, 'Member typo is not an existing, enabled project.')
+    conftest.assert_error(r, 400,
+                          'Member typo is not an existing, enabled project.')
     r = api.post('/v2/images/%s/members' % image, who='outsider',
                  body={'member': 'typo'})
     assert r.status_code == 404
     assert api.add_member(image, CONSUMER)['status'] == 'pending'
     r = api.post(ROOT + '/shares', body={'images': [image],
                                          'members': ['typo', CONSUMER2]})
-    assert_error(r, 400, 'Nothing was shared. 1 failing pairs: every image '
-                 '/ typo: Member typo is not an existing, enabled project.')
+    assert_error(
+        r, 400, 'Nothing was shared. 1 failing pair: every image / typo: '
+        'Member typo is not an existing, enabled project.', failures=[
+            {'image': None, 'member': 'typo', 'reason':
+             'Member typo is not an existing, enabled project.'}])
 
 
 # --- expiry ----------------------------------------------------------------
