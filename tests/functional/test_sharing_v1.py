@@ -128,8 +128,9 @@ def test_inbox_body_counts_and_pages(api):
     assert list(r.json) == ['inbox', 'counts', 'next']
     assert r.json['counts'] == {'pending': 2, 'accepted': 0, 'rejected': 1}
     [item] = r.json['inbox']
-    assert list(item) == SHARE_KEYS + ['image']
+    assert list(item) == SHARE_KEYS + ['image', 'producer_name']
     assert list(item['image']) == SUMMARY_KEYS
+    assert item['producer_name'] is None  # the personas have no names
     assert (item['image_id'], item['member_id'], item['status'],
             item['expires_at']) == (images[2], CONSUMER, 'pending', None)
     assert item['image']['owner'] == PRODUCER
@@ -245,8 +246,8 @@ def test_trust_accepts_pending_and_new_v2_shares(api, shared):
     r = api.put(ROOT + '/trusted-producers/' + PRODUCER, who='consumer',
                 body={'accept_pending': True})
     assert_json_ok(r)
-    assert list(r.json) == ['project_id', 'created_at', 'created',
-                            'accepted']
+    assert list(r.json) == ['project_id', 'project_name', 'created_at',
+                            'created', 'accepted']
     assert (r.json['project_id'], r.json['created'], r.json['accepted']) == (
         PRODUCER, True, [shared])
     image = api.create_image()['id']
@@ -461,9 +462,11 @@ def test_history_rows_for_every_change(api, shared):
         ('left', CONSUMER), ('removed', CONSUMER2), ('created', CONSUMER2),
         ('status_changed', CONSUMER), ('created', CONSUMER)]
     left = rows[0]
-    assert list(left) == ['id', 'image_id', 'member_id', 'event', 'actor',
-                          'request_id', 'created_at', 'before', 'after']
-    assert left['actor'] == {'user_id': 'u-consumer', 'project_id': CONSUMER}
+    assert list(left) == ['id', 'image_id', 'member_id', 'member_name',
+                          'event', 'actor', 'request_id', 'created_at',
+                          'before', 'after']
+    assert left['actor'] == {'user_id': 'u-consumer', 'user_name': None,
+                             'project_id': CONSUMER, 'project_name': None}
     assert left['before'] == {'status': 'accepted', 'expires_at': None}
     assert left['after'] is None
     assert left['request_id'].startswith('req-')
@@ -568,3 +571,63 @@ def test_manage_purge_expired(api, shared, capsys):
         'expired', CONSUMER, 'glance-members-manage')
     assert [m['member_id'] for m in api.get(
         '/v2/images/%s/members' % shared).json['members']] == [CONSUMER2]
+
+
+def test_names_beside_ids_from_the_token_file(make_api):
+    """The token file's project and user names in every answer a person
+    reads (never in /v2 bodies); an id it does not know has none."""
+    import os
+    import yaml
+    from tests import personas
+    api = make_api()
+    services = api.client.application.extensions['glance_members']
+    tokens = personas.token_file_document()
+    for token, identity in tokens.items():
+        if identity.get('project_id') in (PRODUCER, CONSUMER):
+            identity['project_name'] = {PRODUCER: 'producer',
+                                        CONSUMER: 'consumer'}[
+                identity['project_id']]
+            identity['user_name'] = identity['user_id'] + ' name'
+    with open(os.path.join(services.conf.data_dir, 'tokens.yaml'), 'w') as f:
+        yaml.safe_dump(tokens, f)
+    image = api.create_image()['id']
+    api.add_member(image, CONSUMER)
+    api.add_member(image, CONSUMER2)
+    r = api.get(ROOT + '/inbox', who='consumer')
+    assert [i['producer_name'] for i in r.json['inbox']] == ['producer']
+    r = api.get(ROOT + '/images/%s/members' % image)
+    assert_json_ok(r)
+    assert [(m['member_id'], m['member_name']) for m in r.json['members']] \
+        == [(CONSUMER, 'consumer'), (CONSUMER2, None)]
+    entry = api.get(ROOT + '/images/%s/history' % image).json['history'][-1]
+    assert (entry['member_name'], entry['actor']['user_name'],
+            entry['actor']['project_name']) == (
+        'consumer', 'u-producer name', 'producer')
+    api.call('PUT', ROOT + '/trusted-producers/' + PRODUCER,
+             who='consumer', body={})
+    r = api.get(ROOT + '/trusted-producers', who='consumer')
+    assert r.json['trusted_producers'][0]['project_name'] == 'producer'
+    r = api.get('/v2/images/%s/members' % image)
+    assert 'member_name' not in r.get_data(as_text=True)
+
+
+def test_members_with_their_expiry(api, shared):
+    """The producer's read of its members with each share's expiry; a
+    member sees its own row only, an outsider nothing (as /v2)."""
+    api.add_member(shared, CONSUMER2)
+    api.patch(ROOT + '/images/%s/members/%s' % (shared, CONSUMER2),
+              changes={'expires_at': '2099-01-01T00:00:00Z'},
+              content_type='application/json')
+    r = api.get(ROOT + '/images/%s/members' % shared)
+    assert_json_ok(r)
+    assert [(m['member_id'], m['status'], m['expires_at'])
+            for m in r.json['members']] == [
+        (CONSUMER, 'pending', None),
+        (CONSUMER2, 'pending', '2099-01-01T00:00:00Z')]
+    assert list(r.json['members'][0]) == SHARE_KEYS + ['member_name']
+    r = api.get(ROOT + '/images/%s/members' % shared, who='consumer')
+    assert [m['member_id'] for m in r.json['members']] == [CONSUMER]
+    assert_error(api.get(ROOT + '/images/%s/members' % shared,
+                         who='outsider'), 404, 'Image %s not found.' % shared)
+    assert_error(api.get(ROOT + '/images/%s/members' % RND), 404,
+                 'Image %s not found.' % RND)
