@@ -116,10 +116,18 @@ def images():
     rows, pending = [], []
 
     def list_region(region, api):
+        names = dict(project_names())
+        if _console().sharing_available(api):
+            # The accepted shares name their producers; the counts come
+            # with them.
+            accepted, counts = api.inbox('accepted')
+            names.update(listing.producer_names(accepted))
+            pending.append(counts.get('pending', 0))
+        else:
+            pending.append(len(_pending_v2(api, '')))
         rows.extend(listing.image_rows(
-            api.list_images(), region, project_id(), project_names(),
+            api.list_images(), region, project_id(), names,
             _image_link_prefix(region)))
-        pending.append(_pending_count(api))
 
     unreachable = each_region(chosen, list_region)
     page = listing.page_of(rows, flask.request.args.get('page', 1, type=int))
@@ -153,12 +161,6 @@ def _image_link_prefix(region):
     """An image page's URL but its id: url_for once per region, not once
     per row (it was a third of a 1,000-row page's time)."""
     return flask.url_for('views.image', region=region, image_id='-')[:-1]
-
-
-def _pending_count(api):
-    if _console().sharing_available(api):
-        return api.inbox_counts().get('pending', 0)
-    return len(_pending_v2(api, ''))
 
 
 def _pending_v2(api, region):
@@ -413,7 +415,9 @@ def trust_producer():
                                flask.request.form.get('accept_pending'))
     accepted = len(added.get('accepted') or [])
     return done('Shares from %s now arrive accepted%s.' % (
-        producer, '; %d pending shares were accepted' % accepted
+        added.get('project_name') or producer,
+        '; %s accepted' % (listing.count_of(accepted, 'pending share') +
+                           (' was' if accepted == 1 else ' were'))
         if accepted else ''))
 
 

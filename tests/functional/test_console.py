@@ -378,11 +378,12 @@ def test_trusted_producer_accepts_pending_shares(api, consumer):
                    'accept_pending': '1'})
     assert members(api, image['id']) == {CONSUMER: 'accepted'}
     page = consumer.page('/console/trusted-producers')
-    assert '1 pending shares were accepted' in page
-    assert '<th scope="row"><code>%s</code></th>' % PRODUCER in page
+    assert '1 pending share was accepted' in page
+    assert '<th scope="row"><code class="id">%s</code></th>' % PRODUCER \
+        in page
     consumer.post('/console/trusted-producers/%s/remove' % PRODUCER,
                   {'region': 'RegionOne'})
-    assert '<code>%s</code></th>' % PRODUCER not in consumer.page(
+    assert '%s</code></th>' % PRODUCER not in consumer.page(
         '/console/trusted-producers')
 
 
@@ -653,3 +654,72 @@ def test_signing_in_again_replaces_the_session(app, producer):
     replay = Browser(app)
     replay.client.set_cookie('gm_console_session', old, path='/console/')
     assert replay.get('/console/images').status_code == 302
+
+
+def named_personas(data_dir):
+    """The personas' token file with project and user names (as the
+    embedded default's tokens.yaml has them)."""
+    from tests.support import servers
+    document = personas.token_file_document()
+    names = {PRODUCER: 'producer', CONSUMER: 'consumer'}
+    for identity in document.values():
+        if identity.get('project_id') in names:
+            identity['project_name'] = names[identity['project_id']]
+            identity['user_name'] = identity['user_id'][2:]
+    servers.write_token_file(data_dir, document)
+
+
+def test_names_where_a_person_reads_an_id(make_api):
+    """Shared by, Source, the Image Sharing table's Project name and the
+    history's By name the projects and users tokens.yaml names."""
+    api = make_api()
+    named_personas(api.client.application.extensions[
+        'glance_members'].conf.data_dir)
+    app = api.client.application
+    waiting = api.create_image(name='waiting')
+    api.add_member(waiting['id'], CONSUMER)
+    taken = api.create_image(name='taken')
+    api.add_member(taken['id'], CONSUMER)
+    api.set_status(taken['id'], CONSUMER, 'accepted')
+    consumer = Browser(app)
+    consumer.sign_in('consumer')
+    page = consumer.page('/console/images')
+    assert 'Shared Image <span class="producer">from <bdi>producer</bdi>' \
+        in page
+    page = consumer.page('/console/review')
+    assert '<td><bdi>producer</bdi></td>' in page  # Shared by
+    producer = Browser(app)
+    producer.sign_in('producer')
+    page = producer.page(image_path(taken['id']))
+    assert '<bdi>consumer</bdi>' in page
+    page = producer.page(image_path(taken['id']) + '/history')
+    assert '<bdi>consumer</bdi> of <bdi>consumer</bdi>' in page  # By
+    assert '<bdi>producer</bdi> of <bdi>producer</bdi>' in page
+    assert PRODUCER not in page.split('<tbody>')[1].replace(
+        'class="id">%s' % PRODUCER, '')
+
+
+def test_expiry_comes_from_the_members_read_not_history(api, producer):
+    """A busy image: more history rows than the console ever read
+    (1,000) still shows each member's expiry."""
+    image = api.create_image(name='busy')
+    api.add_member(image['id'], CONSUMER)
+    api.patch('/sharing/v1/images/%s/members/%s' % (image['id'], CONSUMER),
+              changes={'expires_at': '2099-03-04T00:00:00Z'},
+              content_type='application/json')
+    for status in ('accepted', 'rejected') * 3:
+        api.set_status(image['id'], CONSUMER, status)
+    calls = []
+    from glance_members.console import client
+    real = client.ImageAPI._request
+
+    def spy(self, method, path, *args, **kwargs):
+        calls.append(path)
+        return real(self, method, path, *args, **kwargs)
+    client.ImageAPI._request = spy
+    try:
+        page = producer.page(image_path(image['id']))
+    finally:
+        client.ImageAPI._request = real
+    assert 'value="2099-03-04"' in page
+    assert not [c for c in calls if '/history' in c], calls
