@@ -139,6 +139,9 @@ CASES = [
          setup='missing'),
     Case('/sharing/v1/images/{image_id}/history', 'GET', 400,
          setup='shared_bad_limit'),
+    Case('/sharing/v1/projects/{project_id}', 'GET', 200),
+    Case('/sharing/v1/projects/{project_id}', 'GET', 403,
+         who='producer_reader'),
     Case('/sharing/v1/history', 'GET', 200),
     Case('/sharing/v1/history', 'GET', 400, setup='bad_limit'),
 ]

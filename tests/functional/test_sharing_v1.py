@@ -57,25 +57,33 @@ def routes(image):
         ('revoke', 'POST', ROOT + '/shares/revoke',
          {'images': [image], 'members': [CONSUMER2]}),
         ('leave', 'DELETE', ROOT + '/inbox/' + image, None),
+        ('members', 'GET', ROOT + '/images/%s/members' % image, None),
+        ('project', 'GET', ROOT + '/projects/' + CONSUMER, None),
     ]
 
 
 ROUTE_NAMES = [r[0] for r in routes('x')]
 # persona: the code of each route above, in order.
 RBAC = {
-    'producer': (200, 200, 200, 200, 200, 200, 404, 400, 404, 200, 404),
-    'producer_reader': (200, 200, 200, 200, 403, 403, 403, 403, 403, 403,
-                        403),
-    'consumer': (200, 200, 200, 200, 403, 403, 200, 200, 204, 403, 204),
+    'producer': (200, 200, 200, 200, 200, 200, 404, 400, 404, 200, 404, 200,
+                 200),
+    'producer_reader': (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403,
+                        200, 403),
+    'consumer': (200, 200, 200, 200, 403, 403, 200, 200, 204, 403, 204, 404,
+                 200),
     'consumer_colleague': (200, 200, 200, 200, 403, 403, 200, 200, 204, 403,
-                           204),
-    'consumer_reader': (200, 200, 200, 200, 403, 403, 403, 403, 403, 403,
-                        403),
-    'member_only': (403, 403, 404, 403, 404, 404, 200, 200, 204, 404, 204),
-    'consumer2': (200, 200, 404, 200, 404, 404, 404, 200, 204, 404, 404),
-    'outsider': (200, 200, 404, 200, 404, 404, 404, 200, 204, 404, 404),
-    'admin': (200, 200, 200, 200, 200, 200, 404, 200, 204, 200, 404),
-    'system_admin': (403, 403, 404, 403, 404, 404, 403, 403, 403, 404, 403),
+                           204, 404, 200),
+    'consumer_reader': (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403,
+                        200, 403),
+    'member_only': (403, 403, 404, 403, 404, 404, 200, 200, 204, 404, 204, 404,
+                    200),
+    'consumer2': (200, 200, 404, 200, 404, 404, 404, 200, 204, 404, 404, 404,
+                  200),
+    'outsider': (200, 200, 404, 200, 404, 404, 404, 200, 204, 404, 404, 404,
+                 200),
+    'admin': (200, 200, 200, 200, 200, 200, 404, 200, 204, 200, 404, 200, 200),
+    'system_admin': (403, 403, 404, 403, 404, 404, 403, 403, 403, 404, 403,
+                     404, 403),
 }
 
 
@@ -504,15 +512,15 @@ RACKSPACE = {
 # persona (consumer project unless producer's): the code of each route.
 RACKSPACE_RBAC = {
     ('rs-observer', CONSUMER): (200, 200, 200, 200, 403, 403, 403, 403, 403,
-                                403, 403),
+                                403, 403, 200, 403),
     ('rs-creator', CONSUMER): (200, 200, 200, 200, 403, 403, 403, 403, 403,
-                               403, 403),
+                               403, 403, 200, 200),
     ('rs-admin', CONSUMER): (200, 200, 200, 200, 403, 403, 200, 200, 204,
-                             403, 204),
+                             403, 204, 404, 200),
     ('rs-observer', PRODUCER): (200, 200, 200, 200, 403, 403, 403, 403, 403,
-                                403, 403),
+                                403, 403, 200, 403),
     ('rs-creator', PRODUCER): (200, 200, 200, 200, 200, 200, 403, 403, 403,
-                               200, 403),
+                               200, 403, 200, 200),
 }
 
 
@@ -631,3 +639,26 @@ def test_members_with_their_expiry(api, shared):
                          who='outsider'), 404, 'Image %s not found.' % shared)
     assert_error(api.get(ROOT + '/images/%s/members' % RND), 404,
                  'Image %s not found.' % RND)
+
+
+def test_whose_project_an_id_is(make_api):
+    """Before sharing: the token file's name of a project id, null when
+    it gives none, 404 for an id no project has."""
+    import os
+    import yaml
+    from tests import personas
+    api = make_api()
+    services = api.client.application.extensions['glance_members']
+    tokens = personas.token_file_document()
+    for identity in tokens.values():
+        if identity.get('project_id') == CONSUMER:
+            identity['project_name'] = 'consumer'
+    with open(os.path.join(services.conf.data_dir, 'tokens.yaml'), 'w') as f:
+        yaml.safe_dump(tokens, f)
+    r = api.get(ROOT + '/projects/' + CONSUMER)
+    assert_json_ok(r)
+    assert r.json == {'id': CONSUMER, 'name': 'consumer'}
+    assert api.get(ROOT + '/projects/' + CONSUMER2).json == {
+        'id': CONSUMER2, 'name': None}
+    assert_error(api.get(ROOT + '/projects/not%20a%20project!'), 404,
+                 'No enabled project has the id not a project!.')
