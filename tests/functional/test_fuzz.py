@@ -925,6 +925,8 @@ def sharing_requests(draw, world_images):
         ('POST', '/sharing/v1/shares'), ('POST', '/sharing/v1/shares/revoke'),
         ('PATCH', '/sharing/v1/images/%s/members/%s' % (img, member)),
         ('GET', '/sharing/v1/images/%s/history' % img),
+        ('GET', '/sharing/v1/images/%s/members' % img),
+        ('GET', '/sharing/v1/projects/' + member),
         ('GET', '/sharing/v1/history'), ('GET', '/sharing'),
         (draw(st.sampled_from(METHODS)), '/sharing/v1/' + draw(texts.map(
             _latin1)))]))
