@@ -3,6 +3,7 @@
 import flask
 
 from glance_members.api import body
+from glance_members.sharing_ext import names
 
 
 def context():
@@ -37,3 +38,12 @@ def no_content(content_type=None):
         response.headers['Content-Type'] = content_type
         response.headers['Content-Length'] = '0'
     return response
+
+
+def project_names(project_ids):
+    """{id: name or None} from the identity directory (never raises)."""
+    return names.project_names(services().directory, project_ids)
+
+
+def user_names(user_ids):
+    return names.user_names(services().directory, user_ids)

@@ -5,6 +5,7 @@ request's Accept header (plain text, HTML or JSON). We render through the
 same WebOb classes, so clients parse our errors exactly as Glance's.
 """
 
+import json
 import logging
 
 import webob.exc
@@ -50,9 +51,45 @@ def webob_error(error):
     return http_class(**kwargs)
 
 
+# The extension's own API: JSON errors whose message is plain text.
+SHARING_PREFIX = '/sharing'
+
+
 def render(error, environ):
-    """A werkzeug response for a domain exception, body chosen by Accept."""
+    """A werkzeug response for a domain exception: under /v2 WebOb's body
+    chosen by Accept, as Glance's; under /sharing a JSON body."""
+    path = environ.get('PATH_INFO', '')
+    if path == SHARING_PREFIX or path.startswith(SHARING_PREFIX + '/'):
+        return sharing_error(error)
     return werkzeug.wrappers.Response.from_app(webob_error(error), environ)
+
+
+def plain_message(error, http_error=None):
+    """The sentence a person reads: the error's own words (its detail
+    when it has one), no markup, no stock text before it."""
+    http_error = http_error or webob_error(error)
+    if getattr(error, 'detail', None):
+        return error.detail
+    if isinstance(error, _DEFAULT_TEXT) or not error.message:
+        return http_error.explanation
+    return error.message
+
+
+def sharing_error(error):
+    """Glance's JSON error keys (message, code, title) with a plain-text
+    message, plus `failures` (a refused batch's pairs) when there are."""
+    http_error = webob_error(error)
+    body = {'message': plain_message(error, http_error),
+            'code': http_error.status, 'title': http_error.title}
+    failures = getattr(error, 'failures', None)
+    if failures:
+        body['failures'] = failures
+    response = werkzeug.wrappers.Response(
+        json.dumps(body), status=http_error.status,
+        content_type='application/json')
+    for name, value in error.headers.items():
+        response.headers[name] = value
+    return response
 
 
 _METHOD_ORDER = ('GET', 'POST', 'PUT', 'PATCH', 'DELETE')

@@ -21,6 +21,8 @@ GROUP = 'keystone_authtoken'
 KEYSTONE_DOWN = ('The identity service cannot be reached to check the '
                  'members: %s')
 DEFAULT_DOMAINS = ('default', 'Default')
+# Seconds a name lookup may wait for Keystone: names never hold a page up.
+NAME_TIMEOUT = 2.0
 
 
 class _Cache:
@@ -30,6 +32,9 @@ class _Cache:
         self.entries = {}
         self.lock = threading.Lock()
 
+    # At most this many answers are kept (then all are dropped at once).
+    LIMIT = 10000
+
     def get(self, key, compute):
         now = self.clock()
         with self.lock:
@@ -38,7 +43,7 @@ class _Cache:
             return hit[0]
         value = compute()
         with self.lock:
-            if len(self.entries) > 10000:
+            if len(self.entries) >= self.LIMIT:
                 self.entries.clear()
             self.entries[key] = (value, now + self.seconds)
         return value
@@ -51,19 +56,25 @@ class StaticDirectory:
         self.path = path
         self._stamp = None
         self._projects = {}
+        self._users = {}
 
     def _load(self):
         try:
             stat = os.stat(self.path)
             stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
             if stamp != self._stamp:
-                projects = {}
+                projects, users = {}, {}
                 for identity in static.load(self.path).values():
+                    # Names as the file gives them (None: none given).
+                    uid = str(identity['user_id'])
+                    if identity.get('user_name') is not None:
+                        users[uid] = str(identity['user_name'])
                     if 'project_id' in identity:
                         pid = str(identity['project_id'])
-                        projects[pid] = str(identity.get('project_name',
-                                                         pid))
-                self._projects, self._stamp = projects, stamp
+                        name = identity.get('project_name')
+                        projects[pid] = None if name is None else str(name)
+                self._projects, self._users = projects, users
+                self._stamp = stamp
         except (OSError, static.TokenFileError) as e:
             raise exception.ServiceUnavailable(KEYSTONE_DOWN % e)
         return self._projects
@@ -71,11 +82,18 @@ class StaticDirectory:
     def exists(self, project_id):
         return project_id in self._load()
 
+    def project_name(self, project_id):
+        return self._load().get(project_id)
+
+    def user_name(self, user_id):
+        self._load()
+        return self._users.get(user_id)
+
     def find(self, name, domain):
         if domain not in DEFAULT_DOMAINS:
             return None
         for pid, project_name in sorted(self._load().items()):
-            if project_name == name:
+            if (project_name or pid) == name:
                 return pid
         return None
 
@@ -89,7 +107,7 @@ class KeystoneDirectory:
         self._session = None
         self._lock = threading.Lock()
 
-    def _get(self, path):
+    def _get(self, path, timeout=None):
         # Imported here: the static backend needs no keystoneauth1.
         from keystoneauth1 import exceptions as ksa_exceptions
         from keystoneauth1 import loading
@@ -107,7 +125,8 @@ class KeystoneDirectory:
                     'region_name': getattr(section, 'region_name', None)}
         try:
             response = self._session.get(path, raise_exc=False,
-                                         endpoint_filter=endpoint)
+                                         endpoint_filter=endpoint,
+                                         timeout=timeout or 10)
         except ksa_exceptions.ClientException as e:
             raise exception.ServiceUnavailable(KEYSTONE_DOWN % e)
         if response.status_code == 404:
@@ -122,11 +141,37 @@ class KeystoneDirectory:
                 'HTTP %d from %s' % (response.status_code, path)))
         return response.json()
 
-    def exists(self, project_id):
+    def _project(self, project_id, timeout=None):
+        """Keystone's project document (None: no such project)."""
         def ask():
-            found = self._get('/projects/%s' % _quote(project_id))
-            return bool(found and found['project'].get('enabled', True))
+            found = self._get('/projects/%s' % _quote(project_id), timeout)
+            return found and found.get('project')
         return self._cache.get(('id', project_id), ask)
+
+    def exists(self, project_id):
+        found = self._project(project_id)
+        return bool(found and found.get('enabled', True))
+
+    def project_name(self, project_id):
+        """The name, or None: unknown, or Keystone slow or down (a name
+        is a courtesy; a miss is remembered as long as an answer, so a
+        slow Keystone costs one short wait per id and period)."""
+        return self._courtesy(('project name', project_id), lambda: (
+            self._project(project_id, NAME_TIMEOUT) or {}).get('name'))
+
+    def user_name(self, user_id):
+        def ask():
+            found = self._get('/users/%s' % _quote(user_id), NAME_TIMEOUT)
+            return ((found or {}).get('user') or {}).get('name')
+        return self._courtesy(('user name', user_id), ask)
+
+    def _courtesy(self, key, ask):
+        def guarded():
+            try:
+                return ask()
+            except exception.ServiceUnavailable:
+                return None
+        return self._cache.get(key, guarded)
 
     def find(self, name, domain):
         def ask():

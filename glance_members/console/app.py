@@ -21,6 +21,7 @@ from glance_members.console import regions
 from glance_members.console import security
 from glance_members.console import sessions
 from glance_members.console import transport
+from glance_members.console import urls
 from glance_members.console import views
 from glance_members import conf as gm_conf
 from glance_members import logs
@@ -78,6 +79,7 @@ def create_app(conf, local_api=None):
     # lighter).
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.jinja_env.filters.update(views.FILTERS)
+    urls.install(app)
     http = requests.Session()
     # Shared by every user's calls: a cookie an API or a load balancer sets
     # must never travel with another user's request.

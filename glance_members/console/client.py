@@ -182,11 +182,6 @@ class ImageAPI:
                                     limit)
         return shares, first.get('counts', {})
 
-    def inbox_counts(self):
-        page = self._request('GET', SHARING + '/inbox',
-                             params={'status': 'pending', 'limit': 1})
-        return page.get('counts', {})
-
     def decide(self, status, image_ids):
         return self._request('POST', SHARING + '/inbox/decisions',
                              {'status': status,
@@ -218,6 +213,11 @@ class ImageAPI:
     def distrust_producer(self, project_id):
         self._request('DELETE', '%s/trusted-producers/%s'
                       % (SHARING, _quote(project_id)))
+
+    def image_members(self, image_id):
+        """The members with their expiry and names (/sharing/v1)."""
+        return self._request('GET', '%s/images/%s/members' % (
+            SHARING, _quote(image_id)))['members']
 
     def image_history(self, image_id, limit=PAGE_SIZE):
         return self._pages('%s/images/%s/history' % (SHARING,

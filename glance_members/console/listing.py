@@ -91,11 +91,17 @@ def page_of(rows, number, size=None):
                 start + 1 if rows else 0)
 
 
+def producer_names(shares):
+    """{owner id: name} the inbox's shares tell."""
+    return {(s.get('image') or {}).get('owner'): s['producer_name']
+            for s in shares if s.get('producer_name')}
+
+
 def pending_from_inbox(shares, region, project_names):
+    names = dict(project_names, **producer_names(shares))
     return [PendingShare(region, s['image_id'],
                          (s.get('image') or {}).get('name') or '',
-                         _name(project_names,
-                               (s.get('image') or {}).get('owner')),
+                         _name(names, (s.get('image') or {}).get('owner')),
                          (s.get('image') or {}).get('size'),
                          s.get('created_at'))
             for s in shares]
@@ -113,6 +119,11 @@ def pending_from_images(images, region, project_id, project_names):
 def _name(project_names, project_id):
     project_id = project_id or ''
     return project_names.get(project_id, project_id)
+
+
+def count_of(number, noun):
+    """'1 image', '2 images': the plural as English wants it."""
+    return '%d %s' % (number, noun if number == 1 else noun + 's')
 
 
 def human_size(size):

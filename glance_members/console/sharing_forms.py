@@ -33,17 +33,16 @@ class MemberRow:
 
 
 def member_rows(api, image_id, sharing, project_names):
-    """The Image Sharing table: /v2's members, with each share's expiry
-    from the image's history (newest first) where /sharing serves it."""
-    expiries = {}
-    if sharing:
-        for entry in api.image_history(image_id):
-            after = entry.get('after') or {}
-            expiries.setdefault(entry['member_id'], after.get('expires_at'))
-    return [MemberRow(m['member_id'], project_names.get(m['member_id'], ''),
+    """The Image Sharing table: the members with their expiry and names
+    where /sharing serves them, else /v2's members."""
+    found = api.image_members(image_id) if sharing else \
+        api.list_members(image_id)
+    return [MemberRow(m['member_id'],
+                      m.get('member_name') or
+                      project_names.get(m['member_id'], ''),
                       m['status'], m.get('updated_at', ''),
-                      expiries.get(m['member_id']) or '')
-            for m in api.list_members(image_id)]
+                      m.get('expires_at') or '')
+            for m in found]
 
 
 def share(console, session, api, region, image_id, form):

@@ -20,9 +20,10 @@ BASE_KEYS = frozenset((
     'os_hash_value', 'min_ram', 'min_disk', 'protected', 'os_hidden',
     'created_at', 'updated_at', 'tags', 'self', 'file', 'schema',
     'locations', 'direct_url', 'stores'))
-LEAVE_HELP = ('If you remove or leave an image and decide later that you '
-              'want it, you must notify the image producer and ask that '
-              'the image be re-shared with you.')
+LEAVE_HELP = ('If you leave an image and want it later, ask the producer '
+              'to share it with you again.')
+REJECTED_HELP = ('You can still accept it under Rejected in Images shared '
+                 'with you, until the producer removes your project.')
 
 
 # --- what every view needs ------------------------------------------------
@@ -112,31 +113,54 @@ def _selected_regions():
 @blp.get('/images')
 def images():
     selected, chosen = _selected_regions()
-    rows, pending, unreachable = [], 0, []
-    for region in chosen:
-        api = api_for(region)
-        try:
-            rows.extend(listing.image_rows(
-                api.list_images(), region, project_id(), project_names(),
-                _image_link_prefix(region)))
-            pending += _pending_count(api)
-        except client.Unreachable:
-            unreachable.append(region)
+    rows, pending = [], []
+
+    def list_region(region, api):
+        names = dict(project_names())
+        if _console().sharing_available(api):
+            # The accepted shares name their producers; the counts come
+            # with them.
+            accepted, counts = api.inbox('accepted')
+            names.update(listing.producer_names(accepted))
+            pending.append(counts.get('pending', 0))
+        else:
+            pending.append(len(_pending_v2(api, '')))
+        rows.extend(listing.image_rows(
+            api.list_images(), region, project_id(), names,
+            _image_link_prefix(region)))
+
+    unreachable = each_region(chosen, list_region)
     page = listing.page_of(rows, flask.request.args.get('page', 1, type=int))
-    return flask.render_template('images.html', page=page, pending=pending,
-                                 selected=selected, unreachable=unreachable)
+    return flask.render_template('images.html', page=page,
+                                 pending=sum(pending), selected=selected,
+                                 unreachable=unreachable)
+
+
+def region_down(error):
+    """An answer that says nothing about the request: no connection, or
+    a gateway's or server's 5xx."""
+    return isinstance(error, client.Unreachable) or (
+        error.status is not None and error.status >= 500)
+
+
+def each_region(chosen, work):
+    """work(region, api) for each region; the regions that could not be
+    reached (their part left out, the others' kept), in order."""
+    unreachable = []
+    for region in chosen:
+        try:
+            work(region, api_for(region))
+        except client.APIError as e:
+            if not region_down(e):
+                raise
+            unreachable.append(region)
+    return unreachable
 
 
 def _image_link_prefix(region):
     """An image page's URL but its id: url_for once per region, not once
     per row (it was a third of a 1,000-row page's time)."""
     return flask.url_for('views.image', region=region, image_id='-')[:-1]
-
-
-def _pending_count(api):
-    if _console().sharing_available(api):
-        return api.inbox_counts().get('pending', 0)
-    return len(_pending_v2(api, ''))
 
 
 def _pending_v2(api, region):
@@ -148,16 +172,27 @@ def _pending_v2(api, region):
 @blp.get('/review')
 def review():
     selected, chosen = _selected_regions()
-    shares = []
-    for region in chosen:
-        api = api_for(region)
+    shares, rejected = [], []
+
+    def list_region(region, api):
         if _console().sharing_available(api):
             shares.extend(listing.pending_from_inbox(
                 api.inbox('pending')[0], region, project_names()))
+            rejected.extend(listing.pending_from_inbox(
+                api.inbox('rejected')[0], region, project_names()))
         else:
             shares.extend(_pending_v2(api, region))
+            # The API lets a consumer accept a share it rejected (as
+            # Glance does): the console offers it too.
+            rejected.extend(listing.pending_from_images(
+                api.list_images(member_status='rejected',
+                                visibility='shared'),
+                region, project_id(), project_names()))
+
+    unreachable = each_region(chosen, list_region)
     return flask.render_template('review.html', shares=shares,
-                                 selected=selected)
+                                 rejected=rejected, selected=selected,
+                                 unreachable=unreachable)
 
 
 @blp.post('/review')
@@ -179,15 +214,26 @@ def decide():
     for key in keys:
         region, image_id = listing.split_key(key)
         by_region.setdefault(region, []).append(image_id)
-    for region, image_ids in by_region.items():
-        api = api_for(region)
+
+    def decide_region(region, api):
         if _console().sharing_available(api):
-            api.decide(status, image_ids)
+            api.decide(status, by_region[region])
         else:
-            for image_id in image_ids:
+            for image_id in by_region[region]:
                 api.update_member_status(image_id, project_id(), status)
-    return done('%d %s %s.' % (len(keys), 'image' if len(keys) == 1
-                               else 'images', status))
+
+    unreachable = each_region(by_region, decide_region)
+    decided = len(keys) - sum(len(by_region[r]) for r in unreachable)
+    for region in unreachable:
+        back_to('views.review', region=form.get('region') or None)
+        _session().flash(
+            'Region %s cannot be reached: its %s not %s; try again later.'
+            % (region, listing.count_of(len(by_region[region]), 'image')
+               + (' was' if len(by_region[region]) == 1 else ' were'),
+               status), 'error')
+    if not decided:
+        return flask.redirect(flask.g.back)
+    return done('%s %s.' % (listing.count_of(decided, 'image'), status))
 
 
 # --- one image ---------------------------------------------------------------
@@ -210,6 +256,7 @@ def image(region, image_id):
         'image.html', region=region, image=found, mine=mine,
         members=members, membership=membership, sharing=sharing,
         properties=properties, leave_help=LEAVE_HELP,
+        rejected_help=REJECTED_HELP,
         own_projects=[p for p in _session().data.get('projects', [])
                       if p['id'] != project_id()],
         kind=_console().signer.kind)
@@ -232,14 +279,22 @@ def share(region, image_id):
     return done(message)
 
 
-@blp.post('/regions/<region>/images/<image_id>/members/<member_id>/remove')
+@blp.post('/regions/<region>/images/<image_id>/members/'
+          '<anyid:member_id>/remove')
 def remove_member(region, image_id, member_id):
     back_to('views.image', region=region, image_id=image_id)
-    api_for(region).delete_member(image_id, member_id)
+    api = api_for(region)
+    if '/' in member_id and _console().sharing_available(api):
+        # No /v2 route (nor Glance's) matches an id holding a '/' once
+        # decoded; the batch revoke takes the id in its body.
+        api.revoke_batch([image_id], [member_id])
+    else:
+        api.delete_member(image_id, member_id)
     return done('Project %s was removed from this image.' % member_id)
 
 
-@blp.post('/regions/<region>/images/<image_id>/members/<member_id>/expiry')
+@blp.post('/regions/<region>/images/<image_id>/members/'
+          '<anyid:member_id>/expiry')
 def set_expiry(region, image_id, member_id):
     back_to('views.image', region=region, image_id=image_id)
     expires_at = sharing_forms.expiry_value(
@@ -268,7 +323,8 @@ def decide_image(region, image_id):
     api_for(region).update_member_status(image_id, project_id(), status)
     if status == 'rejected':
         back_to('views.images', region=region)
-        return done('The image was removed from your list. ' + LEAVE_HELP)
+        return done('The image was removed from your list. ' +
+                    REJECTED_HELP)
     return done('The image was accepted: it is in your list of images.')
 
 
@@ -306,8 +362,12 @@ def _sharing_region():
         return asked, api
     for region in all_regions():
         api = api_for(region)
-        if _console().sharing_available(api):
-            return region, api
+        try:
+            if _console().sharing_available(api):
+                return region, api
+        except client.APIError as e:
+            if not region_down(e):
+                raise
     flask.abort(404, 'This image service does not offer this feature.')
 
 
@@ -355,11 +415,13 @@ def trust_producer():
                                flask.request.form.get('accept_pending'))
     accepted = len(added.get('accepted') or [])
     return done('Shares from %s now arrive accepted%s.' % (
-        producer, '; %d pending shares were accepted' % accepted
+        added.get('project_name') or producer,
+        '; %s accepted' % (listing.count_of(accepted, 'pending share') +
+                           (' was' if accepted == 1 else ' were'))
         if accepted else ''))
 
 
-@blp.post('/trusted-producers/<producer>/remove')
+@blp.post('/trusted-producers/<anyid:producer>/remove')
 def distrust_producer(producer):
     region, api = _sharing_region()
     back_to('views.trusted_producers', region=region)

@@ -216,6 +216,17 @@ class SharingRepository:
         return [_share(row) for row in query.tuples().execute(self.database)]
 
     @_translate
+    def list_image_shares(self, image_id):
+        """The image's current memberships with their expiry, oldest
+        first (as /v2's member list)."""
+        query = Member.select(*_SHARE_COLUMNS).where(
+            (Member.image == image_id) &
+            (Member.deleted == False) &  # noqa: E712
+            live(records.utcnow())).order_by(Member.id)
+        return [ext_records.Share(*row)
+                for row in query.tuples().execute(self.database)]
+
+    @_translate
     def count_inbox(self, project_id):
         """{status: count} of the project's current shares."""
         [row] = _INBOX_COUNTS.rows(self.database, project_id,

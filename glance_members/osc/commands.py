@@ -46,11 +46,13 @@ class ListInbox(command.Lister):
 
     def take_action(self, args):
         shares = _client(self.app).inbox(args.status, args.limit)
-        columns = ('Image ID', 'Name', 'Owner', 'Disk Format', 'Size',
-                   'Status', 'Created At', 'Updated At', 'Expires At')
+        columns = ('Image ID', 'Name', 'Owner', 'Owner Name', 'Disk Format',
+                   'Size', 'Status', 'Created At', 'Updated At',
+                   'Expires At')
         return columns, [
             (share['image_id'], share['image'].get('name'),
-             share['image'].get('owner'), share['image'].get('disk_format'),
+             share['image'].get('owner'), share.get('producer_name'),
+             share['image'].get('disk_format'),
              share['image'].get('size'), share['status'],
              share['created_at'], share['updated_at'], share['expires_at'])
             for share in shares]
@@ -85,8 +87,8 @@ class AcceptShares(_Decide):
 
 
 class RejectShares(_Decide):
-    """Reject shares: the images leave your list (the owner may ask
-    again only by removing and re-adding you)."""
+    """Reject shares: the images leave your list (you may accept them
+    again later, until the owner removes you)."""
     status = 'rejected'
 
 
@@ -122,13 +124,16 @@ class ShowHistory(command.Lister):
         client = _client(self.app)
         image_id = client.find_image_id(args.image) if args.image else None
         events = client.history(image_id, args.as_role)
-        columns = ('At', 'Image ID', 'Member ID', 'Event', 'Before', 'After',
-                   'User', 'Project', 'Request ID')
+        columns = ('At', 'Image ID', 'Member ID', 'Member Name', 'Event',
+                   'Before', 'After', 'User', 'User Name', 'Project',
+                   'Project Name', 'Request ID')
         return columns, [(e['created_at'], e['image_id'], e['member_id'],
-                          e['event'], _state(e.get('before')),
-                          _state(e.get('after')),
+                          e.get('member_name'), e['event'],
+                          _state(e.get('before')), _state(e.get('after')),
                           (e.get('actor') or {}).get('user_id'),
+                          (e.get('actor') or {}).get('user_name'),
                           (e.get('actor') or {}).get('project_id'),
+                          (e.get('actor') or {}).get('project_name'),
                           e.get('request_id')) for e in events]
 
 

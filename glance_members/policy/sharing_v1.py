@@ -24,6 +24,7 @@ REVOKE = 'sharing:shares:revoke'
 SET_EXPIRY = 'sharing:member:set_expiry'
 IMAGE_HISTORY = 'sharing:history:image'
 PROJECT_HISTORY = 'sharing:history:project'
+SHOW_PROJECT = 'sharing:projects:show'
 
 _ROOT = '/sharing/v1'
 
@@ -70,6 +71,9 @@ rules = [
     _rule(PROJECT_HISTORY, base.ADMIN_OR_PROJECT_READER,
           "The membership history of the caller's project, as producer "
           "or consumer (as get_images).", [('GET', '/history')]),
+    _rule(SHOW_PROJECT, base.ADMIN_OR_PROJECT_MEMBER,
+          'Whose project an id is (its name), before sharing with it (as '
+          'add_member).', [('GET', '/projects/{project_id}')]),
 ]
 
 

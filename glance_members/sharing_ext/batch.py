@@ -33,8 +33,12 @@ class _Failures:
         lines = ['%s / %s: %s' % (image or 'every image',
                                   member or EVERY_MEMBER, reason)
                  for _, image, member, reason in self.items]
-        raise error('Nothing was %s. %d failing pairs: %s' % (
-            verb, len(lines), '; '.join(lines)))
+        # The pairs as data too (image or member null: every one).
+        pairs = [{'image': image, 'member': member, 'reason': reason}
+                 for _, image, member, reason in self.items]
+        raise error('Nothing was %s. %s: %s' % (
+            verb, common.count_of(len(lines), 'failing pair'),
+            '; '.join(lines)), failures=pairs)
 
 
 def _images(ctx, authz, repo, image_ids, rule, failures):

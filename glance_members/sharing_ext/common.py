@@ -33,3 +33,8 @@ def require_on_image(ctx, authz, image, rule):
 
 def may_on_image(ctx, authz, image, rule):
     return authz.check(ctx, rule, sharing.policy_target(ctx, image))
+
+
+def count_of(number, noun):
+    """'1 failing pair', '2 failing pairs'."""
+    return '%d %s' % (number, noun if number == 1 else noun + 's')

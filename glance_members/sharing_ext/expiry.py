@@ -18,6 +18,17 @@ def check_future(expires_at):
             '%Y-%m-%dT%H:%M:%SZ'))
 
 
+def image_shares(ctx, authz, repo, image_id):
+    """The image's memberships as /v2 lists them (same visibility and
+    policy: the owner sees all, a member its own), with their expiry."""
+    visible = {m.member_id for m in sharing.list_members(
+        ctx, authz, repo, image_id)}
+    image = sharing.find_image(ctx, repo, image_id,
+                               sharing.MEMBER_IMAGE_NOT_FOUND)
+    return [s for s in repo.list_image_shares(image.id)
+            if s.member_id in visible]
+
+
 def set_expiry(ctx, authz, repo, image_id, member_id, expires_at):
     """The membership with its new expiry (None clears it)."""
     image = sharing.find_image(ctx, repo, image_id,

@@ -5,8 +5,10 @@
 
 writes console-sign-in.png, console-images.png (the notice),
 console-review.png, console-image-sharing.png (the Image Sharing table) and
-console-share-image.png (the Share Image dialog). test_screenshots.py runs
-it into a temporary directory, so it keeps working.
+console-share-image.png (the Share Image dialog), then the images, review
+and Image Sharing pages on a 390x844 phone (console-*-phone.png).
+test_screenshots.py runs it into a temporary directory, so it keeps
+working.
 """
 
 import argparse
@@ -21,8 +23,11 @@ from tests.browser import embedded as embedded_server
 from tests.support import browser as browser_support
 
 VIEWPORT = {'width': 1280, 'height': 800}
+PHONE = {'width': 390, 'height': 844}
 FILES = ('console-sign-in.png', 'console-images.png', 'console-review.png',
-         'console-image-sharing.png', 'console-share-image.png')
+         'console-image-sharing.png', 'console-share-image.png',
+         'console-images-phone.png', 'console-review-phone.png',
+         'console-image-sharing-phone.png')
 
 
 def stage(embedded):
@@ -82,6 +87,19 @@ def take(browser, embedded, out_dir):
         page.screenshot(path=paths[3])
         scroll_to(page, console.share_dialog(page))
         page.screenshot(path=paths[4])
+        page.context.close()
+
+        page = context.browser.new_context(viewport=PHONE).new_page()
+        console.sign_in_with_token(page, embedded.console, bob.token)
+        page.screenshot(path=paths[5])
+        console.review(page)
+        page.screenshot(path=paths[6])
+        page.context.close()
+        page = context.browser.new_context(viewport=PHONE).new_page()
+        console.sign_in_with_token(page, embedded.console, alice.token)
+        console.open_image(page, 'debian-12-hardened')
+        scroll_to(page, page.get_by_role('heading', name='Image Sharing'))
+        page.screenshot(path=paths[7])
         page.context.close()
     finally:
         context.close()

@@ -59,7 +59,7 @@ def test_trusted_producer_shares_arrive_accepted(embedded, new_page):
     page.get_by_label('Also accept the images it already shared with you') \
         .check()
     page.get_by_role('button', name='Trust producer').click()
-    expect(console.flash(page)).to_contain_text('1 pending shares were '
+    expect(console.flash(page)).to_contain_text('1 pending share was '
                                                 'accepted')
     assert api.members(waiting) == {consumer.project_id: 'accepted'}
     later = embedded.share(producer, consumer, 'trust-later')

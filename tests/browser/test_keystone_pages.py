@@ -55,6 +55,12 @@ def test_a_region_that_cannot_be_reached(two_regions, new_page):
     user = 'consumer2'
     api.ImageAPI(two_regions.url('RegionOne'), two_regions.token(user)) \
         .create_image('reachable-image')
+    # A share waiting in the region that answers: the notice's review
+    # page must list it and Accept it (it was a 502 page).
+    producer = api.ImageAPI(two_regions.url('RegionTwo'),
+                            two_regions.token('producer'))
+    waiting = producer.create_image('waiting-in-region-two')
+    producer.add_member(waiting, two_regions.project_id('consumer2'))
     dead = 'http://127.0.0.1:%d' % processes.free_port()
     with two_regions.extra_region('RegionDown', dead):
         page = new_page()
@@ -65,3 +71,13 @@ def test_a_region_that_cannot_be_reached(two_regions, new_page):
             'listed.')
         expect(console.image_row(page, 'reachable-image')).to_have_count(1)
         browser.axe_check(page, 'images (a region down)')
+        console.review(page)
+        expect(page.get_by_role('alert')).to_have_text(
+            'Region RegionDown cannot be reached: the images shared with '
+            'you there are not listed.')
+        browser.axe_check(page, 'review (a region down)')
+        console.decide(page, 'waiting-in-region-two', 'Accept')
+        assert producer.member_status(
+            waiting, two_regions.project_id('consumer2')) == 'accepted'
+        expect(console.image_row(page, 'waiting-in-region-two')) \
+            .to_have_count(1)

@@ -1,5 +1,5 @@
 """The README's screenshots can still be taken (tests/browser/screenshots.py
-into a temporary directory): each a 1280x800 PNG."""
+into a temporary directory): 1280x800 PNGs, and 390x844 for a phone."""
 
 import struct
 
@@ -17,4 +17,5 @@ def test_the_screenshots_script(browser, embedded, tmp_path):
     paths = screenshots.take(browser, embedded, str(tmp_path))
     assert [p.rsplit('/', 1)[1] for p in paths] == list(screenshots.FILES)
     for path in paths:
-        assert png_size(path) == (1280, 800)
+        assert png_size(path) == ((390, 844) if path.endswith('-phone.png')
+                                  else (1280, 800))

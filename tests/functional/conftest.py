@@ -69,6 +69,21 @@ def assert_error(response, code, message, fmt='json', request_id=True):
         assert REQUEST_ID.match(response.headers['x-openstack-request-id'])
 
 
+def assert_sharing_error(response, code, message, failures=None):
+    """A /sharing/v1 error: Glance's JSON keys, the message in plain
+    text (no WebOb markup), and a refused batch's pairs as data."""
+    assert response.status_code == code, (response.status_code,
+                                          response.data)
+    assert response.headers['Content-Type'] == 'application/json'
+    expected = {'message': message, 'code': glance_errors.status_line(code),
+                'title': glance_errors.TITLES[code]}
+    if failures is not None:
+        expected['failures'] = failures
+    assert response.json == expected
+    assert '<' not in response.json['message']
+    assert REQUEST_ID.match(response.headers['x-openstack-request-id'])
+
+
 def assert_member(member, image_id, member_id, status):
     assert list(member) == MEMBER_KEYS
     assert member['member_id'] == member_id

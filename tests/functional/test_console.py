@@ -309,7 +309,7 @@ def test_remove_image_rejects_after_accepting(api, consumer):
     api.set_status(image['id'], CONSUMER, 'accepted')
     page = consumer.page(image_path(image['id']))
     assert 'Remove Image' in page
-    assert 'ask that the image be re-shared with you' in page
+    assert 'ask the producer to share it with you again' in page
     response = consumer.post(image_path(image['id']) + '/decision',
                              {'status': 'rejected'})
     assert response.headers['Location'] == '/console/images?region=RegionOne'
@@ -378,11 +378,12 @@ def test_trusted_producer_accepts_pending_shares(api, consumer):
                    'accept_pending': '1'})
     assert members(api, image['id']) == {CONSUMER: 'accepted'}
     page = consumer.page('/console/trusted-producers')
-    assert '1 pending shares were accepted' in page
-    assert '<th scope="row"><code>%s</code></th>' % PRODUCER in page
+    assert '1 pending share was accepted' in page
+    assert '<th scope="row"><code class="id">%s</code></th>' % PRODUCER \
+        in page
     consumer.post('/console/trusted-producers/%s/remove' % PRODUCER,
                   {'region': 'RegionOne'})
-    assert '<code>%s</code></th>' % PRODUCER not in consumer.page(
+    assert '%s</code></th>' % PRODUCER not in consumer.page(
         '/console/trusted-producers')
 
 
@@ -547,9 +548,86 @@ def test_unreachable_image_api_is_a_message_not_a_crash(make_api):
     browser.sign_in('producer')
     page = browser.page('/console/images')
     assert 'Region <bdi>RegionOne</bdi> cannot be reached' in page
-    response = browser.get('/console/review')
-    assert response.status_code == 502
-    assert 'The image service cannot be reached' in browser.last_page
+    # The notice's review page says the same (it was a 502 page).
+    page = browser.page('/console/review')
+    assert 'Region <bdi>RegionOne</bdi> cannot be reached' in page
+    assert 'No image in the regions that answered waits' in page
+    # The batch and trust pages find no region serving /sharing: a 404
+    # that says so, not a 502.
+    response = browser.get('/console/batch')
+    assert response.status_code == 404, browser.last_page
+    assert 'does not offer this feature' in browser.last_page
+
+
+def test_one_region_down_leaves_the_others_reviewable(api, consumer,
+                                                      monkeypatch):
+    """Two catalog regions, one of them a closed port: the review page
+    lists the other's shares and Accept works there."""
+    from glance_members.console import regions
+    from tests.support import processes
+    closed = 'http://127.0.0.1:%d' % processes.free_port()
+    resolve = regions.resolve
+    monkeypatch.setattr(regions, 'resolve', lambda *a, **kw: dict(
+        resolve(*a, **kw), RegionDown=closed))
+    image = api.create_image(name='still-reviewable')
+    api.add_member(image['id'], CONSUMER)
+    page = consumer.page('/console/images')
+    assert 'Region <bdi>RegionDown</bdi> cannot be reached' in page
+    assert '1 image has been shared with you' in page
+    page = consumer.page('/console/review')
+    assert 'Region <bdi>RegionDown</bdi> cannot be reached' in page
+    assert 'still-reviewable' in page
+    consumer.post('/console/review',
+                  {'accept': 'RegionOne/%s' % image['id']})
+    assert members(api, image['id']) == {CONSUMER: 'accepted'}
+    # A decision naming the unreachable region says what was not done.
+    consumer.page('/console/review')
+    consumer.post('/console/review', {'bulk': 'rejected', 'share': [
+        'RegionOne/%s' % image['id'], 'RegionDown/%s' % fconf.RND]})
+    assert members(api, image['id']) == {CONSUMER: 'rejected'}
+    page = consumer.page('/console/review')
+    assert ('Region RegionDown cannot be reached: its 1 image was not '
+            'rejected; try again later.') in page
+    assert '1 image rejected.' in page
+
+
+def test_member_id_is_one_path_segment_in_every_form(api, app, producer):
+    """A member id is any text up to 255 characters: one that looks like
+    a path must not turn image V's Remove button against image W."""
+    victim = api.create_image(name='w')
+    api.add_member(victim['id'], CONSUMER)
+    bait = api.create_image(name='v')
+    hostile = '../../%s/members/%s' % (victim['id'], CONSUMER)
+    api.add_member(bait['id'], hostile)
+    page = producer.page(image_path(bait['id']))
+    encoded = '..%2F..%2F' + victim['id'] + '%2Fmembers%2F' + CONSUMER
+    for action in ('remove', 'expiry'):
+        assert 'action="%s/members/%s/%s"' % (
+            image_path(bait['id']), encoded, action) in page
+    assert '/members/../' not in page
+    response = producer.post(image_path(bait['id']) + '/members/%s/remove'
+                             % encoded)
+    assert response.status_code == 302
+    assert members(api, victim['id']) == {CONSUMER: 'pending'}
+    assert members(api, bait['id']) == {}
+
+
+def test_consumer_accepts_a_share_it_rejected(api, consumer):
+    image = api.create_image(name='second-thoughts')
+    api.add_member(image['id'], CONSUMER)
+    api.set_status(image['id'], CONSUMER, 'rejected')
+    page = consumer.page('/console/review')
+    assert 'Rejected' in page and 'second-thoughts' in page
+    consumer.post('/console/review',
+                  {'accept': 'RegionOne/%s' % image['id']})
+    assert members(api, image['id']) == {CONSUMER: 'accepted'}
+    # And from the image's own page.
+    api.set_status(image['id'], CONSUMER, 'rejected')
+    page = consumer.page(image_path(image['id']))
+    assert 'value="accepted"' in page
+    consumer.post(image_path(image['id']) + '/decision',
+                  {'status': 'accepted'})
+    assert members(api, image['id']) == {CONSUMER: 'accepted'}
 
 
 def test_api_calls_carry_the_console_requests_id(api, producer):
@@ -576,3 +654,72 @@ def test_signing_in_again_replaces_the_session(app, producer):
     replay = Browser(app)
     replay.client.set_cookie('gm_console_session', old, path='/console/')
     assert replay.get('/console/images').status_code == 302
+
+
+def named_personas(data_dir):
+    """The personas' token file with project and user names (as the
+    embedded default's tokens.yaml has them)."""
+    from tests.support import servers
+    document = personas.token_file_document()
+    names = {PRODUCER: 'producer', CONSUMER: 'consumer'}
+    for identity in document.values():
+        if identity.get('project_id') in names:
+            identity['project_name'] = names[identity['project_id']]
+            identity['user_name'] = identity['user_id'][2:]
+    servers.write_token_file(data_dir, document)
+
+
+def test_names_where_a_person_reads_an_id(make_api):
+    """Shared by, Source, the Image Sharing table's Project name and the
+    history's By name the projects and users tokens.yaml names."""
+    api = make_api()
+    named_personas(api.client.application.extensions[
+        'glance_members'].conf.data_dir)
+    app = api.client.application
+    waiting = api.create_image(name='waiting')
+    api.add_member(waiting['id'], CONSUMER)
+    taken = api.create_image(name='taken')
+    api.add_member(taken['id'], CONSUMER)
+    api.set_status(taken['id'], CONSUMER, 'accepted')
+    consumer = Browser(app)
+    consumer.sign_in('consumer')
+    page = consumer.page('/console/images')
+    assert 'Shared Image <span class="producer">from <bdi>producer</bdi>' \
+        in page
+    page = consumer.page('/console/review')
+    assert '<td><bdi>producer</bdi></td>' in page  # Shared by
+    producer = Browser(app)
+    producer.sign_in('producer')
+    page = producer.page(image_path(taken['id']))
+    assert '<bdi>consumer</bdi>' in page
+    page = producer.page(image_path(taken['id']) + '/history')
+    assert '<bdi>consumer</bdi> of <bdi>consumer</bdi>' in page  # By
+    assert '<bdi>producer</bdi> of <bdi>producer</bdi>' in page
+    assert PRODUCER not in page.split('<tbody>')[1].replace(
+        'class="id">%s' % PRODUCER, '')
+
+
+def test_expiry_comes_from_the_members_read_not_history(api, producer):
+    """A busy image: more history rows than the console ever read
+    (1,000) still shows each member's expiry."""
+    image = api.create_image(name='busy')
+    api.add_member(image['id'], CONSUMER)
+    api.patch('/sharing/v1/images/%s/members/%s' % (image['id'], CONSUMER),
+              changes={'expires_at': '2099-03-04T00:00:00Z'},
+              content_type='application/json')
+    for status in ('accepted', 'rejected') * 3:
+        api.set_status(image['id'], CONSUMER, status)
+    calls = []
+    from glance_members.console import client
+    real = client.ImageAPI._request
+
+    def spy(self, method, path, *args, **kwargs):
+        calls.append(path)
+        return real(self, method, path, *args, **kwargs)
+    client.ImageAPI._request = spy
+    try:
+        page = producer.page(image_path(image['id']))
+    finally:
+        client.ImageAPI._request = real
+    assert 'value="2099-03-04"' in page
+    assert not [c for c in calls if '/history' in c], calls

@@ -9,6 +9,7 @@ import sys
 from glance_members.cmd import manage
 from glance_members.cmd import status
 from glance_members.db import migrations
+from tests.support import servers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -83,7 +84,7 @@ def _generated(tool, config, tmp_path):
     subprocess.run([os.path.join(os.path.dirname(sys.executable), tool),
                     '--config-file', os.path.join(ROOT, 'etc', config),
                     '--output-file', str(out)], check=True, cwd=ROOT,
-                   capture_output=True)
+                   capture_output=True, env=servers.child_env())
     return out.read_text()
 
 

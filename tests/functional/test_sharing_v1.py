@@ -7,7 +7,9 @@ import datetime
 import pytest
 
 from glance_members.db import models
-from tests.functional.conftest import assert_error
+from tests.functional import conftest
+# Every error below is /sharing/v1's (plain-text message), but one.
+from tests.functional.conftest import assert_sharing_error as assert_error
 from tests.functional.conftest import assert_json_ok
 from tests.functional.conftest import CONSUMER
 from tests.functional.conftest import CONSUMER2
@@ -55,25 +57,33 @@ def routes(image):
         ('revoke', 'POST', ROOT + '/shares/revoke',
          {'images': [image], 'members': [CONSUMER2]}),
         ('leave', 'DELETE', ROOT + '/inbox/' + image, None),
+        ('members', 'GET', ROOT + '/images/%s/members' % image, None),
+        ('project', 'GET', ROOT + '/projects/' + CONSUMER, None),
     ]
 
 
 ROUTE_NAMES = [r[0] for r in routes('x')]
 # persona: the code of each route above, in order.
 RBAC = {
-    'producer': (200, 200, 200, 200, 200, 200, 404, 400, 404, 200, 404),
-    'producer_reader': (200, 200, 200, 200, 403, 403, 403, 403, 403, 403,
-                        403),
-    'consumer': (200, 200, 200, 200, 403, 403, 200, 200, 204, 403, 204),
+    'producer': (200, 200, 200, 200, 200, 200, 404, 400, 404, 200, 404, 200,
+                 200),
+    'producer_reader': (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403,
+                        200, 403),
+    'consumer': (200, 200, 200, 200, 403, 403, 200, 200, 204, 403, 204, 404,
+                 200),
     'consumer_colleague': (200, 200, 200, 200, 403, 403, 200, 200, 204, 403,
-                           204),
-    'consumer_reader': (200, 200, 200, 200, 403, 403, 403, 403, 403, 403,
-                        403),
-    'member_only': (403, 403, 404, 403, 404, 404, 200, 200, 204, 404, 204),
-    'consumer2': (200, 200, 404, 200, 404, 404, 404, 200, 204, 404, 404),
-    'outsider': (200, 200, 404, 200, 404, 404, 404, 200, 204, 404, 404),
-    'admin': (200, 200, 200, 200, 200, 200, 404, 200, 204, 200, 404),
-    'system_admin': (403, 403, 404, 403, 404, 404, 403, 403, 403, 404, 403),
+                           204, 404, 200),
+    'consumer_reader': (200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403,
+                        200, 403),
+    'member_only': (403, 403, 404, 403, 404, 404, 200, 200, 204, 404, 204, 404,
+                    200),
+    'consumer2': (200, 200, 404, 200, 404, 404, 404, 200, 204, 404, 404, 404,
+                  200),
+    'outsider': (200, 200, 404, 200, 404, 404, 404, 200, 204, 404, 404, 404,
+                 200),
+    'admin': (200, 200, 200, 200, 200, 200, 404, 200, 204, 200, 404, 200, 200),
+    'system_admin': (403, 403, 404, 403, 404, 404, 403, 403, 403, 404, 403,
+                     404, 403),
 }
 
 
@@ -126,8 +136,9 @@ def test_inbox_body_counts_and_pages(api):
     assert list(r.json) == ['inbox', 'counts', 'next']
     assert r.json['counts'] == {'pending': 2, 'accepted': 0, 'rejected': 1}
     [item] = r.json['inbox']
-    assert list(item) == SHARE_KEYS + ['image']
+    assert list(item) == SHARE_KEYS + ['image', 'producer_name']
     assert list(item['image']) == SUMMARY_KEYS
+    assert item['producer_name'] is None  # the personas have no names
     assert (item['image_id'], item['member_id'], item['status'],
             item['expires_at']) == (images[2], CONSUMER, 'pending', None)
     assert item['image']['owner'] == PRODUCER
@@ -243,8 +254,8 @@ def test_trust_accepts_pending_and_new_v2_shares(api, shared):
     r = api.put(ROOT + '/trusted-producers/' + PRODUCER, who='consumer',
                 body={'accept_pending': True})
     assert_json_ok(r)
-    assert list(r.json) == ['project_id', 'created_at', 'created',
-                            'accepted']
+    assert list(r.json) == ['project_id', 'project_name', 'created_at',
+                            'created', 'accepted']
     assert (r.json['project_id'], r.json['created'], r.json['accepted']) == (
         PRODUCER, True, [shared])
     image = api.create_image()['id']
@@ -308,9 +319,13 @@ def test_batch_refusal_lists_every_failing_pair(api, shared):
     before = snapshot(api)
     r = api.post(ROOT + '/shares', body={
         'images': [shared, private, RND], 'members': [CONSUMER2]})
-    assert_error(r, 404, 'Nothing was shared. 2 failing pairs: %s / every '
-                 'member: Only shared images have members.; %s / every '
-                 'member: no such image' % (private, RND))
+    assert_error(
+        r, 404, 'Nothing was shared. 2 failing pairs: %s / every member: '
+        'Only shared images have members.; %s / every member: no such '
+        'image' % (private, RND), failures=[
+            {'image': private, 'member': None,
+             'reason': 'Only shared images have members.'},
+            {'image': RND, 'member': None, 'reason': 'no such image'}])
     assert snapshot(api) == before
 
 
@@ -320,9 +335,12 @@ def test_batch_quota_is_413_listing_pairs(make_api):
     before = snapshot(api)
     r = api.post(ROOT + '/shares', body={'images': [image],
                                          'members': [CONSUMER, CONSUMER2]})
-    assert_error(r, 413, 'Nothing was shared. 1 failing pairs: %s / %s: '
-                 'image member limit exceeded (attempted 2, maximum 1)'
-                 % (image, CONSUMER2))
+    assert_error(
+        r, 413, 'Nothing was shared. 1 failing pair: %s / %s: image member '
+        'limit exceeded (attempted 2, maximum 1)' % (image, CONSUMER2),
+        failures=[{'image': image, 'member': CONSUMER2,
+                   'reason': 'image member limit exceeded (attempted 2, '
+                             'maximum 1)'}])
     assert snapshot(api) == before
 
 
@@ -352,24 +370,30 @@ def test_batch_members_by_name_on_the_static_backend(api, shared):
     assert r.json['results'][0]['member_id'] == CONSUMER2
     r = api.post(ROOT + '/shares', body={'images': [shared], 'members': [
         {'name': 'nobody', 'domain': 'Default'}]})
-    assert_error(r, 400, 'Nothing was shared. 1 failing pairs: every image '
-                 '/ every member: No enabled project named nobody in domain '
-                 'Default.')
+    assert_error(
+        r, 400, 'Nothing was shared. 1 failing pair: every image / every '
+        'member: No enabled project named nobody in domain Default.',
+        failures=[{'image': None, 'member': None, 'reason':
+                   'No enabled project named nobody in domain Default.'}])
 
 
 def test_verify_members_on_v2_and_batch(make_api):
     api = make_api(**{'sharing.verify_members': True})
     image = api.create_image()['id']
     r = api.post('/v2/images/%s/members' % image, body={'member': 'typo'})
-    assert_error(r, 400, 'Member typo is not an existing, enabled project.')
+    conftest.assert_error(r, 400,
+                          'Member typo is not an existing, enabled project.')
     r = api.post('/v2/images/%s/members' % image, who='outsider',
                  body={'member': 'typo'})
     assert r.status_code == 404
     assert api.add_member(image, CONSUMER)['status'] == 'pending'
     r = api.post(ROOT + '/shares', body={'images': [image],
                                          'members': ['typo', CONSUMER2]})
-    assert_error(r, 400, 'Nothing was shared. 1 failing pairs: every image '
-                 '/ typo: Member typo is not an existing, enabled project.')
+    assert_error(
+        r, 400, 'Nothing was shared. 1 failing pair: every image / typo: '
+        'Member typo is not an existing, enabled project.', failures=[
+            {'image': None, 'member': 'typo', 'reason':
+             'Member typo is not an existing, enabled project.'}])
 
 
 # --- expiry ----------------------------------------------------------------
@@ -446,9 +470,11 @@ def test_history_rows_for_every_change(api, shared):
         ('left', CONSUMER), ('removed', CONSUMER2), ('created', CONSUMER2),
         ('status_changed', CONSUMER), ('created', CONSUMER)]
     left = rows[0]
-    assert list(left) == ['id', 'image_id', 'member_id', 'event', 'actor',
-                          'request_id', 'created_at', 'before', 'after']
-    assert left['actor'] == {'user_id': 'u-consumer', 'project_id': CONSUMER}
+    assert list(left) == ['id', 'image_id', 'member_id', 'member_name',
+                          'event', 'actor', 'request_id', 'created_at',
+                          'before', 'after']
+    assert left['actor'] == {'user_id': 'u-consumer', 'user_name': None,
+                             'project_id': CONSUMER, 'project_name': None}
     assert left['before'] == {'status': 'accepted', 'expires_at': None}
     assert left['after'] is None
     assert left['request_id'].startswith('req-')
@@ -486,15 +512,15 @@ RACKSPACE = {
 # persona (consumer project unless producer's): the code of each route.
 RACKSPACE_RBAC = {
     ('rs-observer', CONSUMER): (200, 200, 200, 200, 403, 403, 403, 403, 403,
-                                403, 403),
+                                403, 403, 200, 403),
     ('rs-creator', CONSUMER): (200, 200, 200, 200, 403, 403, 403, 403, 403,
-                               403, 403),
+                               403, 403, 200, 200),
     ('rs-admin', CONSUMER): (200, 200, 200, 200, 403, 403, 200, 200, 204,
-                             403, 204),
+                             403, 204, 404, 200),
     ('rs-observer', PRODUCER): (200, 200, 200, 200, 403, 403, 403, 403, 403,
-                                403, 403),
+                                403, 403, 200, 403),
     ('rs-creator', PRODUCER): (200, 200, 200, 200, 200, 200, 403, 403, 403,
-                               200, 403),
+                               200, 403, 200, 200),
 }
 
 
@@ -553,3 +579,86 @@ def test_manage_purge_expired(api, shared, capsys):
         'expired', CONSUMER, 'glance-members-manage')
     assert [m['member_id'] for m in api.get(
         '/v2/images/%s/members' % shared).json['members']] == [CONSUMER2]
+
+
+def test_names_beside_ids_from_the_token_file(make_api):
+    """The token file's project and user names in every answer a person
+    reads (never in /v2 bodies); an id it does not know has none."""
+    import os
+    import yaml
+    from tests import personas
+    api = make_api()
+    services = api.client.application.extensions['glance_members']
+    tokens = personas.token_file_document()
+    for token, identity in tokens.items():
+        if identity.get('project_id') in (PRODUCER, CONSUMER):
+            identity['project_name'] = {PRODUCER: 'producer',
+                                        CONSUMER: 'consumer'}[
+                identity['project_id']]
+            identity['user_name'] = identity['user_id'] + ' name'
+    with open(os.path.join(services.conf.data_dir, 'tokens.yaml'), 'w') as f:
+        yaml.safe_dump(tokens, f)
+    image = api.create_image()['id']
+    api.add_member(image, CONSUMER)
+    api.add_member(image, CONSUMER2)
+    r = api.get(ROOT + '/inbox', who='consumer')
+    assert [i['producer_name'] for i in r.json['inbox']] == ['producer']
+    r = api.get(ROOT + '/images/%s/members' % image)
+    assert_json_ok(r)
+    assert [(m['member_id'], m['member_name']) for m in r.json['members']] \
+        == [(CONSUMER, 'consumer'), (CONSUMER2, None)]
+    entry = api.get(ROOT + '/images/%s/history' % image).json['history'][-1]
+    assert (entry['member_name'], entry['actor']['user_name'],
+            entry['actor']['project_name']) == (
+        'consumer', 'u-producer name', 'producer')
+    api.call('PUT', ROOT + '/trusted-producers/' + PRODUCER,
+             who='consumer', body={})
+    r = api.get(ROOT + '/trusted-producers', who='consumer')
+    assert r.json['trusted_producers'][0]['project_name'] == 'producer'
+    r = api.get('/v2/images/%s/members' % image)
+    assert 'member_name' not in r.get_data(as_text=True)
+
+
+def test_members_with_their_expiry(api, shared):
+    """The producer's read of its members with each share's expiry; a
+    member sees its own row only, an outsider nothing (as /v2)."""
+    api.add_member(shared, CONSUMER2)
+    api.patch(ROOT + '/images/%s/members/%s' % (shared, CONSUMER2),
+              changes={'expires_at': '2099-01-01T00:00:00Z'},
+              content_type='application/json')
+    r = api.get(ROOT + '/images/%s/members' % shared)
+    assert_json_ok(r)
+    assert [(m['member_id'], m['status'], m['expires_at'])
+            for m in r.json['members']] == [
+        (CONSUMER, 'pending', None),
+        (CONSUMER2, 'pending', '2099-01-01T00:00:00Z')]
+    assert list(r.json['members'][0]) == SHARE_KEYS + ['member_name']
+    r = api.get(ROOT + '/images/%s/members' % shared, who='consumer')
+    assert [m['member_id'] for m in r.json['members']] == [CONSUMER]
+    assert_error(api.get(ROOT + '/images/%s/members' % shared,
+                         who='outsider'), 404, 'Image %s not found.' % shared)
+    assert_error(api.get(ROOT + '/images/%s/members' % RND), 404,
+                 'Image %s not found.' % RND)
+
+
+def test_whose_project_an_id_is(make_api):
+    """Before sharing: the token file's name of a project id, null when
+    it gives none, 404 for an id no project has."""
+    import os
+    import yaml
+    from tests import personas
+    api = make_api()
+    services = api.client.application.extensions['glance_members']
+    tokens = personas.token_file_document()
+    for identity in tokens.values():
+        if identity.get('project_id') == CONSUMER:
+            identity['project_name'] = 'consumer'
+    with open(os.path.join(services.conf.data_dir, 'tokens.yaml'), 'w') as f:
+        yaml.safe_dump(tokens, f)
+    r = api.get(ROOT + '/projects/' + CONSUMER)
+    assert_json_ok(r)
+    assert r.json == {'id': CONSUMER, 'name': 'consumer'}
+    assert api.get(ROOT + '/projects/' + CONSUMER2).json == {
+        'id': CONSUMER2, 'name': None}
+    assert_error(api.get(ROOT + '/projects/not%20a%20project!'), 404,
+                 'No enabled project has the id not a project!.')

@@ -75,6 +75,8 @@ def test_share_inbox_accept_leave_history(osc, projects):
     assert {r['Image ID'] for r in inbox} >= {first, second}
     by_id = {r['Image ID']: r for r in inbox}
     assert by_id[first]['Owner'] == producer
+    # Keystone's names, read with the service user (issue 25).
+    assert by_id[first]['Owner Name'] == 'producer'
     assert by_id[first]['Status'] == 'pending'
 
     # Accept by id and by name (a pending share's name resolves too).
@@ -103,6 +105,9 @@ def test_share_inbox_accept_leave_history(osc, projects):
                                                          'accepted')
     assert events[0]['Project'] == consumer
     assert events[1]['Project'] == producer
+    assert [(e['Member Name'], e['User Name'], e['Project Name'])
+            for e in events] == [('consumer', 'consumer', 'consumer'),
+                                 ('consumer', 'producer', 'producer')]
     mine = rows(osc, 'producer', 'image', 'share', 'history', '--as',
                 'producer')
     assert 'left' in {e['Event'] for e in mine if e['Image ID'] == first}

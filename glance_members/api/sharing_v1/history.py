@@ -13,7 +13,12 @@ blp = wire.Blueprint('sharing_history', __name__, url_prefix='/sharing/v1',
 
 
 def _view(entries, more, args):
-    view = {'history': [schemas.entry_view(e) for e in entries]}
+    projects = common.project_names(
+        [e.member_id for e in entries] +
+        [e.actor_project_id for e in entries])
+    users = common.user_names(e.actor_user_id for e in entries)
+    view = {'history': [schemas.entry_view(e, projects, users)
+                        for e in entries]}
     if more:
         view['next'] = wire.next_link(flask.request.path, args,
                                       entries[-1].id)

@@ -25,7 +25,8 @@ class Inbox(flask.views.MethodView):
         shares, counts, more = inbox.list_inbox(
             common.context(), s.authz, s.repo, args['status'], limit,
             args.get('marker'))
-        view = {'inbox': shares, 'counts': counts}
+        view = {'inbox': schemas.inbox_view(shares, common.project_names(
+            s.image.owner for s in shares)), 'counts': counts}
         if more:
             view['next'] = wire.next_link(
                 flask.request.path, {'status': args['status'],

@@ -1,4 +1,5 @@
-"""/sharing/v1/images/{image_id}/members/{member_id}: the expiry."""
+"""/sharing/v1/images/{image_id}/members[/{member_id}]: the members with
+their expiry and names; one's expiry."""
 
 import flask.views
 
@@ -9,7 +10,20 @@ from glance_members.sharing_ext import expiry
 
 blp = wire.Blueprint('sharing_members', __name__,
                      url_prefix='/sharing/v1/images/<image_id>/members',
-                     description="A membership's expiry")
+                     description="An image's memberships with their "
+                                 "expiry")
+
+
+@blp.route('', strict_slashes=True)
+class Members(flask.views.MethodView):
+
+    @blp.response(200, schemas.Members)
+    def get(self, image_id):
+        s = common.services()
+        shares = expiry.image_shares(common.context(), s.authz, s.repo,
+                                     image_id)
+        return schemas.members_view(shares, common.project_names(
+            m.member_id for m in shares))
 
 
 @blp.route('/<member_id>', strict_slashes=True)

@@ -23,7 +23,8 @@ class TrustedProducers(flask.views.MethodView):
         limit = args.get('limit', s.conf.limit_param_default)
         trusts, more = trust.list_trusts(common.context(), s.authz, s.repo,
                                          limit, args.get('marker'))
-        view = {'trusted_producers': trusts}
+        view = {'trusted_producers': schemas.trusts_view(
+            trusts, common.project_names(t.producer for t in trusts))}
         if more:
             view['next'] = wire.next_link(flask.request.path,
                                           {'limit': limit},
@@ -40,7 +41,8 @@ class TrustedProducer(flask.views.MethodView):
         s = common.services()
         return schemas.trust_added_view(*trust.add_trust(
             common.context(), s.authz, s.repo, project_id,
-            args['accept_pending']))
+            args['accept_pending']), name=common.project_names(
+                [project_id]).get(project_id))
 
     @blp.response(204)
     def delete(self, project_id):

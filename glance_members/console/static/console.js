@@ -19,4 +19,17 @@ document.addEventListener('DOMContentLoaded', function () {
     wrapper.appendChild(label);
     scope.parentNode.insertBefore(wrapper, scope);
   });
+  // A table wider than the screen scrolls inside its box: a box that
+  // scrolls can take the keyboard's focus (arrow keys scroll it).
+  function focusableWhenScrolling() {
+    document.querySelectorAll('.table-box').forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth) {
+        box.tabIndex = 0;
+      } else {
+        box.removeAttribute('tabindex');
+      }
+    });
+  }
+  focusableWhenScrolling();
+  window.addEventListener('resize', focusableWhenScrolling);
 });

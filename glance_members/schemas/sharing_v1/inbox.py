@@ -41,8 +41,20 @@ class Share(marshmallow.Schema):
     expires_at = common.UtcDateTime(allow_none=True)
 
 
+NAME = ('The name the identity service gives the project (null when it '
+        'does not tell it).')
+
+
 class InboxShare(Share):
     image = fields.Nested(ImageSummary)
+    producer_name = fields.String(allow_none=True, metadata={
+        'description': "The image owner's project name. " + NAME})
+
+
+def inbox_view(shares, names):
+    """The shares with their producer's name."""
+    return [dict(vars(s), producer_name=names.get(s.image.owner))
+            for s in shares]
 
 
 class Counts(marshmallow.Schema):

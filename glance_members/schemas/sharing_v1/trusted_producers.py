@@ -13,7 +13,15 @@ class TrustsQuery(common.PageQuery):
 
 class Trust(marshmallow.Schema):
     project_id = fields.String(attribute='producer')
+    project_name = fields.String(allow_none=True, metadata={
+        'description': "The producer's project name (null when the "
+                       "identity service does not tell it)."})
     created_at = common.UtcDateTime()
+
+
+def trusts_view(trusts, names):
+    return [{'producer': t.producer, 'project_name': names.get(t.producer),
+             'created_at': t.created_at} for t in trusts]
 
 
 class Trusts(marshmallow.Schema):
@@ -35,6 +43,7 @@ class TrustAdded(Trust):
         'description': 'The images whose pending shares were accepted.'})
 
 
-def trust_added_view(trust, created, accepted):
+def trust_added_view(trust, created, accepted, name=None):
     return {'producer': trust.producer, 'created_at': trust.created_at,
-            'created': created, 'accepted': [s.image_id for s in accepted]}
+            'project_name': name, 'created': created,
+            'accepted': [s.image_id for s in accepted]}
