@@ -16,9 +16,11 @@ class PendingNotice(generic.TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        context['pending'] = 0
+        if not self.request.user.is_authenticated:
+            return context  # the sign-in page has a header too
         try:
             context['pending'] = api.pending_count(self.request)
         except Exception as e:  # the notice must never break a page
             LOG.warning('No pending-share count: %s', type(e).__name__)
-            context['pending'] = 0
         return context

@@ -18,7 +18,8 @@ PASSWORD = 'secret'
 HOSTILE = '<img src=x onerror="window.__pwned=1">"\'&amp;'
 # Horizon's own pages log these in a cloud without Nova, Neutron, Cinder
 # (the plugin's pages have no part in them).
-HORIZON_NOISE = r'status of (404|500|503)|Failed to load resource'
+HORIZON_NOISE = (r'status of (404|500|503)|Failed to load resource|'
+                 r'Possibly unhandled rejection')
 
 
 def _screenshot(page, tmp_path, name):
@@ -110,7 +111,7 @@ def test_share_accept_remove_story(horizon_stack, new_page, names,
     assert re.search(r'\d+ images? shared with you awaits? your decision',
                      notice.inner_text())
     _screenshot(consumer, tmp_path, 'horizon-notice.png')
-    notice.get_by_role('link').click()
+    notice.get_by_role('button').click()
     consumer.wait_for_url(re.compile('/project/shared_with_me/'))
     pending = row(consumer, 'pending', names['plain'])
     pending.wait_for()
@@ -142,8 +143,7 @@ def test_share_accept_remove_story(horizon_stack, new_page, names,
     consumer.goto(stack.url + '/project/shared_with_me/?tab=shared__accepted')
     row(consumer, 'accepted', names['plain']).get_by_role(
         'button', name='Remove Image').click()
-    consumer.locator('.modal-footer').get_by_role(
-        'button', name='Remove Image').click()
+    confirm(consumer, 'Remove Image')
     consumer.locator('.messages').filter(
         has_text='Removed Image').wait_for()
     assert member_status(stack, plain, consumer_project) == 'rejected'
@@ -159,8 +159,7 @@ def test_share_accept_remove_story(horizon_stack, new_page, names,
     producer.goto(stack.url + '/project/image_sharing/%s/' % hostile)
     row(producer, 'members', consumer_project).get_by_role(
         'button', name='Remove Member').click()
-    producer.locator('.modal-footer').get_by_role(
-        'button', name='Remove Member').click()
+    confirm(producer, 'Remove Member')
     producer.locator('.messages').filter(
         has_text='Removed Member').wait_for()
     assert member_status(stack, hostile, consumer_project) == 404
@@ -168,6 +167,11 @@ def test_share_accept_remove_story(horizon_stack, new_page, names,
         assert_inert(page)
 
 
+def confirm(page, action):
+    """Horizon's confirmation dialog of a dangerous table action."""
+    page.locator('.modal-footer .btn-danger').filter(has_text=action).click()
+
+
 def expect_status(page, project_id, status):
-    cells = row(page, 'members', project_id).locator('td')
-    cells.filter(has_text=re.compile('^%s$' % status)).wait_for()
+    row(page, 'members', project_id).get_by_role(
+        'cell', name=status, exact=True).wait_for()

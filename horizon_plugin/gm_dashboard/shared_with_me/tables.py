@@ -19,6 +19,10 @@ class _Decide(tables.BatchAction):
     status = None
     policy_rules = (("image", "modify_member"),)
 
+    def get_policy_target(self, request, datum=None):
+        # Glance's rule: a member of the project whose decision it is.
+        return {'member_id': request.user.project_id}
+
     def action(self, request, obj_id):
         api.decide(request, obj_id, self.status)
 
