@@ -44,6 +44,14 @@ class OwnImage:
 
 
 @dataclasses.dataclass
+class Trust:
+    """A producer whose shares arrive accepted (/sharing/v1 only)."""
+    owner: str  # the producer's project id
+    owner_name: str
+    created_at: str
+
+
+@dataclasses.dataclass
 class Member:
     """A project an image is shared with (a row of Image Sharing)."""
     id: str  # the member's project id (DataTable rows need `.id`)
@@ -51,6 +59,7 @@ class Member:
     status: str
     created_at: str
     updated_at: str
+    expires_at: str = None  # /sharing/v1 only; None: never
 
 
 def _images(request):

@@ -4,6 +4,7 @@ real Horizon 27's venv, against the session's real Keystone and Glance
 (tests/support/horizon.py)."""
 
 import json
+import re
 import subprocess
 
 from tests.integration.stack import identities
@@ -28,14 +29,27 @@ def two_project_user(keystone):
             'project_ids': project_ids}
 
 
-def test_plugin_views(horizon_stack):
+def failures(output):
+    """Each failed Django test's header and the start and end of its
+    traceback (a page dump in an assertion can run to 100 KB)."""
+    blocks = re.split(r'\n={50,}\n', output)[1:]
+    shown = [b if len(b) < 3000 else b[:1500] + '\n[...]\n' + b[-1500:]
+             for b in blocks]
+    return '\n\n'.join(shown) or output[-6000:]
+
+
+def test_plugin_views(horizon_stack, gm_keystone):
+    """Stock Glance in Horizon's default region; glance-members (the
+    session's gm_keystone, RegionOne of the same Keystone) in the region
+    the extension tests switch to."""
     stack = horizon_stack
     keystone = stack.keystone
     document = {
         'keystone': keystone.url, 'glance': stack.glance.url,
         'projects': {user: stack.project_id(user) for user in (
             'producer', 'consumer', 'consumer2', 'outsider')},
-        'two_projects': two_project_user(keystone)}
+        'two_projects': two_project_user(keystone),
+        'sharing': {'url': gm_keystone.url, 'region': 'RegionOne'}}
     env = dict(stack.horizon.env(), GM_HORIZON_TEST=json.dumps(document))
     proc = subprocess.run(
         [str(stack.horizon.venv / 'bin' / 'django-admin'), 'test',
@@ -44,7 +58,7 @@ def test_plugin_views(horizon_stack):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         timeout=600)
     print(proc.stdout[-6000:])
-    assert proc.returncode == 0, proc.stdout[-6000:]
+    assert proc.returncode == 0, failures(proc.stdout)
     assert 'Ran 0 tests' not in proc.stdout
     assert 'gAAAAA' not in proc.stdout  # no token in what the views log
 

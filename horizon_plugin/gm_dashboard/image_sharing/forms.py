@@ -2,6 +2,8 @@
 project (it stays pending until they accept) or with one of the user's own
 projects (shared and accepted at once)."""
 
+import re
+
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
@@ -9,6 +11,7 @@ from horizon import forms
 from horizon import messages
 
 from gm_dashboard import api
+from gm_dashboard import sharing_api
 
 CUSTOMER = 'customer'
 OWN_PROJECT = 'own-project'
@@ -18,7 +21,7 @@ class ShareImageForm(forms.SelfHandlingForm):
     image_id = forms.CharField(widget=forms.HiddenInput())
     scenario = forms.ThemableChoiceField(
         label=_("Share with"),
-        choices=((CUSTOMER, _("Another customer's project")),
+        choices=((CUSTOMER, _("Another customer, by project ID")),
                  (OWN_PROJECT, _("One of your projects"))),
         widget=forms.ThemableSelectWidget(attrs={
             'class': 'switchable', 'data-slug': 'scenario'}))
@@ -87,4 +90,86 @@ class ShareImageForm(forms.SelfHandlingForm):
         except Exception:
             exceptions.handle(request, _("Unable to share the image."),
                               redirect=redirect)
+        return True
+
+
+# --- /sharing/v1 -------------------------------------------------------------
+
+def _end_of_day(day):
+    """A date as the API's end of that day (UTC); None for no expiry."""
+    return '%sT23:59:59Z' % day.isoformat() if day else None
+
+
+class ExpiryForm(forms.SelfHandlingForm):
+    image_id = forms.CharField(widget=forms.HiddenInput())
+    member_id = forms.CharField(widget=forms.HiddenInput())
+    expires_on = forms.DateField(
+        label=_("Expires on (UTC)"), required=False,
+        widget=forms.DateInput(attrs={'type': 'date'}),
+        help_text=_("The share ends at the end of this day. Leave empty "
+                    "for a share that does not expire."))
+
+    def handle(self, request, data):
+        expires_at = _end_of_day(data.get('expires_on'))
+        try:
+            sharing_api.set_expiry(request, data['image_id'],
+                                   data['member_id'], expires_at)
+        except Exception:
+            exceptions.handle(request, _("Unable to set the expiry."),
+                              redirect=reverse(
+                                  'horizon:project:image_sharing:detail',
+                                  args=[data['image_id']]))
+        if expires_at:
+            messages.success(request, _(
+                "The share with %(project)s expires on %(day)s.") % {
+                'project': data['member_id'],
+                'day': data['expires_on'].isoformat()})
+        else:
+            messages.success(request, _(
+                "The share with %s no longer expires.") % data['member_id'])
+        return True
+
+
+class BatchShareForm(forms.SelfHandlingForm):
+    images = forms.MultipleChoiceField(
+        label=_("Images"), widget=forms.CheckboxSelectMultiple(),
+        help_text=_("Private images become shared."))
+    projects = forms.CharField(
+        label=_("Project IDs"), widget=forms.Textarea(attrs={'rows': 4}),
+        help_text=_("One per line, or separated by commas."))
+    expires_on = forms.DateField(
+        label=_("Expires on (UTC)"), required=False,
+        widget=forms.DateInput(attrs={'type': 'date'}))
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields['images'].choices = [
+            (image.id, image.name or image.id)
+            for image in api.own_images(request)]
+
+    def clean_projects(self):
+        projects = list(dict.fromkeys(
+            p for p in re.split(r'[\s,;]+', self.cleaned_data['projects'])
+            if p))
+        if not projects:
+            raise forms.ValidationError(_("Enter at least one project ID."))
+        return projects
+
+    def handle(self, request, data):
+        try:
+            for image in api.own_images(request):
+                if image.id in data['images'] and \
+                        image.visibility != 'shared':
+                    api.make_shareable(request, image.id)
+            results = sharing_api.share_batch(
+                request, data['images'], data['projects'],
+                _end_of_day(data.get('expires_on')))
+        except Exception:
+            exceptions.handle(request, _("Unable to share the images."))
+            return False
+        created = sum(1 for r in results if r.get('result') == 'created')
+        messages.success(request, _(
+            "%(created)d new shares, %(existing)d already there: every "
+            "project stays Pending Acceptance until it accepts.") % {
+            'created': created, 'existing': len(results) - created})
         return True

@@ -5,8 +5,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from horizon import tables
+from horizon.utils import filters
 
 from gm_dashboard import api
+from gm_dashboard import sharing_api
 from gm_dashboard.shared_with_me import tables as shared_tables
 
 VISIBILITY_LABELS = {'private': _("Private"), 'shared': _("Shared"),
@@ -25,6 +27,18 @@ class ShareImage(tables.LinkAction):
         image_id = datum.id if datum is not None else \
             self.table.kwargs['image_id']
         return reverse(self.url, args=[image_id])
+
+
+class ShareInBatch(tables.LinkAction):
+    name = 'batch'
+    verbose_name = _("Share in Batch")
+    url = 'horizon:project:image_sharing:batch'
+    classes = ('ajax-modal',)
+    icon = 'share-alt'
+    policy_rules = (("image", "add_member"),)
+
+    def allowed(self, request, datum=None):
+        return sharing_api.available(request)
 
 
 def _detail_url(image):
@@ -50,6 +64,7 @@ class OwnImagesTable(tables.DataTable):
     class Meta(object):
         name = 'own_images'
         verbose_name = _("Your Project's Images")
+        table_actions = (ShareInBatch,)
         row_actions = (ShareImage,)
 
 
@@ -82,10 +97,11 @@ def _member_status(member):
 
 
 class MembersTable(tables.DataTable):
+    # The name where Keystone tells it, else the id.
     project = tables.Column(_member_name, verbose_name=_("Project"))
-    project_id = tables.Column('id', verbose_name=_("Project ID"))
     status = tables.Column(_member_status, verbose_name=_("Status"))
-    updated = tables.Column('updated_at', verbose_name=_("Since"))
+    updated = tables.Column('updated_at', verbose_name=_("Since"),
+                            filters=(filters.parse_isotime,))
 
     def get_object_display(self, datum):
         return datum.name or datum.id
@@ -95,3 +111,77 @@ class MembersTable(tables.DataTable):
         verbose_name = _("Image Sharing")
         table_actions = (ShareImage, RemoveMember)
         row_actions = (RemoveMember,)
+
+
+# --- /sharing/v1: expiry, history, batch -----------------------------------
+
+class SetExpiry(tables.LinkAction):
+    name = 'expiry'
+    verbose_name = _("Set Expiry")
+    url = 'horizon:project:image_sharing:expiry'
+    classes = ('ajax-modal',)
+    icon = 'clock-o'
+    policy_rules = (("image", "add_member"),)
+
+    def get_link_url(self, datum=None):
+        return reverse(self.url, args=[self.table.kwargs['image_id'],
+                                       datum.id])
+
+
+class ExtendedMembersTable(MembersTable):
+    """The Image Sharing table where /sharing/v1 adds each share's expiry."""
+    expires = tables.Column('expires_at', verbose_name=_("Expires"),
+                            empty_value=_("Never"))
+
+    class Meta(object):
+        name = 'members'
+        verbose_name = _("Image Sharing")
+        table_actions = (ShareImage, RemoveMember)
+        row_actions = (SetExpiry, RemoveMember)
+
+
+EVENT_LABELS = {'created': _("Shared"), 'status_changed': _("Decision"),
+                'removed': _("Removed"), 'left': _("Left"),
+                'expired': _("Expired"),
+                'auto_accepted': _("Accepted (trusted producer)"),
+                'expiry_changed': _("Expiry changed")}
+
+
+def _change(entry):
+    def state(value):
+        if not value:
+            return '-'
+        text = shared_tables.STATUS_LABELS.get(value.get('status'),
+                                               value.get('status'))
+        if value.get('expires_at'):
+            text = '%s (%s %s)' % (text, _("expires"), value['expires_at'])
+        return text
+    return '%s → %s' % (state(entry.get('before')),
+                        state(entry.get('after')))
+
+
+def _event(entry):
+    return EVENT_LABELS.get(entry.get('event'), entry.get('event'))
+
+
+def _actor(entry):
+    actor = entry.get('actor') or {}
+    return actor.get('user_id') or actor.get('project_id') or ''
+
+
+class HistoryTable(tables.DataTable):
+    when = tables.Column(lambda e: e.get('created_at'),
+                         verbose_name=_("When"),
+                         filters=(filters.parse_isotime,))
+    project = tables.Column(lambda e: e.get('member_id'),
+                            verbose_name=_("Project ID"))
+    event = tables.Column(_event, verbose_name=_("Event"))
+    change = tables.Column(_change, verbose_name=_("Change"))
+    actor = tables.Column(_actor, verbose_name=_("By (user ID)"))
+
+    def get_object_id(self, datum):
+        return str(datum['id'])
+
+    class Meta(object):
+        name = 'history'
+        verbose_name = _("Sharing History")

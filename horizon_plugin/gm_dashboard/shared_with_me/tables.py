@@ -7,8 +7,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 from horizon import tables
+from horizon.utils import filters
 
 from gm_dashboard import api
+from gm_dashboard import sharing_api
 
 STATUS_LABELS = {'pending': _("Pending Acceptance"),
                  'accepted': _("Accepted"), 'rejected': _("Rejected")}
@@ -101,7 +103,8 @@ class _SharesTable(tables.DataTable):
     size = tables.Column('size', verbose_name=_("Size"),
                          filters=(defaultfilters.filesizeformat,),
                          attrs={'data-type': 'size'})
-    created = tables.Column('created_at', verbose_name=_("Created"))
+    created = tables.Column('created_at', verbose_name=_("Created"),
+                            filters=(filters.parse_isotime,))
     status = tables.Column(_status, verbose_name=_("Your Decision"))
 
     def get_object_display(self, datum):
@@ -130,3 +133,57 @@ class RejectedTable(_SharesTable):
         verbose_name = _("Rejected")
         table_actions = (Accept,)
         row_actions = (Accept,)
+
+
+# --- trusted producers (where the image endpoint serves /sharing/v1) -------
+
+class TrustProducer(tables.LinkAction):
+    name = 'trust'
+    verbose_name = _("Trust Producer")
+    url = 'horizon:project:shared_with_me:trust'
+    classes = ('ajax-modal',)
+    icon = 'plus'
+    policy_rules = (("image", "modify_member"),)
+
+    def get_policy_target(self, request, datum=None):
+        return {'member_id': request.user.project_id}
+
+
+class StopTrusting(tables.DeleteAction):
+    name = 'distrust'
+    policy_rules = (("image", "modify_member"),)
+    help_text = _("Images this project shares with you will wait for your "
+                  "decision again.")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Stop Trusting", "Stop Trusting", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Stopped Trusting", "Stopped Trusting", count)
+
+    def get_policy_target(self, request, datum=None):
+        return {'member_id': request.user.project_id}
+
+    def delete(self, request, obj_id):
+        sharing_api.distrust(request, obj_id)
+
+
+class TrustedTable(tables.DataTable):
+    project = tables.Column(_producer, verbose_name=_("Producer"))
+    project_id = tables.Column('owner', verbose_name=_("Project ID"))
+    since = tables.Column('created_at', verbose_name=_("Trusted since"),
+                          filters=(filters.parse_isotime,))
+
+    def get_object_id(self, datum):
+        return datum.owner
+
+    def get_object_display(self, datum):
+        return _producer(datum)
+
+    class Meta(object):
+        name = 'trusted'
+        verbose_name = _("Trusted Producers")
+        table_actions = (TrustProducer, StopTrusting)
+        row_actions = (StopTrusting,)

@@ -6,6 +6,7 @@ from horizon import exceptions
 from horizon import tabs
 
 from gm_dashboard import api
+from gm_dashboard import sharing_api
 from gm_dashboard.shared_with_me import tables
 
 
@@ -55,7 +56,31 @@ class RejectedTab(_StatusTab):
         return self._shares()
 
 
+class TrustedTab(tabs.TableTab):
+    """Producers whose shares arrive accepted (glance-members only)."""
+    name = _("Trusted Producers")
+    slug = 'trusted'
+    template_name = 'horizon/common/_detail_table.html'
+    table_classes = (tables.TrustedTable,)
+    preload = False
+
+    def allowed(self, request):
+        return sharing_api.available(request)
+
+    def get_trusted_data(self):
+        try:
+            trusts = sharing_api.trusted_producers(self.request)
+            names = api.project_names(self.request,
+                                      {t['project_id'] for t in trusts})
+        except Exception:
+            exceptions.handle(self.request,
+                              _("Unable to list your trusted producers."))
+            return []
+        return [api.Trust(t['project_id'], names.get(t['project_id'], ''),
+                          t.get('created_at') or '') for t in trusts]
+
+
 class SharedWithMeTabs(tabs.TabGroup):
     slug = 'shared'
-    tabs = (PendingTab, AcceptedTab, RejectedTab)
+    tabs = (PendingTab, AcceptedTab, RejectedTab, TrustedTab)
     sticky = True

@@ -233,3 +233,92 @@ class ProducerTests(PluginTestCase):
         self.assertEqual(response.status_code, 302)
         self.assertEqual(glance.member_status(image_id, project('outsider')),
                          404)
+
+
+class SharingExtensionTests(PluginTestCase):
+    """Where the region's image endpoint is glance-members (its
+    /sharing/v1 beside /v2): counts, trusted producers, batch sharing,
+    expiry, history. The stock Glance region offers none of them."""
+
+    def setUp(self):
+        super().setUp()
+        if 'sharing' not in STACK:
+            self.skipTest('no glance-members endpoint given')
+
+    def switch_region(self):
+        response = self.client.get('/auth/switch_services_region/%s/' %
+                                   STACK['sharing']['region'])
+        self.assertEqual(response.status_code, 302)
+
+    def gm(self, user):
+        glance = Glance(user)
+        glance.url = STACK['sharing']['url'] + '/v2/images'
+        return glance
+
+    def test_stock_glance_has_no_extension_pages(self):
+        self.sign_in('consumer')
+        self.assertEqual(self.client.get(reverse(
+            'horizon:project:shared_with_me:trust')).status_code, 404)
+        self.assertNotContains(self.client.get(reverse(SHARED_WITH_ME)),
+                               'Trusted Producers')
+
+    def test_counts_and_trusting_a_producer(self):
+        producer = self.gm('producer')
+        image_id = producer.create_image('gm-' + uuid.uuid4().hex[:6])
+        producer.add_member(image_id, project('consumer'))
+        self.sign_in('consumer')
+        self.switch_region()
+        page = self.client.get(reverse(SHARED_WITH_ME))
+        self.assertContains(page, 'Trusted Producers')
+        self.assertRegex(page.content.decode(),
+                         r'Pending Acceptance: [1-9]\d* ')
+        response = self.client.post(reverse(
+            'horizon:project:shared_with_me:trust'), {
+            'project_id': project('producer'), 'accept_pending': 'on'})
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(producer.member_status(image_id,
+                                                project('consumer')),
+                         'accepted')
+        trusted = self.client.get(reverse(SHARED_WITH_ME) +
+                                  '?tab=shared__trusted')
+        self.assertContains(trusted, 'trusted__distrust__%s'
+                            % project('producer'))
+        self.client.post(reverse(SHARED_WITH_ME), {
+            'action': 'trusted__distrust__%s' % project('producer')})
+        trusts = requests.get(
+            STACK['sharing']['url'] + '/sharing/v1/trusted-producers',
+            headers={'X-Auth-Token': token('consumer', 'consumer')},
+            timeout=TIMEOUT).json()['trusted_producers']
+        self.assertEqual(trusts, [])
+
+    def test_batch_share_expiry_and_history(self):
+        producer = self.gm('producer')
+        images = [producer.create_image('gm-batch-' + uuid.uuid4().hex[:6],
+                                        visibility=visibility)
+                  for visibility in ('shared', 'private')]
+        self.sign_in('producer')
+        self.switch_region()
+        response = self.client.post(reverse(
+            'horizon:project:image_sharing:batch'), {
+            'images': images, 'expires_on': '2030-01-01',
+            'projects': '%s, %s' % (project('consumer2'),
+                                    project('outsider'))})
+        self.assertEqual(response.status_code, 302, response.content[:3000])
+        for image_id in images:
+            for user in ('consumer2', 'outsider'):
+                self.assertEqual(producer.member_status(image_id,
+                                                        project(user)),
+                                 'pending')
+        detail = reverse('horizon:project:image_sharing:detail',
+                         args=[images[0]])
+        self.assertContains(self.client.get(detail), '2030-01-01T23:59:59Z')
+        response = self.client.post(reverse(
+            'horizon:project:image_sharing:expiry',
+            args=[images[0], project('outsider')]), {
+            'image_id': images[0], 'member_id': project('outsider'),
+            'expires_on': ''})
+        self.assertEqual(response.status_code, 302)
+        page = self.client.get(detail).content.decode()
+        self.assertIn('Sharing History', page)
+        self.assertIn('Expiry changed', page)
+        self.assertIn('Never', page)
