@@ -171,8 +171,8 @@ class StopTrusting(tables.DeleteAction):
 
 
 class TrustedTable(tables.DataTable):
+    # The name where Keystone tells it, else the id.
     project = tables.Column(_producer, verbose_name=_("Producer"))
-    project_id = tables.Column('owner', verbose_name=_("Project ID"))
     since = tables.Column('created_at', verbose_name=_("Trusted since"),
                           filters=(filters.parse_isotime,))
 
