@@ -12,9 +12,10 @@ plain files: a local_settings.py (which reads the test Keystone's URL and
 region from the environment) and the plugin's `enabled/` files, both in
 the venv's openstack_dashboard/local/.
 
-`horizon_stack` (session): a real Glance 33 registered in Keystone as the
-image endpoint of its own region (REGION, so the other suites' RegionOne
-endpoint is untouched) and Horizon in front of both. Horizon signs in
+`horizon_servers` (session): a real Glance 33 and Horizon; `horizon_stack`
+(module) lists that Glance in Keystone's catalog as the image endpoint of a
+region of its own (REGION: the other suites' RegionOne endpoint is
+untouched) while the module's tests run. Horizon signs in
 through `localhost` rather than the catalog's 127.0.0.1: it takes the
 services region of the identity endpoint it signed in through, when the
 catalog lists that URL, else DEFAULT_SERVICE_REGIONS (here REGION).
@@ -33,6 +34,7 @@ import pytest
 import requests
 
 from tests.integration import venvs
+from tests.integration.stack import identities
 from tests.support import glance33
 from tests.support import processes
 
@@ -210,9 +212,10 @@ class HorizonStack:
 
 
 @pytest.fixture(scope='session')
-def horizon_stack(keystone, tmp_path_factory):
-    """A real Horizon 27 with the plugin, a real Glance 33 in the Keystone
-    catalog (region REGION), one of each per test session."""
+def horizon_servers(keystone, tmp_path_factory):
+    """A real Glance 33 and a real Horizon 27 with the plugin, one of each
+    per test session (HorizonStack; the catalog does not list the Glance
+    yet: see horizon_stack)."""
     base = tmp_path_factory.mktemp('horizon')
     venv = ensure_venv()
     glance = glance33.GlanceServer(base / 'glance', keystone,
@@ -220,7 +223,6 @@ def horizon_stack(keystone, tmp_path_factory):
     glance.start()
     horizon = None
     try:
-        keystone.register_image_endpoint(glance.url, REGION)
         horizon = HorizonServer(base / 'horizon', keystone.url, REGION,
                                 venv).start()
         yield HorizonStack(horizon, glance, keystone)
@@ -228,3 +230,24 @@ def horizon_stack(keystone, tmp_path_factory):
         if horizon is not None:
             horizon.stop()
         glance.stop()
+
+
+@pytest.fixture(scope='module')
+def horizon_stack(horizon_servers):
+    """The session's Horizon and Glance, the Glance listed in the catalog
+    as the image endpoint of REGION for the module's tests only: the
+    console's suites count every region of the catalog, and must not find
+    this one (nor the shares these tests leave in it)."""
+    keystone = horizon_servers.keystone
+    registered = keystone.register_image_endpoint(
+        horizon_servers.glance.url, REGION)
+    try:
+        yield horizon_servers
+    finally:
+        admin = identities.KeystoneAdmin(keystone.admin_token())
+        try:
+            for endpoint_id in registered['endpoints'].values():
+                admin.call('DELETE', '/endpoints/' + endpoint_id,
+                           expect=(204, 404))
+        finally:
+            admin.close()

@@ -205,6 +205,9 @@ class ProducerTests(PluginTestCase):
         owner = STACK['two_projects']
         glance = Glance(owner['user'], owner['projects'][0])
         image_id = glance.create_image('own-' + uuid.uuid4().hex[:6])
+        # Horizon signs in to the project of this cookie, else to one of
+        # the user's: the first project, so that the second is "other".
+        self.client.cookies['recent_project'] = owner['project_ids'][0]
         self.sign_in(owner['user'])
         response = self.client.post(self.share_url(image_id), {
             'image_id': image_id, 'scenario': 'own-project',
