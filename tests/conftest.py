@@ -29,6 +29,7 @@ from tests import personas
 pytest_plugins = [
     'tests.support.browser',
     'tests.support.disk_images',
+    'tests.support.horizon',
     'tests.support.keystone',
     'tests.support.keystone_service',
     'tests.support.mariadb',
