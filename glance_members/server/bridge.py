@@ -1,25 +1,31 @@
 """The ASGI application uvicorn calls: which thread pool a request runs on,
 and its body before it does.
 
-a2wsgi runs our WSGI application on threads. Two pools, because a request
-that moves image bytes takes as long as its client does:
+Two thread pools, because a request that moves image bytes takes as long
+as its client does:
 
-* image data (GET/PUT/HEAD /v2/images/{id}/file) runs on a pool of
-  max_streaming_requests threads of its own (503 when all are busy), its
-  body read as the application asks for it;
-* every other request runs on the worker's `threads`, and its body is read
-  here on the loop first, at most buffered_body_size + 1 bytes (the
-  application answers 413 past the limit), so a slow or silent client
-  holds a socket, never a thread: a body that stops for body_idle_timeout
-  gets 408.
+* image data (GET/PUT/HEAD /v2/images/{id}/file) runs through a2wsgi on a
+  pool of max_streaming_requests threads of its own (503 when all are
+  busy), its body read and its answer sent as they flow;
+* every other request runs on the worker's `threads`, its body read here
+  on the loop first, at most buffered_body_size + 1 bytes (the application
+  answers 413 past the limit), so a slow or silent client holds a socket,
+  never a thread (a body that stops for body_idle_timeout gets 408); its
+  answer, small by nature, is collected on the thread and sent in one go:
+  one hand-off between the loop and a thread per request, not one per
+  message as a2wsgi's streaming needs.
 
 The application checks who asks before it reads an upload's body, so an
 unauthenticated client never holds a streaming thread longer than that.
 """
 
 import asyncio
+import concurrent.futures
+import contextvars
+import io
 
 import a2wsgi
+from a2wsgi import wsgi as a2wsgi_wsgi
 
 from glance_members.api import body as api_body
 
@@ -35,8 +41,10 @@ class ClientGone(ConnectionError):
 class Bridge:
 
     def __init__(self, wsgi_app, limits, threads):
+        self.app = wsgi_app
         self.limits = limits
-        self.requests = a2wsgi.WSGIMiddleware(wsgi_app, workers=threads)
+        self.requests = concurrent.futures.ThreadPoolExecutor(
+            threads, thread_name_prefix='request')
         self.streams = a2wsgi.WSGIMiddleware(
             wsgi_app, workers=limits.max_streaming_requests)
         self.streaming = 0
@@ -49,7 +57,7 @@ class Bridge:
         elif _has_body(scope['headers']):
             await self._buffered(scope, receive, send)
         else:
-            await self.requests(scope, receive, send)
+            await self._whole(scope, b'', send)
 
     async def _stream(self, scope, receive, send):
         if self.streaming >= self.limits.max_streaming_requests:
@@ -88,19 +96,41 @@ class Bridge:
             chunks.append(chunk)
             size += len(chunk)
             more = message.get('more_body', False)
-        body = b''.join(chunks)
-        replayed = False
+        await self._whole(scope, b''.join(chunks), send)
 
-        async def replay():
-            # The whole body (or, past the limit, enough of it for the
-            # application's 413) in one message, then the connection's own.
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return {'type': 'http.request', 'body': body, 'more_body': False}
+    async def _whole(self, scope, body, send):
+        """Run the application on a request thread with the body it has,
+        and send its answer once it is complete."""
+        environ = a2wsgi_wsgi.build_environ(scope, io.BytesIO(body))
+        run = contextvars.copy_context().run   # each request its own vars
+        status, headers, content = await asyncio.get_running_loop(
+        ).run_in_executor(self.requests, run, _call, self.app, environ)
+        await send({'type': 'http.response.start', 'status': status,
+                    'headers': headers})
+        await send({'type': 'http.response.body', 'body': content})
 
-        await self.requests(scope, replay, send)
+
+def _call(app, environ):
+    """PEP 3333's call, the answer collected: (status, headers, body)."""
+    answer, chunks = {}, []
+
+    def start_response(status, headers, exc_info=None):
+        # Nothing is sent before the answer is complete, so an error
+        # page may always replace what was started.
+        answer['status'], answer['headers'] = status, headers
+        return chunks.append
+
+    iterable = app(environ, start_response)
+    try:
+        for chunk in iterable:
+            chunks.append(chunk)
+    finally:
+        if hasattr(iterable, 'close'):
+            iterable.close()
+    return (int(answer['status'].split(' ', 1)[0]),
+            [(name.lower().encode('latin-1'), value.encode('latin-1'))
+             for name, value in answer['headers']],
+            b''.join(chunks))
 
 
 def _has_body(headers):
