@@ -36,6 +36,7 @@ from tests.integration import clients
 from tests.integration.stack import identities as ids_mod
 from tests.integration import tempest_runner
 from tests.integration import venvs
+from tests.support import processes
 
 HERE = Path(__file__).resolve().parent
 CONSTRAINTS = HERE / 'constraints-peer-suites.txt'
@@ -66,6 +67,10 @@ SUITES = {
     'glanceclient': ['glanceclient.tests.functional.v2.test_readonly_glance',
                      'glanceclient.tests.functional.v2.test_http_headers'],
 }
+
+# OSC's tests spend their time starting `openstack` processes (CPU in the
+# client, little in the server): two runners use both cores.
+SHARDS = {'osc': 2}
 
 METADEFS = ('metadata definitions (/v2/metadefs, /v2/schemas/metadefs) are '
             'not served by the standalone service (README, "What is '
@@ -109,10 +114,12 @@ NOT_SERVED = {
     'glanceclient': {},
 }
 
-# Runs inside the venv: python RUNNER OUT_JSON MODULE...
+# Runs inside the venv: python RUNNER OUT_JSON SHARD SHARDS MODULE...; runs
+# every SHARDS-th test of the modules, from the SHARD-th on.
 RUNNER = r'''
 import json, sys, time, unittest
-out, names = sys.argv[1], sys.argv[2:]
+out, shard, shards, names = (sys.argv[1], int(sys.argv[2]), int(sys.argv[3]),
+                             sys.argv[4:])
 outcomes = {}
 
 class Recording(unittest.TextTestResult):
@@ -133,12 +140,21 @@ class Recording(unittest.TextTestResult):
     def addUnexpectedSuccess(self, test):
         super().addUnexpectedSuccess(test); self._set(test, 'passed')
 
-suite = unittest.TestSuite()
+loaded = unittest.TestSuite()
 for name in names:
     try:
-        suite.addTests(unittest.defaultTestLoader.loadTestsFromName(name))
+        loaded.addTests(unittest.defaultTestLoader.loadTestsFromName(name))
     except Exception as e:  # a module that does not import is a failure
         outcomes[name] = ['failed', 'import: %r' % e]
+
+def flat(tests):
+    for test in tests:
+        if isinstance(test, unittest.TestSuite):
+            yield from flat(test)
+        else:
+            yield test
+
+suite = unittest.TestSuite(list(flat(loaded))[shard::shards])
 unittest.TextTestRunner(stream=sys.stderr, verbosity=2,
                         resultclass=Recording).run(suite)
 with open(out, 'w') as f:
@@ -252,20 +268,34 @@ class ClientSuites:
         return env
 
     def run(self, suite):
-        """{test id: [outcome, detail]} of one suite."""
-        out = self.workdir / ('%s.json' % suite)
-        log = self.workdir / ('%s.log' % suite)
-        with open(log, 'w') as f:
-            proc = subprocess.run(
-                [str(self.venv / 'bin' / 'python'),
-                 str(self.workdir / 'runner.py'), str(out)] + SUITES[suite],
-                stdin=subprocess.DEVNULL, stdout=f, stderr=subprocess.STDOUT,
-                env=self.env(), cwd=str(self.workdir), timeout=RUN_TIMEOUT,
-                start_new_session=True)
-        if not out.exists():
-            raise RuntimeError('%s suite wrote no results (rc %d):\n%s' % (
-                suite, proc.returncode, venvs.tail(log, 60)))
-        return json.loads(out.read_text())
+        """{test id: [outcome, detail]} of one suite, its tests split
+        across SHARDS[suite] concurrent runners."""
+        shards = SHARDS.get(suite, 1)
+        runs = []
+        for shard in range(shards):
+            out = self.workdir / ('%s-%d.json' % (suite, shard))
+            log = self.workdir / ('%s-%d.log' % (suite, shard))
+            with open(log, 'w') as f:
+                runs.append((out, log, subprocess.Popen(
+                    [str(self.venv / 'bin' / 'python'),
+                     str(self.workdir / 'runner.py'), str(out), str(shard),
+                     str(shards)] + SUITES[suite],
+                    stdin=subprocess.DEVNULL, stdout=f,
+                    stderr=subprocess.STDOUT, env=self.env(),
+                    cwd=str(self.workdir), start_new_session=True)))
+        outcomes = {}
+        try:
+            for out, log, proc in runs:
+                rc = proc.wait(timeout=RUN_TIMEOUT)
+                if not out.exists():
+                    raise RuntimeError(
+                        '%s suite wrote no results (rc %s):\n%s'
+                        % (suite, rc, venvs.tail(log, 60)))
+                outcomes.update(json.loads(out.read_text()))
+        finally:
+            for _, _, proc in runs:
+                processes.stop_group(proc)  # only those still running
+        return outcomes
 
 
 def bare(test_id):
