@@ -327,6 +327,20 @@ def test_sharing_extension_in_its_region(horizon_stack, gm_keystone,
         'name': names['hostile'], 'disk_format': 'raw',
         'container_format': 'bare', 'visibility': 'shared'},
         timeout=30).json()['id']
+    try:
+        _extension_story(stack, new_page, names, tmp_path, image_id,
+                         producer_project, consumer_project)
+    finally:
+        # This glance-members serves the whole session: a trust or a
+        # share left behind would change other suites' answers.
+        stack.glance_session('consumer').delete(
+            gm_keystone.url + '/sharing/v1/trusted-producers/' +
+            producer_project, timeout=30)
+        gm.delete(gm_keystone.url + '/v2/images/' + image_id, timeout=30)
+
+
+def _extension_story(stack, new_page, names, tmp_path, image_id,
+                     producer_project, consumer_project):
 
     producer = sign_in(new_page, stack, 'producer')
     producer.goto(stack.url + '/auth/switch_services_region/RegionOne/'

@@ -49,6 +49,9 @@ class Glance:
         response.raise_for_status()
         return response.json()['id']
 
+    def delete_image(self, image_id):
+        self.session.delete('%s/%s' % (self.url, image_id), timeout=TIMEOUT)
+
     def add_member(self, image_id, member_id):
         self.session.post('%s/%s/members' % (self.url, image_id),
                           json={'member': member_id},
@@ -80,10 +83,18 @@ class PluginTestCase(test.SimpleTestCase):
         self.assertNotIn('/auth/', response['Location'])
         return client
 
+    def new_image(self, glance, name, visibility='shared'):
+        """An image deleted after the test: the Keystone, and the
+        glance-members of the extension tests, serve the whole session."""
+        image_id = glance.create_image(name, visibility)
+        self.addCleanup(glance.delete_image, image_id)
+        return image_id
+
     def shared(self, producer='producer', consumer='consumer', name=None):
         """An image of `producer` shared with `consumer` (pending)."""
         glance = Glance(producer)
-        image_id = glance.create_image(name or 'img-' + uuid.uuid4().hex[:8])
+        image_id = self.new_image(glance,
+                                  name or 'img-' + uuid.uuid4().hex[:8])
         glance.add_member(image_id, project(consumer))
         return glance, image_id
 
@@ -175,8 +186,8 @@ class ProducerTests(PluginTestCase):
 
     def test_share_by_project_id_makes_the_image_shareable(self):
         glance = Glance('producer')
-        image_id = glance.create_image('private-' + uuid.uuid4().hex[:6],
-                                       visibility='private')
+        image_id = self.new_image(glance, 'private-' + uuid.uuid4().hex[:6],
+                                  visibility='private')
         self.sign_in('producer')
         response = self.client.post(self.share_url(image_id), {
             'image_id': image_id, 'scenario': 'customer',
@@ -189,7 +200,7 @@ class ProducerTests(PluginTestCase):
 
     def test_share_refuses_an_empty_id_and_the_own_project(self):
         glance = Glance('producer')
-        image_id = glance.create_image('img-' + uuid.uuid4().hex[:6])
+        image_id = self.new_image(glance, 'img-' + uuid.uuid4().hex[:6])
         self.sign_in('producer')
         for typed, error in (('', 'Enter the project ID'),
                              (project('producer'), 'your own project')):
@@ -204,7 +215,7 @@ class ProducerTests(PluginTestCase):
     def test_share_with_own_project_is_accepted_at_once(self):
         owner = STACK['two_projects']
         glance = Glance(owner['user'], owner['projects'][0])
-        image_id = glance.create_image('own-' + uuid.uuid4().hex[:6])
+        image_id = self.new_image(glance, 'own-' + uuid.uuid4().hex[:6])
         # Horizon signs in to the project of this cookie, else to one of
         # the user's: the first project, so that the second is "other".
         self.client.cookies['recent_project'] = owner['project_ids'][0]
@@ -219,7 +230,7 @@ class ProducerTests(PluginTestCase):
 
     def test_image_sharing_shows_every_status(self):
         glance = Glance('producer')
-        image_id = glance.create_image('img-' + uuid.uuid4().hex[:6])
+        image_id = self.new_image(glance, 'img-' + uuid.uuid4().hex[:6])
         for user in ('consumer', 'consumer2', 'outsider'):
             glance.add_member(image_id, project(user))
         Glance('consumer').set_status(image_id, project('consumer'),
@@ -267,7 +278,7 @@ class SharingExtensionTests(PluginTestCase):
 
     def test_counts_and_trusting_a_producer(self):
         producer = self.gm('producer')
-        image_id = producer.create_image('gm-' + uuid.uuid4().hex[:6])
+        image_id = self.new_image(producer, 'gm-' + uuid.uuid4().hex[:6])
         producer.add_member(image_id, project('consumer'))
         self.sign_in('consumer')
         self.switch_region()
@@ -275,6 +286,12 @@ class SharingExtensionTests(PluginTestCase):
         self.assertContains(page, 'Trusted Producers')
         self.assertRegex(page.content.decode(),
                          r'Pending Acceptance: [1-9]\d* ')
+        trust_url = '%s/sharing/v1/trusted-producers/%s' % (
+            STACK['sharing']['url'], project('producer'))
+        consumer_token = {'X-Auth-Token': token('consumer', 'consumer')}
+        # A trust left behind would accept other suites' shares.
+        self.addCleanup(requests.delete, trust_url, headers=consumer_token,
+                        timeout=TIMEOUT)
         response = self.client.post(reverse(
             'horizon:project:shared_with_me:trust'), {
             'project_id': project('producer'), 'accept_pending': 'on'})
@@ -296,8 +313,9 @@ class SharingExtensionTests(PluginTestCase):
 
     def test_batch_share_expiry_and_history(self):
         producer = self.gm('producer')
-        images = [producer.create_image('gm-batch-' + uuid.uuid4().hex[:6],
-                                        visibility=visibility)
+        images = [self.new_image(producer,
+                                 'gm-batch-' + uuid.uuid4().hex[:6],
+                                 visibility=visibility)
                   for visibility in ('shared', 'private')]
         self.sign_in('producer')
         self.switch_region()
