@@ -159,3 +159,23 @@ def test_the_console_refuses_to_be_framed(embedded, new_page):
     framed, = page.main_frame.child_frames
     expect(framed.get_by_role('heading', name='Sign in')).to_have_count(0)
     assert not framed.url.startswith(embedded.url)
+
+
+def test_a_member_id_shaped_like_a_path_removes_only_itself(
+        embedded, new_page):
+    """Issue 25: a member `../../<W>/members/<C>` on image V. Its Remove
+    button, clicked in Chromium, removes that member of V and nothing of
+    image W (the id was built into the form's action unencoded)."""
+    producer = embedded.persona('path-producer')
+    consumer = embedded.persona('path-consumer')
+    api = embedded.api(producer)
+    victim = embedded.share(producer, consumer, 'path-victim')
+    bait = api.create_image('path-bait')
+    hostile = '../../%s/members/%s' % (victim, consumer.project_id)
+    api.add_member(bait, hostile)
+    page = console.signed_in(new_page, embedded, producer)
+    console.goto_image(page, embedded.console, 'RegionOne', bait)
+    console.remove_member(page, hostile)
+    console.expect_member(page, hostile, None)
+    assert api.members(bait) == {}
+    assert api.members(victim) == {consumer.project_id: 'pending'}
