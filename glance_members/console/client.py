@@ -214,6 +214,11 @@ class ImageAPI:
         self._request('DELETE', '%s/trusted-producers/%s'
                       % (SHARING, _quote(project_id)))
 
+    def show_project(self, project_id):
+        """{'id', 'name'} of an existing project (/sharing/v1)."""
+        return self._request('GET', '%s/projects/%s' % (
+            SHARING, _quote(project_id)))
+
     def image_members(self, image_id):
         """The members with their expiry and names (/sharing/v1)."""
         return self._request('GET', '%s/images/%s/members' % (

@@ -45,6 +45,37 @@ def member_rows(api, image_id, sharing, project_names):
             for m in found]
 
 
+@dataclasses.dataclass
+class Recipient:
+    """Whose project an id is, as the image service tells it."""
+    project_id: str
+    name: str  # '' when not told
+    known: bool  # False: the service could not tell (stock API, down)
+
+
+def whose_project(console, api, form):
+    """The customer form's project before anything is sent: its name;
+    FormError when the service knows no such project."""
+    member_id = form.get('project_id', '').strip()
+    if not member_id:
+        raise FormError('Enter the project id to share with.')
+    if not console.sharing_available(api):
+        return Recipient(member_id, '', False)
+    try:
+        found = api.show_project(member_id)
+    except client.APIError as e:
+        if e.status == 404:
+            # The API's words; an id no route can hold (a '/') gets its
+            # generic 404, so the id is named here.
+            said = e.message if member_id in e.message else \
+                'No project has the id %s.' % member_id
+            raise FormError('%s Nothing was shared: check the id.' % said)
+        if e.status == 401:
+            raise
+        return Recipient(member_id, '', False)  # not allowed, or down
+    return Recipient(member_id, found.get('name') or '', True)
+
+
 def share(console, session, api, region, image_id, form):
     """Share `image_id` as the form says; the flash message."""
     scenario = form.get('scenario')
@@ -53,8 +84,10 @@ def share(console, session, api, region, image_id, form):
         if not member_id:
             raise FormError('Enter the project id to share with.')
         api.add_member(image_id, member_id)
+        name = form.get('project_name')
         return ('The image was shared with project %s: Pending Acceptance '
-                'until they accept it.' % member_id)
+                'until they accept it.' % ('%s (%s)' % (name, member_id)
+                                           if name else member_id))
     # The other project's token first: wrong credentials write nothing.
     if scenario == OWN_PROJECT:
         scoped = _own_project(console, session, form.get('own_project', ''))

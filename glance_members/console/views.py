@@ -273,9 +273,18 @@ def _membership(api, image_id):
 
 @blp.post('/regions/<region>/images/<image_id>/share')
 def share(region, image_id):
+    """Share Image; another customer's project id is first shown with
+    its name (whose project it is) and sent only once confirmed."""
     back_to('views.image', region=region, image_id=image_id)
-    message = sharing_forms.share(_console(), _session(), api_for(region),
-                                  region, image_id, flask.request.form)
+    form, api = flask.request.form, api_for(region)
+    if form.get('scenario') == sharing_forms.CUSTOMER and \
+            not form.get('confirmed'):
+        recipient = sharing_forms.whose_project(_console(), api, form)
+        return flask.render_template(
+            'confirm_share.html', region=region,
+            image=api.get_image(image_id), recipient=recipient)
+    message = sharing_forms.share(_console(), _session(), api, region,
+                                  image_id, form)
     return done(message)
 
 

@@ -147,14 +147,26 @@ def customer_form(page):
 
 
 def send_customer_form(page, project_id):
+    """Type the id and send it: the console answers with whose project
+    it is (or a refusal), before anything is shared."""
     form = customer_form(page)
     form.get_by_label('Project ID').fill(project_id)
     form.get_by_role('button', name='Share Image').click()
+    page.wait_for_load_state()
 
 
-def share_with_customer(page, project_id):
+def confirm_share(page, project_name=None):
+    """The confirmation page: it names the project; Share Image."""
+    expect(page.get_by_role('heading', level=1)).to_have_text(
+        re.compile(r'^Share .* with %s\?$' % (
+            re.escape(project_name) if project_name else '.*')))
+    page.get_by_role('button', name='Share Image').click()
+
+
+def share_with_customer(page, project_id, project_name=None):
     """Scenario (b): another customer's project id: Pending Acceptance."""
     send_customer_form(page, project_id)
+    confirm_share(page, project_name)
     expect(flash(page)).to_contain_text('Pending Acceptance')
 
 

@@ -84,6 +84,8 @@ def test_messages_and_errors(scene, new_page):
     browser.axe_check(page, 'image (an API error)')
     # A project shared with already: the API's 409, in its own words.
     console.send_customer_form(page, scene.consumer.project_id)
+    browser.axe_check(page, 'share confirmation')
+    console.confirm_share(page)
     expect(page.get_by_role('alert')).to_contain_text(
         scene.consumer.project_id)
     expect(page.get_by_role('alert')).not_to_contain_text('Traceback')

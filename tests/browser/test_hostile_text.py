@@ -125,16 +125,24 @@ def test_the_check_catches_what_it_looks_for(new_page):
 def test_hostile_project_ids_typed_into_the_share_dialog(
         embedded, new_page):
     """A member id is any string to the API: typed into Share Image, it
-    comes back in the message, the table and a button's aria-label."""
+    comes back in the refusal (no project has it: nothing is sent); shared
+    through the API anyway (as Glance allows), it comes back in the table
+    and a button's aria-label."""
     producer = embedded.persona('typist')
     image_id = embedded.api(producer).create_image('typed-ids')
     page = console.signed_in(new_page, embedded, producer)
     console.goto_image(page, embedded.console, 'RegionOne', image_id)
     for name in NAMES:
-        console.share_with_customer(page, name)
-        expect(console.flash(page)).to_contain_text(name)
-        console.expect_member(page, name, 'Pending Acceptance')
+        console.send_customer_form(page, name)
+        expect(page.get_by_role('alert')).to_contain_text(
+            'Nothing was shared: check the id.')
+        expect(page.get_by_role('alert')).to_contain_text(name)
         assert_inert(page)
+        embedded.api(producer).add_member(image_id, name)
+    page.reload()
+    for name in NAMES:
+        console.expect_member(page, name, 'Pending Acceptance')
+    assert_inert(page)
     console.remove_member(page, NAMES[2])
     console.expect_member(page, NAMES[2], None)
     assert_inert(page)
@@ -151,3 +159,23 @@ def test_the_console_refuses_to_be_framed(embedded, new_page):
     framed, = page.main_frame.child_frames
     expect(framed.get_by_role('heading', name='Sign in')).to_have_count(0)
     assert not framed.url.startswith(embedded.url)
+
+
+def test_a_member_id_shaped_like_a_path_removes_only_itself(
+        embedded, new_page):
+    """Issue 25: a member `../../<W>/members/<C>` on image V. Its Remove
+    button, clicked in Chromium, removes that member of V and nothing of
+    image W (the id was built into the form's action unencoded)."""
+    producer = embedded.persona('path-producer')
+    consumer = embedded.persona('path-consumer')
+    api = embedded.api(producer)
+    victim = embedded.share(producer, consumer, 'path-victim')
+    bait = api.create_image('path-bait')
+    hostile = '../../%s/members/%s' % (victim, consumer.project_id)
+    api.add_member(bait, hostile)
+    page = console.signed_in(new_page, embedded, producer)
+    console.goto_image(page, embedded.console, 'RegionOne', bait)
+    console.remove_member(page, hostile)
+    console.expect_member(page, hostile, None)
+    assert api.members(bait) == {}
+    assert api.members(victim) == {consumer.project_id: 'pending'}

@@ -43,6 +43,9 @@ def test_share_and_accept_by_keyboard_only(embedded, new_page):
     tab_to(page, console.share_dialog(page).get_by_label('Project ID'))
     page.keyboard.type(consumer.project_id)
     page.keyboard.press('Enter')
+    # Whose project it is, then Share Image on the confirmation.
+    tab_to(page, page.get_by_role('button', name='Share Image'))
+    page.keyboard.press('Enter')
     expect(console.flash(page)).to_contain_text('Pending Acceptance')
     console.expect_member(page, consumer.project_id, 'Pending Acceptance')
 

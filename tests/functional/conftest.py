@@ -207,3 +207,34 @@ def make_api(tmp_path):
                        **overrides)
         return Api(app.test_client())
     return factory
+
+
+@pytest.fixture
+def named_personas():
+    """name(api, {project_id: name}): the app's token file with those
+    project names (and each of their users named after its id, less the
+    `u-`); the personas' own file is put back afterwards (on PostgreSQL
+    and MariaDB the file outlives the app)."""
+    import yaml
+    from glance_members import conf as gm_conf
+    written = []
+
+    def write(path, document):
+        with open(path, 'w') as f:
+            yaml.safe_dump(document, f)
+
+    def name(api, names):
+        conf = api.client.application.extensions['glance_members'].conf
+        path = gm_conf.token_file(conf)
+        # Copies: the document's identities are the personas' own dicts.
+        document = {token: dict(identity) for token, identity in
+                    personas.token_file_document().items()}
+        for identity in document.values():
+            if identity.get('project_id') in names:
+                identity['project_name'] = names[identity['project_id']]
+                identity['user_name'] = identity['user_id'][2:]
+        written.append(path)
+        write(path, document)
+    yield name
+    for path in written:
+        write(path, personas.token_file_document())

@@ -61,10 +61,18 @@ class Browser:
         return response
 
     def share_with_customer(self, image_id, project_id=CONSUMER):
-        """Share Image's scenario (b), from the image's page."""
+        """Share Image's scenario (b), from the image's page: whose
+        project the id is first, then the share once confirmed."""
         self.page(image_path(image_id))
+        response = self.post(image_path(image_id) + '/share',
+                             {'scenario': 'customer',
+                              'project_id': project_id})
+        if response.status_code != 200:
+            return response  # refused before anything was sent
+        assert 'name="confirmed"' in self.last_page, self.last_page
         return self.post(image_path(image_id) + '/share',
-                         {'scenario': 'customer', 'project_id': project_id})
+                         {'scenario': 'customer', 'project_id': project_id,
+                          'confirmed': '1'})
 
     def session_cookie(self):
         return self.client.get_cookie('gm_console_session',
@@ -656,25 +664,11 @@ def test_signing_in_again_replaces_the_session(app, producer):
     assert replay.get('/console/images').status_code == 302
 
 
-def named_personas(data_dir):
-    """The personas' token file with project and user names (as the
-    embedded default's tokens.yaml has them)."""
-    from tests.support import servers
-    document = personas.token_file_document()
-    names = {PRODUCER: 'producer', CONSUMER: 'consumer'}
-    for identity in document.values():
-        if identity.get('project_id') in names:
-            identity['project_name'] = names[identity['project_id']]
-            identity['user_name'] = identity['user_id'][2:]
-    servers.write_token_file(data_dir, document)
-
-
-def test_names_where_a_person_reads_an_id(make_api):
+def test_names_where_a_person_reads_an_id(make_api, named_personas):
     """Shared by, Source, the Image Sharing table's Project name and the
     history's By name the projects and users tokens.yaml names."""
     api = make_api()
-    named_personas(api.client.application.extensions[
-        'glance_members'].conf.data_dir)
+    named_personas(api, {PRODUCER: 'producer', CONSUMER: 'consumer'})
     app = api.client.application
     waiting = api.create_image(name='waiting')
     api.add_member(waiting['id'], CONSUMER)
@@ -723,3 +717,35 @@ def test_expiry_comes_from_the_members_read_not_history(api, producer):
         client.ImageAPI._request = real
     assert 'value="2099-03-04"' in page
     assert not [c for c in calls if '/history' in c], calls
+
+
+def test_share_form_says_whose_project_an_id_is_first(
+        make_api, named_personas):
+    """A typed project id is shown with its name before anything is
+    sent; an id no project has is refused (the embedded default knows
+    its projects: tokens.yaml)."""
+    api = make_api()
+    named_personas(api, {PRODUCER: 'producer', CONSUMER: 'consumer'})
+    producer = Browser(api.client.application)
+    producer.sign_in('producer')
+    image = api.create_image(name='to-confirm')
+    producer.page(image_path(image['id']))
+    response = producer.post(image_path(image['id']) + '/share',
+                             {'scenario': 'customer',
+                              'project_id': CONSUMER})
+    assert response.status_code == 200
+    assert '<bdi>consumer</bdi>?</h1>' in producer.last_page
+    assert members(api, image['id']) == {}  # nothing sent yet
+    producer.post(image_path(image['id']) + '/share',
+                  {'scenario': 'customer', 'project_id': CONSUMER,
+                   'project_name': 'consumer', 'confirmed': '1'})
+    assert members(api, image['id']) == {CONSUMER: 'pending'}
+    page = producer.page(image_path(image['id']))
+    assert 'shared with project consumer (%s)' % CONSUMER in page
+    # The issue's typo: refused, nothing written, in plain words.
+    response = producer.share_with_customer(image['id'], 'not a project!')
+    assert response.status_code == 302
+    assert members(api, image['id']) == {CONSUMER: 'pending'}
+    page = producer.page(image_path(image['id']))
+    assert ('No enabled project has the id not a project!. Nothing was '
+            'shared: check the id.') in page

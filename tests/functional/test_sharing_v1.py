@@ -581,23 +581,11 @@ def test_manage_purge_expired(api, shared, capsys):
         '/v2/images/%s/members' % shared).json['members']] == [CONSUMER2]
 
 
-def test_names_beside_ids_from_the_token_file(make_api):
+def test_names_beside_ids_from_the_token_file(make_api, named_personas):
     """The token file's project and user names in every answer a person
     reads (never in /v2 bodies); an id it does not know has none."""
-    import os
-    import yaml
-    from tests import personas
     api = make_api()
-    services = api.client.application.extensions['glance_members']
-    tokens = personas.token_file_document()
-    for token, identity in tokens.items():
-        if identity.get('project_id') in (PRODUCER, CONSUMER):
-            identity['project_name'] = {PRODUCER: 'producer',
-                                        CONSUMER: 'consumer'}[
-                identity['project_id']]
-            identity['user_name'] = identity['user_id'] + ' name'
-    with open(os.path.join(services.conf.data_dir, 'tokens.yaml'), 'w') as f:
-        yaml.safe_dump(tokens, f)
+    named_personas(api, {PRODUCER: 'producer', CONSUMER: 'consumer'})
     image = api.create_image()['id']
     api.add_member(image, CONSUMER)
     api.add_member(image, CONSUMER2)
@@ -610,7 +598,7 @@ def test_names_beside_ids_from_the_token_file(make_api):
     entry = api.get(ROOT + '/images/%s/history' % image).json['history'][-1]
     assert (entry['member_name'], entry['actor']['user_name'],
             entry['actor']['project_name']) == (
-        'consumer', 'u-producer name', 'producer')
+        'consumer', 'producer', 'producer')
     api.call('PUT', ROOT + '/trusted-producers/' + PRODUCER,
              who='consumer', body={})
     r = api.get(ROOT + '/trusted-producers', who='consumer')
@@ -641,20 +629,11 @@ def test_members_with_their_expiry(api, shared):
                  'Image %s not found.' % RND)
 
 
-def test_whose_project_an_id_is(make_api):
+def test_whose_project_an_id_is(make_api, named_personas):
     """Before sharing: the token file's name of a project id, null when
     it gives none, 404 for an id no project has."""
-    import os
-    import yaml
-    from tests import personas
     api = make_api()
-    services = api.client.application.extensions['glance_members']
-    tokens = personas.token_file_document()
-    for identity in tokens.values():
-        if identity.get('project_id') == CONSUMER:
-            identity['project_name'] = 'consumer'
-    with open(os.path.join(services.conf.data_dir, 'tokens.yaml'), 'w') as f:
-        yaml.safe_dump(tokens, f)
+    named_personas(api, {CONSUMER: 'consumer'})
     r = api.get(ROOT + '/projects/' + CONSUMER)
     assert_json_ok(r)
     assert r.json == {'id': CONSUMER, 'name': 'consumer'}

@@ -136,11 +136,19 @@ def test_password_sign_in_switch_share_and_sign_out(gm_keystone, keystone,
     # Scenario (b), another customer's project id: pending.
     consumer2 = keystone.identities['projects']['consumer2']
     console.get('/regions/RegionOne/images/%s' % image_id)
+    # Keystone's name of the id first (read with the service user), the
+    # share once confirmed.
+    confirm = console.post('/regions/RegionOne/images/%s/share' % image_id,
+                           {'scenario': 'customer', 'project_id': consumer2})
+    assert '<bdi>consumer2</bdi>?</h1>' in confirm.text
+    assert consumer2 not in members(gm_keystone, token_a, image_id)
     console.post('/regions/RegionOne/images/%s/share' % image_id,
-                 {'scenario': 'customer', 'project_id': consumer2})
+                 {'scenario': 'customer', 'project_id': consumer2,
+                  'confirmed': '1'})
     assert members(gm_keystone, token_a, image_id)[consumer2] == 'pending'
     page = console.get('/regions/RegionOne/images/%s' % image_id).text
     assert '<td><bdi>console-b</bdi></td>' in page  # Keystone's name
+    assert '<td><bdi>consumer2</bdi></td>' in page  # the service user's
     assert '<td>Pending Acceptance</td>' in page
 
     # The switcher: act for console-b, where the image arrived accepted.

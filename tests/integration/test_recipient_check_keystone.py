@@ -227,3 +227,30 @@ def test_keystone_down_is_503_then_recovers(keystone, producer):
                       {'member': consumer})
     assert r.status_code == 200, r.text
     assert producer.members(image) == [consumer]
+
+
+def test_names_and_whose_project_from_keystone(verifying, producer):
+    """Keystone's names (read with the service user) beside the ids of
+    /sharing/v1, and the Share form's lookup of an id (issue 25)."""
+    consumer = projects(verifying.keystone)['consumer']
+    r = producer.call('GET', '/sharing/v1/projects/%s' % consumer)
+    assert r.status_code == 200, r.text
+    assert r.json() == {'id': consumer, 'name': 'consumer'}
+    missing = uuid.uuid4().hex
+    r = producer.call('GET', '/sharing/v1/projects/%s' % missing)
+    assert r.status_code == 404, r.text
+    assert r.json()['message'] == 'No enabled project has the id %s.' % (
+        missing)
+    image = producer.image()
+    r = producer.call('POST', '/v2/images/%s/members' % image,
+                      {'member': consumer})
+    assert r.status_code == 200, r.text
+    assert 'member_name' not in r.json()  # /v2 stays Glance's
+    r = producer.call('GET', '/sharing/v1/images/%s/members' % image)
+    assert [(m['member_id'], m['member_name'])
+            for m in r.json()['members']] == [(consumer, 'consumer')]
+    [entry] = producer.call('GET', '/sharing/v1/images/%s/history'
+                            % image).json()['history']
+    assert (entry['member_name'], entry['actor']['user_name'],
+            entry['actor']['project_name']) == ('consumer', 'producer',
+                                                'producer')
