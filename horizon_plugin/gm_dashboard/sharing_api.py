@@ -38,25 +38,32 @@ def _verify():
 
 
 def available(request):
-    """True when the user's image endpoint serves /sharing/v1 (the answer
-    kept for a few minutes per endpoint: one GET, not one per page)."""
+    """True when the user's image endpoint serves /sharing/v1. A yes is
+    kept for a few minutes per endpoint (one GET, not one per page); a no
+    is asked again, so that a failed or slow answer hides nothing for
+    long."""
     endpoint = _endpoint(request)
     key = 'gm-sharing-v1:%s' % endpoint
-    found = cache.get(key)
-    if found is None:
-        try:
-            response = requests.get(endpoint + '/sharing', timeout=TIMEOUT,
-                                    verify=_verify(),
-                                    headers={'Accept': 'application/json'})
-            document = response.json() if response.ok else {}
-        except (requests.RequestException, ValueError):
-            document = {}
-        links = [link.get('href', '')
-                 for version in document.get('versions') or []
-                 for link in version.get('links') or []]
-        found = any(ROOT in href for href in links)
-        cache.set(key, found, DISCOVERY_SECONDS)
+    if cache.get(key):
+        return True
+    found = _discover(endpoint)
+    if found:
+        cache.set(key, True, DISCOVERY_SECONDS)
     return found
+
+
+def _discover(endpoint):
+    try:
+        response = requests.get(endpoint + '/sharing', timeout=TIMEOUT,
+                                verify=_verify(),
+                                headers={'Accept': 'application/json'})
+        document = response.json() if response.ok else {}
+    except (requests.RequestException, ValueError):
+        document = {}
+    links = [link.get('href', '')
+             for version in document.get('versions') or []
+             for link in version.get('links') or []]
+    return any(ROOT in href for href in links)
 
 
 def _call(request, method, path, body=None, params=None):

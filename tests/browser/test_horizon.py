@@ -339,12 +339,21 @@ def test_sharing_extension_in_its_region(horizon_stack, gm_keystone,
         gm.delete(gm_keystone.url + '/v2/images/' + image_id, timeout=30)
 
 
+def switch_region(page, stack, then):
+    """Horizon's region switch to RegionOne, once the page's own requests
+    are done: Horizon saves the session on every request, and one still
+    running from the page before would save the old region back."""
+    page.wait_for_load_state('networkidle')
+    page.goto(stack.url + '/auth/switch_services_region/RegionOne/?next=' +
+              then)
+    page.wait_for_load_state('networkidle')
+
+
 def _extension_story(stack, new_page, names, tmp_path, image_id,
                      producer_project, consumer_project):
 
     producer = sign_in(new_page, stack, 'producer')
-    producer.goto(stack.url + '/auth/switch_services_region/RegionOne/'
-                  '?next=/project/image_sharing/')
+    switch_region(producer, stack, '/project/image_sharing/')
     producer.get_by_role('link', name='Share in Batch').click()
     modal = producer.locator('#share_batch_modal')
     modal.get_by_label(names['hostile']).check()
@@ -355,8 +364,7 @@ def _extension_story(stack, new_page, names, tmp_path, image_id,
     producer.locator('.messages').filter(has_text='1 new shares').wait_for()
 
     consumer = sign_in(new_page, stack, 'consumer')
-    consumer.goto(stack.url + '/auth/switch_services_region/RegionOne/'
-                  '?next=/project/shared_with_me/')
+    switch_region(consumer, stack, '/project/shared_with_me/')
     assert re.search(r'Pending Acceptance: [1-9]',
                      consumer.locator('.gm-counts').inner_text())
     consumer.goto(stack.url + '/project/shared_with_me/?tab=shared__trusted')
