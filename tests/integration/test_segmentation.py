@@ -386,6 +386,17 @@ def _upload(size):
     return prepare
 
 
+def _tag_put(world):
+    """PUT a tag: no body, the head split (the answer: 204, the tag set)."""
+    image_id = world.image()
+
+    def after(world):
+        return world.ok('GET', '/v2/images/%s' % image_id,
+                        'producer').json()['tags']
+    return api('PUT', '/v2/images/%s/tags/segmented-tag' % image_id,
+               'producer', after=after)
+
+
 def _action(name):
     def prepare(world):
         image_id = world.image()
@@ -471,6 +482,8 @@ V2 = [
     Case('v2-reactivate', 'v2',
          ('POST', '/v2/images/<image_id>/actions/reactivate'), 204,
          _action('reactivate')),
+    Case('v2-tag-put', 'v2', ('PUT', '/v2/images/<image_id>/tags/<tag>'),
+         204, _tag_put),
 ]
 
 
@@ -722,7 +735,7 @@ def _bad_csrf(world):
 
 
 IMAGE_FORM = '/console/regions/<region>/images/<image_id>'
-MEMBER_FORM = IMAGE_FORM + '/members/<member_id>'
+MEMBER_FORM = IMAGE_FORM + '/members/<anyid:member_id>'
 CONSOLE = [
     Case('console-sign-in', 'console', ('POST', '/console/sign-in'), 302,
          _sign_in(personas.token('producer'))),
@@ -771,9 +784,14 @@ CONSOLE = [
          _console_expiry),
     Case('console-remove', 'console', ('POST', MEMBER_FORM + '/remove'), 302,
          _console_remove),
+    # A customer's project id is first shown with its name (200), then
+    # sent once confirmed (302).
+    Case('console-share-customer-to-confirm', 'console',
+         ('POST', IMAGE_FORM + '/share'), 200,
+         _console_share({'scenario': 'customer', 'project_id': CONSUMER})),
     Case('console-share-customer', 'console', ('POST', IMAGE_FORM + '/share'),
-         302, _console_share({'scenario': 'customer',
-                              'project_id': CONSUMER})),
+         302, _console_share({'scenario': 'customer', 'project_id': CONSUMER,
+                              'confirmed': 'yes'})),
     Case('console-share-other-account', 'console',
          ('POST', IMAGE_FORM + '/share'), 302,
          _console_share({'scenario': 'other-account',
@@ -793,7 +811,7 @@ CONSOLE = [
     Case('console-trust', 'console', ('POST', '/console/trusted-producers'),
          302, _console_trust),
     Case('console-distrust', 'console',
-         ('POST', '/console/trusted-producers/<producer>/remove'), 302,
+         ('POST', '/console/trusted-producers/<anyid:producer>/remove'), 302,
          _console_distrust),
 ]
 
