@@ -37,6 +37,8 @@ import tempfile
 import threading
 import time
 
+import psutil
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 if REPO not in sys.path:
@@ -44,6 +46,7 @@ if REPO not in sys.path:
 
 from benchmarks.support import http_probes as probes  # noqa: E402
 from benchmarks.support import report  # noqa: E402
+from tests.support import processes  # noqa: E402
 
 CANDIDATES = ('serve', 'gthread', 'granian', 'waitress')
 WORKERS, THREADS = 2, 2
@@ -94,31 +97,16 @@ def installed(name):
     return os.path.exists(os.path.join(os.path.dirname(sys.executable), exe))
 
 
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def descendants(pid):
-    """Pids whose parent is `pid` (from /proc), recursively."""
-    out, frontier = [], [pid]
-    while frontier:
-        parent = frontier.pop()
-        for entry in os.listdir('/proc'):
-            if not entry.isdigit():
-                continue
-            try:
-                with open('/proc/%s/stat' % entry) as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            fields = stat[stat.rfind(')') + 2:].split()
-            if fields[0] != 'Z' and int(fields[1]) == parent:
-                out.append(int(entry))
-                frontier.append(int(entry))
-    return sorted(out)
+    """Live (non-zombie) pids under `pid`, recursively."""
+    alive = []
+    for child in psutil.Process(pid).children(recursive=True):
+        try:
+            if child.status() != psutil.STATUS_ZOMBIE:
+                alive.append(child.pid)
+        except psutil.NoSuchProcess:
+            pass
+    return sorted(alive)
 
 
 class Candidate:
@@ -126,7 +114,7 @@ class Candidate:
         self.name = name
         self.dir = os.path.join(scratch, name)
         self.data_dir = os.path.join(self.dir, 'data')
-        self.port = free_port()
+        self.port = processes.free_port()
         self.config = os.path.join(self.dir, 'glance-members.conf')
         self.log_path = os.path.join(self.dir, 'server.log')
         self.process = None
