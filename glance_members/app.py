@@ -53,8 +53,7 @@ from glance_members import records
 from glance_members.schemas import errors as error_schemas
 from glance_members.schemas import timestamps
 from glance_members.schemas import versions as version_schemas
-from glance_members.sharing_ext import recipients
-from glance_members.sharing_ext import records as ext_records
+from glance_members.sharing import recipients
 from glance_members import store
 from glance_members import uploads
 
@@ -175,7 +174,7 @@ def create_app(conf, repo=None):
         flask.g.context = ctx
         notifications.current_context.set(ctx)
         # Who the membership history rows name.
-        ext_records.current_actor.set(ext_records.Actor(
+        records.current_actor.set(records.Actor(
             ctx.user_id, ctx.project_id, ctx.request_id))
         rule = flask.request.url_rule
         if flask.request.method == 'HEAD' and rule is not None:

@@ -1,10 +1,10 @@
 """The discovery API's rules (/v2/info): what this service tells clients
-about its import methods and image stores. Plain Python, like sharing.py.
+about its import methods and image stores. Plain Python, like the rules in glance_members.sharing.
 """
 
 from glance_members import exception
 from glance_members.policy import discovery as discovery_rules
-from glance_members import sharing
+from glance_members.sharing import access
 
 # Interoperable image import (POST /v2/images/{id}/import, staging) is not
 # served: no import method is offered, so none is listed.
@@ -24,6 +24,6 @@ def project_usage():
 def stores_detail(ctx, authz, stores):
     """The stores with their kind and properties: admins and services."""
     if not authz.check(ctx, discovery_rules.STORES_INFO_DETAIL, {}):
-        raise exception.Forbidden(sharing.NOT_AUTHORIZED %
+        raise exception.Forbidden(access.NOT_AUTHORIZED %
                                   discovery_rules.STORES_INFO_DETAIL)
     return stores

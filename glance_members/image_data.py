@@ -12,7 +12,7 @@ import logging
 from glance_members import exception
 from glance_members import image_format
 from glance_members import notifications
-from glance_members import sharing
+from glance_members.sharing import images
 from glance_members import store as gm_store
 
 LOG = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ def upload(ctx, services, image_id, stream, expected_length=None):
     """Store the body as the image's bytes and make it active, or refuse
     it (nothing kept, the image queued again)."""
     repo, store, notifier = services.repo, services.store, services.notifier
-    image = sharing.image_for_upload(ctx, services.authz, repo, image_id)
+    image = images.image_for_upload(ctx, services.authz, repo, image_id)
     if not repo.start_upload(image.id, services.heartbeat.owner):
         current = repo.get_image(image.id)
         raise exception.Conflict(
@@ -107,7 +107,7 @@ def download(ctx, authz, repo, store, image_id, byte_range=None):
     """(image, chunks, offset, length); chunks is None for an image with no
     data (Glance answers 204). `byte_range(size)` gives (offset, length),
     length None meaning to the end."""
-    image = sharing.image_for_download(ctx, authz, repo, image_id)
+    image = images.image_for_download(ctx, authz, repo, image_id)
     if image.location is None:
         return image, None, 0, 0
     offset, length = byte_range(image.size) if byte_range else (0, None)
@@ -119,6 +119,6 @@ def download(ctx, authz, repo, store, image_id, byte_range=None):
 
 
 def delete_image(ctx, authz, repo, store, image_id):
-    location = sharing.delete_image(ctx, authz, repo, image_id)
+    location = images.delete_image(ctx, authz, repo, image_id)
     if location:
         store.delete(location)

@@ -3,7 +3,7 @@
 import flask
 
 from glance_members.api import body
-from glance_members.sharing_ext import names
+from glance_members.sharing import names
 
 
 def context():

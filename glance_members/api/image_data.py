@@ -7,7 +7,7 @@ import flask_smorest
 from glance_members.api import common
 from glance_members import image_data
 from glance_members.schemas import image_data as schemas
-from glance_members import sharing
+from glance_members.sharing import images
 
 blp = flask_smorest.Blueprint('image_data', __name__,
                               url_prefix='/v2/images/<image_id>',
@@ -57,7 +57,7 @@ class ImageData(flask.views.MethodView):
 @blp.response(204)
 def deactivate(image_id):
     s = common.services()
-    sharing.set_active(common.context(), s.authz, s.repo, image_id, False)
+    images.set_active(common.context(), s.authz, s.repo, image_id, False)
     return common.no_content('text/html; charset=UTF-8')
 
 
@@ -65,5 +65,5 @@ def deactivate(image_id):
 @blp.response(204)
 def reactivate(image_id):
     s = common.services()
-    sharing.set_active(common.context(), s.authz, s.repo, image_id, True)
+    images.set_active(common.context(), s.authz, s.repo, image_id, True)
     return common.no_content('text/html; charset=UTF-8')

@@ -4,7 +4,7 @@ import flask.views
 import flask_smorest
 
 from glance_members.api import common
-from glance_members import sharing
+from glance_members.sharing import members
 from glance_members.schemas import image_members as schemas
 
 blp = flask_smorest.Blueprint(
@@ -18,7 +18,7 @@ class Members(flask.views.MethodView):
     @blp.response(200, schemas.MembersSchema)
     def get(self, image_id):
         s = common.services()
-        return common.render(schemas.members_view(sharing.list_members(
+        return common.render(schemas.members_view(members.list_members(
             common.context(), s.authz, s.repo, image_id)))
 
     @blp.doc(requestBody={'content': {'application/json': {
@@ -27,7 +27,7 @@ class Members(flask.views.MethodView):
     def post(self, image_id):
         member_id = schemas.parse_create(common.json_body())
         s = common.services()
-        return common.render(schemas.member_view(sharing.add_member(
+        return common.render(schemas.member_view(members.add_member(
             common.context(), s.authz, s.repo, image_id, member_id,
             s.quotas)))
 
@@ -38,7 +38,7 @@ class Member(flask.views.MethodView):
     @blp.response(200, schemas.MemberSchema)
     def get(self, image_id, member_id):
         s = common.services()
-        return common.render(schemas.member_view(sharing.get_member(
+        return common.render(schemas.member_view(members.get_member(
             common.context(), s.authz, s.repo, image_id, member_id)))
 
     @blp.doc(requestBody={'content': {'application/json': {
@@ -47,13 +47,13 @@ class Member(flask.views.MethodView):
     def put(self, image_id, member_id):
         status = schemas.parse_update(common.json_body())
         s = common.services()
-        return common.render(schemas.member_view(sharing.update_member(
+        return common.render(schemas.member_view(members.update_member(
             common.context(), s.authz, s.repo, image_id, member_id,
             status)))
 
     @blp.response(204)
     def delete(self, image_id, member_id):
         s = common.services()
-        sharing.delete_member(common.context(), s.authz, s.repo, image_id,
+        members.delete_member(common.context(), s.authz, s.repo, image_id,
                               member_id)
         return common.no_content()

@@ -6,7 +6,7 @@ import flask_smorest
 
 from glance_members.api import body
 from glance_members.api import common
-from glance_members import sharing
+from glance_members.sharing import images
 from glance_members.schemas import images as schemas
 
 blp = flask_smorest.Blueprint('image_tags', __name__,
@@ -22,12 +22,12 @@ class ImageTag(flask.views.MethodView):
         body.refuse_any_body(flask.request)
         tag = schemas.parse_tag(tag)
         s = common.services()
-        sharing.add_tag(common.context(), s.authz, s.repo, image_id, tag,
-                        s.quotas)
+        images.add_tag(common.context(), s.authz, s.repo, image_id, tag,
+                       s.quotas)
         return common.no_content('text/html; charset=UTF-8')
 
     @blp.response(204)
     def delete(self, image_id, tag):
         s = common.services()
-        sharing.delete_tag(common.context(), s.authz, s.repo, image_id, tag)
+        images.delete_tag(common.context(), s.authz, s.repo, image_id, tag)
         return common.no_content('text/html; charset=UTF-8')

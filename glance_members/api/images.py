@@ -8,7 +8,7 @@ import flask_smorest
 
 from glance_members.api import common
 from glance_members import image_data
-from glance_members import sharing
+from glance_members.sharing import images
 from glance_members.schemas import images as schemas
 
 blp = flask_smorest.Blueprint('images', __name__, url_prefix='/v2/images',
@@ -24,9 +24,9 @@ class Images(flask.views.MethodView):
         query = schemas.parse_list_query(flask.request.args,
                                          s.conf.limit_param_default,
                                          s.conf.api_limit_max)
-        images, more = sharing.list_images(common.context(), s.authz, s.repo,
-                                           query)
-        return common.render(_list_view(images, more, flask.request.args))
+        found, more = images.list_images(common.context(), s.authz, s.repo,
+                                         query)
+        return common.render(_list_view(found, more, flask.request.args))
 
     @blp.doc(requestBody={'content': {'application/json': {
         'schema': schemas.ImageCreateSchema}}})
@@ -34,8 +34,8 @@ class Images(flask.views.MethodView):
     def post(self):
         image = schemas.parse_create(common.json_body())
         s = common.services()
-        image = sharing.create_image(common.context(), s.authz, s.repo,
-                                     image, s.quotas)
+        image = images.create_image(common.context(), s.authz, s.repo,
+                                    image, s.quotas)
         response = common.render(schemas.image_view(image), 201)
         response.headers['Location'] = '%s/v2/images/%s' % (
             flask.request.host_url.rstrip('/'), image.id)
@@ -65,8 +65,8 @@ class Image(flask.views.MethodView):
     @blp.response(200, schemas.ImageSchema)
     def get(self, image_id):
         s = common.services()
-        image = sharing.get_image(common.context(), s.authz, s.repo,
-                                  image_id)
+        image = images.get_image(common.context(), s.authz, s.repo,
+                                 image_id)
         return common.render(schemas.image_view(image))
 
     @blp.response(200, schemas.ImageSchema)
@@ -74,8 +74,8 @@ class Image(flask.views.MethodView):
         changes = schemas.parse_patch(flask.request.mimetype,
                                       common.json_body)
         s = common.services()
-        image = sharing.update_image(common.context(), s.authz, s.repo,
-                                     image_id, changes, s.quotas)
+        image = images.update_image(common.context(), s.authz, s.repo,
+                                    image_id, changes, s.quotas)
         return common.render(schemas.image_view(image))
 
     @blp.response(204)

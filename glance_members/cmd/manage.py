@@ -22,7 +22,7 @@ from glance_members import conf as gm_conf
 from glance_members import db
 from glance_members.db import glance_import
 from glance_members.db import migrations
-from glance_members.sharing_ext import records as ext_records
+from glance_members import records
 
 
 def parse_args(argv):
@@ -108,7 +108,7 @@ def _row(member):
 def purge_expired(repo, out):
     """Purge expired memberships in batches; the history names this
     command as the actor."""
-    ext_records.current_actor.set(ext_records.Actor(
+    records.current_actor.set(records.Actor(
         user_id='glance-members-manage'))
     total = 0
     while True:

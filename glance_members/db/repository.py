@@ -21,8 +21,7 @@ from glance_members import records
 from glance_members.db import listing
 from glance_members.db import models
 from glance_members.db import prepared
-from glance_members.db import sharing_ext
-from glance_members.sharing_ext import records as ext_records
+from glance_members.db import sharing_v1
 
 # What a metadata update may write: data fields change only through the
 # upload path, so a PATCH racing an upload cannot undo it.
@@ -154,9 +153,9 @@ def _translate_db_errors(func, retries=0):
 _read = functools.partial(_translate_db_errors, retries=1)
 
 
-class Repository(sharing_ext.SharingRepository):
+class Repository(sharing_v1.SharingRepository):
     """Images, their properties, tags and members (and, through
-    db.sharing_ext, the sharing extension's trusts and history)."""
+    db.sharing_v1, the sharing extension's trusts and history)."""
 
     def __init__(self, database):
         self.database = database
@@ -436,13 +435,13 @@ class Repository(sharing_ext.SharingRepository):
             (models.ImageMember.deleted == False) &  # noqa: E712
             (models.ImageMember.image == image_id) &
             (models.ImageMember.member == member_id) &
-            sharing_ext.live(now)), 3)
+            sharing_v1.live(now)), 3)
     _MEMBERS_OF = prepared.Prepared(
         lambda image_id, now: models.ImageMember.select(
             *Repository._MEMBER_FIELDS).where(
             (models.ImageMember.deleted == False) &  # noqa: E712
             (models.ImageMember.image == image_id) &
-            sharing_ext.live(now)).order_by(models.ImageMember.id), 2)
+            sharing_v1.live(now)).order_by(models.ImageMember.id), 2)
 
     @_read
     def get_member(self, image_id, member_id):
@@ -460,7 +459,7 @@ class Repository(sharing_ext.SharingRepository):
             peewee.fn.COUNT(models.ImageMember.id)).where(
             (models.ImageMember.image == image_id) &
             (models.ImageMember.deleted == False) &  # noqa: E712
-            sharing_ext.live(now)), 2)
+            sharing_v1.live(now)), 2)
     # A membership row's state and its image's owner (for the history),
     # in one statement; on PostgreSQL/MariaDB the membership row is locked
     # (FOR UPDATE does not reach into the subquery: the image row is not).
@@ -549,13 +548,13 @@ class Repository(sharing_ext.SharingRepository):
                                         status, now)
             history = []
             if old.state == 'expired':
-                history.append(sharing_ext.change(
-                    image_id, owner, member_id, ext_records.EXPIRED,
+                history.append(sharing_v1.change(
+                    image_id, owner, member_id, records.EXPIRED,
                     (old.status, old.expires_at), None))
-            history.append(sharing_ext.change(
+            history.append(sharing_v1.change(
                 image_id, owner, member_id,
-                ext_records.AUTO_ACCEPTED if trusted else
-                ext_records.CREATED, None, (status, None)))
+                records.AUTO_ACCEPTED if trusted else
+                records.CREATED, None, (status, None)))
             self._record(history, now)
         # A revived membership keeps its first created_at.
         return records.Member(image_id, member_id, status,
@@ -571,8 +570,8 @@ class Repository(sharing_ext.SharingRepository):
                 return None
             self._SET_MEMBER_STATUS.run(self.database, image_id, member_id,
                                         status, now)
-            self._record([sharing_ext.change(
-                image_id, old.owner, member_id, ext_records.STATUS_CHANGED,
+            self._record([sharing_v1.change(
+                image_id, old.owner, member_id, records.STATUS_CHANGED,
                 (old.status, old.expires_at), (status, old.expires_at))],
                 now)
         return records.Member(image_id, member_id, status, old.created_at,
@@ -673,7 +672,7 @@ class Repository(sharing_ext.SharingRepository):
             if old.state != 'live':
                 return False
             self._DELETE_MEMBER.run(self.database, image_id, member_id, now)
-            self._record([sharing_ext.change(
-                image_id, old.owner, member_id, ext_records.REMOVED,
+            self._record([sharing_v1.change(
+                image_id, old.owner, member_id, records.REMOVED,
                 (old.status, old.expires_at), None)], now)
         return True

@@ -1,9 +1,9 @@
-"""Names beside ids (auth.projects, sharing_ext.names): the directory's
+"""Names beside ids (auth.projects, sharing.names): the directory's
 cache is bounded in size and time, and the static token file names only
 what it names."""
 
 from glance_members.auth import projects
-from glance_members.sharing_ext import names
+from glance_members.sharing import names
 
 
 class Clock:

@@ -21,7 +21,8 @@ from glance_members import context
 from glance_members import exception
 from glance_members import policy
 from glance_members import records
-from glance_members import sharing
+from glance_members.sharing import images
+from glance_members.sharing import members
 from tests.unit.conftest import CONSUMER, CONSUMER2, OUTSIDER, OWNER
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -257,87 +258,87 @@ class TestSharingFlows:
     def test_creator_can_share_but_not_accept(self, rs_authz, repo, ctx_for,
                                               image):
         owner = ctx_for(OWNER, CREATOR)
-        member = sharing.add_member(owner, rs_authz, repo, image.id,
+        member = members.add_member(owner, rs_authz, repo, image.id,
                                     CONSUMER, QUOTAS)
         assert member.status == 'pending'
         consumer = ctx_for(CONSUMER, CREATOR)
         # It sees the share...
-        assert sharing.get_image(consumer, rs_authz, repo, image.id)
-        assert [m.member_id for m in sharing.list_members(
+        assert images.get_image(consumer, rs_authz, repo, image.id)
+        assert [m.member_id for m in members.list_members(
             consumer, rs_authz, repo, image.id)] == [CONSUMER]
         # ...but may not accept it.
         with pytest.raises(exception.Forbidden) as e:
-            sharing.update_member(consumer, rs_authz, repo, image.id,
+            members.update_member(consumer, rs_authz, repo, image.id,
                                   CONSUMER, 'accepted')
         assert e.value.message == \
             'You are not authorized to complete modify_member action.'
         assert repo.get_member(image.id, CONSUMER).status == 'pending'
         # The owner's creator may revoke it.
-        sharing.delete_member(owner, rs_authz, repo, image.id, CONSUMER)
+        members.delete_member(owner, rs_authz, repo, image.id, CONSUMER)
         assert repo.get_member(image.id, CONSUMER) is None
 
     def test_creator_cannot_delete_or_modify_image(self, rs_authz, repo,
                                                    ctx_for, image):
         owner = ctx_for(OWNER, CREATOR)
         with pytest.raises(exception.Forbidden):
-            sharing.delete_image(owner, rs_authz, repo, image.id)
+            images.delete_image(owner, rs_authz, repo, image.id)
         with pytest.raises(exception.Forbidden):
-            sharing.update_image(owner, rs_authz, repo, image.id,
-                                 [('replace', ['name'], 'x')], QUOTAS)
+            images.update_image(owner, rs_authz, repo, image.id,
+                                [('replace', ['name'], 'x')], QUOTAS)
 
     def test_cloudimages_admin_can_share_and_accept(self, rs_authz, repo,
                                                     ctx_for, image):
         owner = ctx_for(OWNER, CI_ADMIN)
-        sharing.add_member(owner, rs_authz, repo, image.id, CONSUMER, QUOTAS)
+        members.add_member(owner, rs_authz, repo, image.id, CONSUMER, QUOTAS)
         consumer = ctx_for(CONSUMER, CI_ADMIN)
-        member = sharing.update_member(consumer, rs_authz, repo, image.id,
+        member = members.update_member(consumer, rs_authz, repo, image.id,
                                        CONSUMER, 'accepted')
         assert member.status == 'accepted'
-        images, _ = sharing.list_images(consumer, rs_authz, repo,
-                                        records.ImageQuery(limit=10))
-        assert image.id in [i.id for i in images]
+        found_images, _ = images.list_images(consumer, rs_authz, repo,
+                                             records.ImageQuery(limit=10))
+        assert image.id in [i.id for i in found_images]
         # Still only for its own membership, and never the owner's.
         with pytest.raises(exception.Forbidden):
-            sharing.update_member(owner, rs_authz, repo, image.id, CONSUMER,
+            members.update_member(owner, rs_authz, repo, image.id, CONSUMER,
                                   'rejected')
-        # And it owns its images fully.
-        sharing.delete_member(owner, rs_authz, repo, image.id, CONSUMER)
-        sharing.delete_image(owner, rs_authz, repo, image.id)
+        # And it owns its found_images fully.
+        members.delete_member(owner, rs_authz, repo, image.id, CONSUMER)
+        images.delete_image(owner, rs_authz, repo, image.id)
         assert repo.get_image(image.id) is None
 
     def test_observer_can_only_read(self, rs_authz, repo, ctx_for, image):
-        sharing.add_member(ctx_for(OWNER, CREATOR), rs_authz, repo, image.id,
+        members.add_member(ctx_for(OWNER, CREATOR), rs_authz, repo, image.id,
                            CONSUMER, QUOTAS)
         owner_observer = ctx_for(OWNER, OBSERVER)
         consumer_observer = ctx_for(CONSUMER, OBSERVER)
         # Reads pass.
         for ctx in (owner_observer, consumer_observer):
-            assert sharing.get_image(ctx, rs_authz, repo, image.id).id == \
+            assert images.get_image(ctx, rs_authz, repo, image.id).id == \
                 image.id
-            assert sharing.get_member(ctx, rs_authz, repo, image.id,
+            assert members.get_member(ctx, rs_authz, repo, image.id,
                                       CONSUMER).member_id == CONSUMER
-            assert [m.member_id for m in sharing.list_members(
+            assert [m.member_id for m in members.list_members(
                 ctx, rs_authz, repo, image.id)] == [CONSUMER]
-        images, _ = sharing.list_images(
+        found_images, _ = images.list_images(
             consumer_observer, rs_authz, repo,
             records.ImageQuery(limit=10, member_status='pending'))
-        assert [i.id for i in images] == [image.id]
+        assert [i.id for i in found_images] == [image.id]
         # Writes do not.
         with pytest.raises(exception.Forbidden):
-            sharing.add_member(owner_observer, rs_authz, repo, image.id,
+            members.add_member(owner_observer, rs_authz, repo, image.id,
                                CONSUMER2, QUOTAS)
         with pytest.raises(exception.Forbidden):
-            sharing.delete_member(owner_observer, rs_authz, repo, image.id,
+            members.delete_member(owner_observer, rs_authz, repo, image.id,
                                   CONSUMER)
         with pytest.raises(exception.Forbidden):
-            sharing.update_member(consumer_observer, rs_authz, repo,
+            members.update_member(consumer_observer, rs_authz, repo,
                                   image.id, CONSUMER, 'accepted')
         with pytest.raises(exception.Forbidden):
-            sharing.delete_image(owner_observer, rs_authz, repo, image.id)
+            images.delete_image(owner_observer, rs_authz, repo, image.id)
         with pytest.raises(exception.Forbidden):
-            sharing.create_image(owner_observer, rs_authz, repo,
-                                 records.Image(id=None, owner=None),
-                                 QUOTAS)
+            images.create_image(owner_observer, rs_authz, repo,
+                                records.Image(id=None, owner=None),
+                                QUOTAS)
         assert [(m.member_id, m.status) for m in repo.list_members(
             image.id)] == [(CONSUMER, 'pending')]
 
@@ -347,32 +348,32 @@ class TestSharingFlows:
         assert not rs_authz.check(owner, 'add_member', _target())
         # It cannot even read the image under this policy: hidden (404).
         with pytest.raises(exception.NotFound):
-            sharing.add_member(owner, rs_authz, repo, image.id, CONSUMER,
+            members.add_member(owner, rs_authz, repo, image.id, CONSUMER,
                                QUOTAS)
         with pytest.raises(exception.Forbidden):
-            sharing.list_images(owner, rs_authz, repo,
-                                records.ImageQuery(limit=10))
+            images.list_images(owner, rs_authz, repo,
+                               records.ImageQuery(limit=10))
         assert repo.list_members(image.id) == []
 
     def test_creator_of_another_project_cannot_share(self, rs_authz, repo,
                                                      ctx_for, image):
         with pytest.raises(exception.NotFound):
-            sharing.add_member(ctx_for(OUTSIDER, CREATOR), rs_authz, repo,
+            members.add_member(ctx_for(OUTSIDER, CREATOR), rs_authz, repo,
                                image.id, OUTSIDER, QUOTAS)
 
     def test_consumer_creator_cannot_reshare(self, rs_authz, repo, ctx_for,
                                              image):
-        sharing.add_member(ctx_for(OWNER, CREATOR), rs_authz, repo, image.id,
+        members.add_member(ctx_for(OWNER, CREATOR), rs_authz, repo, image.id,
                            CONSUMER, QUOTAS)
         with pytest.raises(exception.Forbidden):
-            sharing.add_member(ctx_for(CONSUMER, CREATOR), rs_authz, repo,
+            members.add_member(ctx_for(CONSUMER, CREATOR), rs_authz, repo,
                                image.id, CONSUMER2, QUOTAS)
 
     def test_creator_creates_images(self, rs_authz, repo, ctx_for):
-        created = sharing.create_image(ctx_for(OWNER, CREATOR), rs_authz,
-                                       repo, records.Image(id=None,
-                                                           owner=None),
-                                       QUOTAS)
+        created = images.create_image(ctx_for(OWNER, CREATOR), rs_authz,
+                                      repo, records.Image(id=None,
+                                                          owner=None),
+                                      QUOTAS)
         assert created.owner == OWNER
 
 

@@ -12,7 +12,10 @@ import pytest
 
 from glance_members import exception
 from glance_members import records
-from glance_members import sharing
+from glance_members.sharing import access
+from glance_members.sharing import images
+from glance_members.sharing import lifecycle
+from glance_members.sharing import members
 from tests.unit.conftest import (ADMIN_PROJECT, CONSUMER, CONSUMER2, OUTSIDER,
                                  OWNER)
 
@@ -41,20 +44,20 @@ def share(authz, repo, owner):
     from glance_members import context
 
     def _share(image, member_id=CONSUMER, status='pending'):
-        sharing.add_member(owner, authz, repo, image.id, member_id, QUOTAS)
+        members.add_member(owner, authz, repo, image.id, member_id, QUOTAS)
         if status != 'pending':
             ctx = context.RequestContext(user_id='u', project_id=member_id,
                                          roles=['member', 'reader'])
-            sharing.update_member(ctx, authz, repo, image.id, member_id,
+            members.update_member(ctx, authz, repo, image.id, member_id,
                                   status)
         return repo.get_member(image.id, member_id)
     return _share
 
 
 def _set_visibility(ctx, authz, repo, image, visibility):
-    return sharing.update_image(ctx, authz, repo, image.id,
-                                [('replace', ['visibility'], visibility)],
-                                QUOTAS)
+    return images.update_image(ctx, authz, repo, image.id,
+                               [('replace', ['visibility'], visibility)],
+                               QUOTAS)
 
 
 # --- the contexts themselves ----------------------------------------------
@@ -81,18 +84,18 @@ class TestContexts:
 
 class TestPolicyTarget:
     def test_owner_target_has_no_member_id(self, owner, shared):
-        target = sharing.policy_target(owner, shared)
+        target = access.policy_target(owner, shared)
         assert target['project_id'] == OWNER
         assert target['owner'] == OWNER
         assert target['member_id'] is None
 
     def test_consumer_of_shared_image_is_member_id(self, consumer, shared):
-        assert sharing.policy_target(consumer, shared)['member_id'] == \
+        assert access.policy_target(consumer, shared)['member_id'] == \
             CONSUMER
 
     def test_private_image_has_no_member_id(self, consumer, make_image):
         image = make_image(visibility='private')
-        assert sharing.policy_target(consumer, image)['member_id'] is None
+        assert access.policy_target(consumer, image)['member_id'] is None
 
 
 # --- is_visible ------------------------------------------------------------
@@ -100,70 +103,70 @@ class TestPolicyTarget:
 class TestIsVisible:
     def test_admin_sees_private_image_of_another_project(
             self, admin, repo, make_image):
-        assert sharing.is_visible(admin, make_image(visibility='private'),
-                                  repo)
+        assert access.is_visible(admin, make_image(visibility='private'),
+                                 repo)
 
     @pytest.mark.parametrize('visibility',
                              ['private', 'shared', 'public', 'community'])
     def test_ownerless_image_is_visible_to_anyone(
             self, outsider, repo, make_image, visibility):
         image = make_image(owner=None, visibility=visibility)
-        assert sharing.is_visible(outsider, image, repo)
+        assert access.is_visible(outsider, image, repo)
 
     @pytest.mark.parametrize('visibility', ['public', 'community'])
     def test_public_and_community_are_visible_to_outsiders(
             self, outsider, repo, make_image, visibility):
-        assert sharing.is_visible(outsider, make_image(visibility=visibility),
-                                  repo)
+        assert access.is_visible(outsider, make_image(visibility=visibility),
+                                 repo)
 
     @pytest.mark.parametrize('visibility',
                              ['private', 'shared', 'public', 'community'])
     def test_owner_sees_own_image(self, owner, repo, make_image, visibility):
-        assert sharing.is_visible(owner, make_image(visibility=visibility),
-                                  repo)
+        assert access.is_visible(owner, make_image(visibility=visibility),
+                                 repo)
 
     @pytest.mark.parametrize('status', ['pending', 'accepted', 'rejected'])
     def test_consumer_sees_shared_image_in_any_status(
             self, consumer, repo, shared, share, status):
         share(shared, CONSUMER, status)
         assert repo.get_member(shared.id, CONSUMER).status == status
-        assert sharing.is_visible(consumer, shared, repo)
+        assert access.is_visible(consumer, shared, repo)
 
     def test_outsider_does_not_see_shared_image(
             self, outsider, repo, shared, share):
         share(shared, CONSUMER, 'accepted')
-        assert not sharing.is_visible(outsider, shared, repo)
+        assert not access.is_visible(outsider, shared, repo)
 
     def test_outsider_does_not_see_private_image(
             self, outsider, repo, make_image):
-        assert not sharing.is_visible(outsider,
-                                      make_image(visibility='private'), repo)
+        assert not access.is_visible(outsider,
+                                     make_image(visibility='private'), repo)
 
     def test_consumer_does_not_see_image_once_made_private(
             self, consumer, repo, make_image, share, owner, authz):
         image = make_image()
         share(image, CONSUMER, 'accepted')
         image = _set_visibility(owner, authz, repo, image, 'private')
-        assert not sharing.is_visible(consumer, image, repo)
+        assert not access.is_visible(consumer, image, repo)
 
     def test_consumer_does_not_see_image_after_membership_deleted(
             self, consumer, owner, authz, repo, shared, share):
         share(shared, CONSUMER, 'accepted')
-        sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
-        assert not sharing.is_visible(consumer, shared, repo)
+        members.delete_member(owner, authz, repo, shared.id, CONSUMER)
+        assert not access.is_visible(consumer, shared, repo)
 
     def test_non_admin_without_project_sees_no_shared_image(
             self, make_ctx, repo, shared):
         system_reader = make_ctx(roles=('reader',), system=True)
         assert not system_reader.is_admin
-        assert not sharing.is_visible(system_reader, shared, repo)
+        assert not access.is_visible(system_reader, shared, repo)
 
 
 # --- add_member ------------------------------------------------------------
 
 class TestAddMember:
     def test_owner_adds_pending_member(self, owner, authz, repo, shared):
-        member = sharing.add_member(owner, authz, repo, shared.id, CONSUMER,
+        member = members.add_member(owner, authz, repo, shared.id, CONSUMER,
                                     QUOTAS)
         assert isinstance(member, records.Member)
         assert member.image_id == shared.id
@@ -173,20 +176,20 @@ class TestAddMember:
         assert repo.get_member(shared.id, CONSUMER) == member
 
     def test_owner_may_add_its_own_project(self, owner, authz, repo, shared):
-        member = sharing.add_member(owner, authz, repo, shared.id, OWNER,
+        member = members.add_member(owner, authz, repo, shared.id, OWNER,
                                     QUOTAS)
         assert member.member_id == OWNER
 
     def test_admin_may_add_to_any_shared_image(
             self, admin, authz, repo, shared):
-        member = sharing.add_member(admin, authz, repo, shared.id, CONSUMER,
+        member = members.add_member(admin, authz, repo, shared.id, CONSUMER,
                                     QUOTAS)
         assert member.status == 'pending'
 
     def test_consumer_may_not_add(self, consumer, authz, repo, shared, share):
         share(shared, CONSUMER, 'accepted')
         with pytest.raises(exception.Forbidden) as e:
-            sharing.add_member(consumer, authz, repo, shared.id, CONSUMER2,
+            members.add_member(consumer, authz, repo, shared.id, CONSUMER2,
                                QUOTAS)
         assert e.value.message == NOT_AUTHORIZED % 'add_member'
         assert repo.get_member(shared.id, CONSUMER2) is None
@@ -194,14 +197,14 @@ class TestAddMember:
     def test_reader_only_owner_may_not_add(
             self, owner_reader, authz, repo, shared):
         with pytest.raises(exception.Forbidden) as e:
-            sharing.add_member(owner_reader, authz, repo, shared.id,
+            members.add_member(owner_reader, authz, repo, shared.id,
                                CONSUMER, QUOTAS)
         assert e.value.message == NOT_AUTHORIZED % 'add_member'
         assert repo.list_members(shared.id) == []
 
     def test_outsider_gets_not_found(self, outsider, authz, repo, shared):
         with pytest.raises(exception.NotFound) as e:
-            sharing.add_member(outsider, authz, repo, shared.id, OUTSIDER,
+            members.add_member(outsider, authz, repo, shared.id, OUTSIDER,
                                QUOTAS)
         assert e.value.message == _not_found_image(shared.id)
 
@@ -209,7 +212,7 @@ class TestAddMember:
         str(uuid.uuid4()), 'not-a-uuid', '', 'x' * 40])
     def test_missing_image_is_not_found(self, owner, authz, repo, image_id):
         with pytest.raises(exception.NotFound) as e:
-            sharing.add_member(owner, authz, repo, image_id, CONSUMER, QUOTAS)
+            members.add_member(owner, authz, repo, image_id, CONSUMER, QUOTAS)
         assert e.value.message == _not_found_image(image_id)
 
     @pytest.mark.parametrize('visibility', ['private', 'public', 'community'])
@@ -219,7 +222,7 @@ class TestAddMember:
         ctx = request.getfixturevalue(who)
         image = make_image(visibility=visibility)
         with pytest.raises(exception.Forbidden) as e:
-            sharing.add_member(ctx, authz, repo, image.id, CONSUMER, QUOTAS)
+            members.add_member(ctx, authz, repo, image.id, CONSUMER, QUOTAS)
         assert e.value.message == \
             'Not allowed to create members for image %s.' % image.id
         assert repo.list_members(image.id) == []
@@ -228,7 +231,7 @@ class TestAddMember:
             self, owner_reader, authz, repo, make_image):
         image = make_image(visibility='private')
         with pytest.raises(exception.Forbidden) as e:
-            sharing.add_member(owner_reader, authz, repo, image.id, CONSUMER,
+            members.add_member(owner_reader, authz, repo, image.id, CONSUMER,
                                QUOTAS)
         assert e.value.message.startswith('Not allowed to create members')
 
@@ -236,7 +239,7 @@ class TestAddMember:
             self, outsider, authz, repo, make_image):
         image = make_image(visibility='public')
         with pytest.raises(exception.Forbidden) as e:
-            sharing.add_member(outsider, authz, repo, image.id, OUTSIDER,
+            members.add_member(outsider, authz, repo, image.id, OUTSIDER,
                                QUOTAS)
         assert e.value.message == \
             'Not allowed to create members for image %s.' % image.id
@@ -247,17 +250,17 @@ class TestAddMember:
         # the image (404), as Glance's MemberAPIPolicy does.
         member_only = make_ctx(OWNER, roles=('member',))
         with pytest.raises(exception.NotFound):
-            sharing.add_member(member_only, authz, repo, shared.id, CONSUMER,
+            members.add_member(member_only, authz, repo, shared.id, CONSUMER,
                                QUOTAS)
 
 
 class TestQuota:
     def test_over_quota_message(self, owner, authz, repo, shared):
         for member in (CONSUMER, CONSUMER2):
-            sharing.add_member(owner, authz, repo, shared.id,
+            members.add_member(owner, authz, repo, shared.id,
                                member, records.Quotas(members=2))
         with pytest.raises(exception.OverLimit) as e:
-            sharing.add_member(owner, authz, repo, shared.id,
+            members.add_member(owner, authz, repo, shared.id,
                                OUTSIDER, records.Quotas(members=2))
         assert e.value.message == (
             'Image member limit exceeded for image %s: The limit has been '
@@ -269,12 +272,12 @@ class TestQuota:
     def test_zero_quota_refuses_the_first_member(
             self, owner, authz, repo, shared):
         with pytest.raises(exception.OverLimit) as e:
-            sharing.add_member(owner, authz, repo, shared.id,
+            members.add_member(owner, authz, repo, shared.id,
                                CONSUMER, records.Quotas(members=0))
         assert 'Attempted: 1, Maximum: 0:' in e.value.message
 
     def test_exactly_at_quota_is_allowed(self, owner, authz, repo, shared):
-        sharing.add_member(owner, authz, repo, shared.id,
+        members.add_member(owner, authz, repo, shared.id,
                            CONSUMER, records.Quotas(members=1))
         assert len(repo.list_members(shared.id)) == 1
 
@@ -282,48 +285,48 @@ class TestQuota:
     def test_negative_quota_is_unlimited(self, owner, authz, repo, shared,
                                          quota):
         for i in range(200):
-            sharing.add_member(owner, authz, repo, shared.id, 'p%03d' % i,
+            members.add_member(owner, authz, repo, shared.id, 'p%03d' % i,
                                records.Quotas(members=quota))
         assert len(repo.list_members(shared.id)) == 200
 
     def test_quota_checked_before_duplicate(self, owner, authz, repo, shared):
-        sharing.add_member(owner, authz, repo, shared.id,
+        members.add_member(owner, authz, repo, shared.id,
                            CONSUMER, records.Quotas(members=1))
         with pytest.raises(exception.OverLimit) as e:
-            sharing.add_member(owner, authz, repo, shared.id,
+            members.add_member(owner, authz, repo, shared.id,
                                CONSUMER, records.Quotas(members=1))
         assert not isinstance(e.value, exception.Duplicate)
         assert 'Attempted: 2, Maximum: 1:' in e.value.message
 
     def test_deleted_members_do_not_count(self, owner, authz, repo, shared):
-        sharing.add_member(owner, authz, repo, shared.id,
+        members.add_member(owner, authz, repo, shared.id,
                            CONSUMER, records.Quotas(members=1))
-        sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
-        sharing.add_member(owner, authz, repo, shared.id,
+        members.delete_member(owner, authz, repo, shared.id, CONSUMER)
+        members.add_member(owner, authz, repo, shared.id,
                            CONSUMER2, records.Quotas(members=1))
         assert [m.member_id for m in repo.list_members(shared.id)] == \
             [CONSUMER2]
 
     def test_quota_is_per_image(self, owner, authz, repo, make_image):
         first, second = make_image(), make_image()
-        sharing.add_member(owner, authz, repo, first.id,
+        members.add_member(owner, authz, repo, first.id,
                            CONSUMER, records.Quotas(members=1))
-        sharing.add_member(owner, authz, repo, second.id,
+        members.add_member(owner, authz, repo, second.id,
                            CONSUMER, records.Quotas(members=1))
 
     def test_policy_checked_before_quota(self, consumer, authz, repo, shared,
                                          share):
         share(shared, CONSUMER)
         with pytest.raises(exception.Forbidden):
-            sharing.add_member(consumer, authz, repo, shared.id,
+            members.add_member(consumer, authz, repo, shared.id,
                                CONSUMER2, records.Quotas(members=0))
 
 
 class TestDuplicates:
     def test_duplicate_member(self, owner, authz, repo, shared):
-        sharing.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTAS)
+        members.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTAS)
         with pytest.raises(exception.Duplicate) as e:
-            sharing.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTAS)
+            members.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTAS)
         assert isinstance(e.value, exception.Conflict)
         assert e.value.message == \
             'Member %s is duplicated for image %s' % (CONSUMER, shared.id)
@@ -333,27 +336,27 @@ class TestDuplicates:
             self, owner, authz, repo, shared, share):
         share(shared, CONSUMER, 'accepted')
         with pytest.raises(exception.Duplicate):
-            sharing.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTAS)
+            members.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTAS)
         assert repo.get_member(shared.id, CONSUMER).status == 'accepted'
 
     def test_same_member_on_two_images_is_not_a_duplicate(
             self, owner, authz, repo, make_image):
         for image in (make_image(), make_image()):
-            sharing.add_member(owner, authz, repo, image.id, CONSUMER, QUOTAS)
+            members.add_member(owner, authz, repo, image.id, CONSUMER, QUOTAS)
 
 
 class TestReAdd:
     def test_re_added_member_is_pending_and_keeps_created_at(
             self, owner, consumer, authz, repo, shared, clock):
-        first = sharing.add_member(owner, authz, repo, shared.id, CONSUMER,
+        first = members.add_member(owner, authz, repo, shared.id, CONSUMER,
                                    QUOTAS)
         clock.tick()
-        sharing.update_member(consumer, authz, repo, shared.id, CONSUMER,
+        members.update_member(consumer, authz, repo, shared.id, CONSUMER,
                               'accepted')
         clock.tick()
-        sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
+        members.delete_member(owner, authz, repo, shared.id, CONSUMER)
         readd_time = clock.tick()
-        again = sharing.add_member(owner, authz, repo, shared.id, CONSUMER,
+        again = members.add_member(owner, authz, repo, shared.id, CONSUMER,
                                    QUOTAS)
         assert again.status == 'pending'
         assert again.created_at == first.created_at
@@ -365,8 +368,8 @@ class TestReAdd:
     def test_re_added_rejected_member_is_pending(
             self, owner, authz, repo, shared, share):
         share(shared, CONSUMER, 'rejected')
-        sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
-        again = sharing.add_member(owner, authz, repo, shared.id, CONSUMER,
+        members.delete_member(owner, authz, repo, shared.id, CONSUMER)
+        again = members.add_member(owner, authz, repo, shared.id, CONSUMER,
                                    QUOTAS)
         assert again.status == 'pending'
 
@@ -384,48 +387,49 @@ class TestListMembers:
     def test_owner_and_admin_see_all(self, request, authz, repo, two_members,
                                      who):
         ctx = request.getfixturevalue(who)
-        members = sharing.list_members(ctx, authz, repo, two_members.id)
-        assert sorted(m.member_id for m in members) == \
+        found_members = members.list_members(ctx, authz, repo, two_members.id)
+        assert sorted(m.member_id for m in found_members) == \
             sorted([CONSUMER, CONSUMER2])
 
     def test_consumer_sees_only_itself(self, consumer, authz, repo,
                                        two_members):
-        members = sharing.list_members(consumer, authz, repo, two_members.id)
-        assert [(m.member_id, m.status) for m in members] == \
+        found_members = members.list_members(consumer, authz, repo,
+                                             two_members.id)
+        assert [(m.member_id, m.status) for m in found_members] == \
             [(CONSUMER, 'accepted')]
 
     def test_pending_consumer_sees_its_own_entry(
             self, consumer2, authz, repo, two_members):
-        members = sharing.list_members(consumer2, authz, repo,
-                                       two_members.id)
-        assert [(m.member_id, m.status) for m in members] == \
+        found_members = members.list_members(consumer2, authz, repo,
+                                             two_members.id)
+        assert [(m.member_id, m.status) for m in found_members] == \
             [(CONSUMER2, 'pending')]
 
     def test_reader_only_consumer_sees_itself(
             self, consumer_reader, authz, repo, two_members):
-        members = sharing.list_members(consumer_reader, authz, repo,
-                                       two_members.id)
-        assert [m.member_id for m in members] == [CONSUMER]
+        found_members = members.list_members(consumer_reader, authz, repo,
+                                             two_members.id)
+        assert [m.member_id for m in found_members] == [CONSUMER]
 
     def test_stranger_gets_not_found(self, outsider, authz, repo,
                                      two_members):
         with pytest.raises(exception.NotFound) as e:
-            sharing.list_members(outsider, authz, repo, two_members.id)
+            members.list_members(outsider, authz, repo, two_members.id)
         assert e.value.message == _not_found_image(two_members.id)
 
     def test_missing_image_not_found(self, owner, authz, repo):
         with pytest.raises(exception.NotFound):
-            sharing.list_members(owner, authz, repo, str(uuid.uuid4()))
+            members.list_members(owner, authz, repo, str(uuid.uuid4()))
 
     def test_empty_list(self, owner, authz, repo, shared):
-        assert sharing.list_members(owner, authz, repo, shared.id) == []
+        assert members.list_members(owner, authz, repo, shared.id) == []
 
     @pytest.mark.parametrize('visibility', ['private', 'public', 'community'])
     def test_non_shared_is_forbidden_for_owner(
             self, owner, authz, repo, make_image, visibility):
         image = make_image(visibility=visibility)
         with pytest.raises(exception.Forbidden) as e:
-            sharing.list_members(owner, authz, repo, image.id)
+            members.list_members(owner, authz, repo, image.id)
         assert e.value.message == (
             'Not allowed to list members for image %s: Only shared images '
             'have members.' % image.id)
@@ -435,20 +439,21 @@ class TestListMembers:
             self, outsider, authz, repo, make_image, visibility):
         image = make_image(visibility=visibility)
         with pytest.raises(exception.Forbidden):
-            sharing.list_members(outsider, authz, repo, image.id)
+            members.list_members(outsider, authz, repo, image.id)
 
     def test_member_role_without_reader_gets_not_found(
             self, make_ctx, authz, repo, two_members):
         member_only = make_ctx(CONSUMER, roles=('member',))
         with pytest.raises(exception.NotFound) as e:
-            sharing.list_members(member_only, authz, repo, two_members.id)
+            members.list_members(member_only, authz, repo, two_members.id)
         assert e.value.message == 'The resource could not be found.'
 
     def test_deleted_members_are_not_listed(self, owner, authz, repo,
                                             two_members):
-        sharing.delete_member(owner, authz, repo, two_members.id, CONSUMER2)
-        members = sharing.list_members(owner, authz, repo, two_members.id)
-        assert [m.member_id for m in members] == [CONSUMER]
+        members.delete_member(owner, authz, repo, two_members.id, CONSUMER2)
+        found_members = members.list_members(owner, authz, repo,
+                                             two_members.id)
+        assert [m.member_id for m in found_members] == [CONSUMER]
 
 
 # --- get_member ------------------------------------------------------------
@@ -456,26 +461,26 @@ class TestListMembers:
 class TestGetMember:
     def test_owner_gets_member(self, owner, authz, repo, shared, share):
         share(shared, CONSUMER, 'accepted')
-        member = sharing.get_member(owner, authz, repo, shared.id, CONSUMER)
+        member = members.get_member(owner, authz, repo, shared.id, CONSUMER)
         assert (member.member_id, member.status) == (CONSUMER, 'accepted')
 
     @pytest.mark.parametrize('status', ['pending', 'accepted', 'rejected'])
     def test_consumer_gets_itself_in_any_status(
             self, consumer, authz, repo, shared, share, status):
         share(shared, CONSUMER, status)
-        member = sharing.get_member(consumer, authz, repo, shared.id,
+        member = members.get_member(consumer, authz, repo, shared.id,
                                     CONSUMER)
         assert member.status == status
 
     def test_admin_gets_member(self, admin, authz, repo, shared, share):
         share(shared, CONSUMER)
-        assert sharing.get_member(admin, authz, repo, shared.id,
+        assert members.get_member(admin, authz, repo, shared.id,
                                   CONSUMER).member_id == CONSUMER
 
     def test_reader_only_owner_gets_member(
             self, owner_reader, authz, repo, shared, share):
         share(shared, CONSUMER)
-        assert sharing.get_member(owner_reader, authz, repo, shared.id,
+        assert members.get_member(owner_reader, authz, repo, shared.id,
                                   CONSUMER).member_id == CONSUMER
 
     def test_consumer_asking_for_another_member(
@@ -483,31 +488,31 @@ class TestGetMember:
         share(shared, CONSUMER)
         share(shared, CONSUMER2)
         with pytest.raises(exception.NotFound) as e:
-            sharing.get_member(consumer, authz, repo, shared.id, CONSUMER2)
+            members.get_member(consumer, authz, repo, shared.id, CONSUMER2)
         assert e.value.message == _member_not_found(CONSUMER2, shared.id)
 
     def test_unknown_member(self, owner, authz, repo, shared):
         with pytest.raises(exception.NotFound) as e:
-            sharing.get_member(owner, authz, repo, shared.id, CONSUMER)
+            members.get_member(owner, authz, repo, shared.id, CONSUMER)
         assert e.value.message == _member_not_found(CONSUMER, shared.id)
 
     def test_deleted_member(self, owner, authz, repo, shared, share):
         share(shared, CONSUMER)
-        sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
+        members.delete_member(owner, authz, repo, shared.id, CONSUMER)
         with pytest.raises(exception.NotFound):
-            sharing.get_member(owner, authz, repo, shared.id, CONSUMER)
+            members.get_member(owner, authz, repo, shared.id, CONSUMER)
 
     def test_stranger(self, outsider, authz, repo, shared, share):
         share(shared, CONSUMER)
         with pytest.raises(exception.NotFound) as e:
-            sharing.get_member(outsider, authz, repo, shared.id, CONSUMER)
+            members.get_member(outsider, authz, repo, shared.id, CONSUMER)
         assert e.value.message == _not_found_image(shared.id)
 
     def test_stranger_asking_for_itself_on_public_image(
             self, outsider, authz, repo, make_image):
         image = make_image(visibility='public')
         with pytest.raises(exception.NotFound) as e:
-            sharing.get_member(outsider, authz, repo, image.id, OUTSIDER)
+            members.get_member(outsider, authz, repo, image.id, OUTSIDER)
         assert e.value.message == 'Only shared images have members.'
 
     @pytest.mark.parametrize('visibility', ['private', 'public', 'community'])
@@ -515,7 +520,7 @@ class TestGetMember:
             self, owner, authz, repo, make_image, visibility):
         image = make_image(visibility=visibility)
         with pytest.raises(exception.NotFound) as e:
-            sharing.get_member(owner, authz, repo, image.id, CONSUMER)
+            members.get_member(owner, authz, repo, image.id, CONSUMER)
         assert not isinstance(e.value, exception.Forbidden)
         assert e.value.message == 'Only shared images have members.'
 
@@ -524,21 +529,21 @@ class TestGetMember:
         share(shared, CONSUMER)
         member_only = make_ctx(CONSUMER, roles=('member',))
         with pytest.raises(exception.NotFound):
-            sharing.get_member(member_only, authz, repo, shared.id, CONSUMER)
+            members.get_member(member_only, authz, repo, shared.id, CONSUMER)
 
     def test_missing_image(self, owner, authz, repo):
         image_id = str(uuid.uuid4())
         with pytest.raises(exception.NotFound) as e:
-            sharing.get_member(owner, authz, repo, image_id, CONSUMER)
+            members.get_member(owner, authz, repo, image_id, CONSUMER)
         assert e.value.message == _not_found_image(image_id)
 
     def test_every_refusal_is_not_found(self, request, make_ctx, authz, repo,
                                         make_image, share):
         """No path through get_member ever raises Forbidden."""
-        images = {v: make_image(visibility=v) for v in
-                  ('private', 'public', 'community')}
-        images['shared'] = make_image()
-        share(images['shared'], CONSUMER)
+        found_images = {v: make_image(visibility=v) for v in
+                        ('private', 'public', 'community')}
+        found_images['shared'] = make_image()
+        share(found_images['shared'], CONSUMER)
         contexts = [make_ctx(p, roles=r) for p in
                     (OWNER, CONSUMER, CONSUMER2, OUTSIDER)
                     for r in (('member',), ('reader',), ('member', 'reader'),
@@ -546,10 +551,10 @@ class TestGetMember:
         contexts.append(make_ctx(roles=('admin', 'member', 'reader'),
                                  system=True))
         for ctx in contexts:
-            for image in images.values():
+            for image in found_images.values():
                 for member_id in (CONSUMER, CONSUMER2, 'nobody'):
                     try:
-                        sharing.get_member(ctx, authz, repo, image.id,
+                        members.get_member(ctx, authz, repo, image.id,
                                            member_id)
                     except exception.NotFound:
                         pass
@@ -563,7 +568,7 @@ class TestUpdateMember:
                                   clock, status):
         created = share(shared, CONSUMER)
         now = clock.tick()
-        member = sharing.update_member(consumer, authz, repo, shared.id,
+        member = members.update_member(consumer, authz, repo, shared.id,
                                        CONSUMER, status)
         assert member.status == status
         assert member.created_at == created.created_at
@@ -575,7 +580,7 @@ class TestUpdateMember:
         share(shared, CONSUMER)
         for status in ('accepted', 'rejected', 'pending', 'rejected',
                        'accepted', 'pending'):
-            member = sharing.update_member(consumer, authz, repo, shared.id,
+            member = members.update_member(consumer, authz, repo, shared.id,
                                            CONSUMER, status)
             assert member.status == status
 
@@ -583,14 +588,14 @@ class TestUpdateMember:
                                           shared, share, clock):
         before = share(shared, CONSUMER, 'accepted')
         clock.tick()
-        member = sharing.update_member(consumer, authz, repo, shared.id,
+        member = members.update_member(consumer, authz, repo, shared.id,
                                        CONSUMER, 'accepted')
         assert member.updated_at == before.updated_at
 
     def test_admin_sets_status_on_behalf_of_consumer(
             self, admin, authz, repo, shared, share):
         share(shared, CONSUMER)
-        member = sharing.update_member(admin, authz, repo, shared.id,
+        member = members.update_member(admin, authz, repo, shared.id,
                                        CONSUMER, 'accepted')
         assert member.status == 'accepted'
 
@@ -599,7 +604,7 @@ class TestUpdateMember:
                                 status):
         share(shared, CONSUMER)
         with pytest.raises(exception.Forbidden) as e:
-            sharing.update_member(owner, authz, repo, shared.id, CONSUMER,
+            members.update_member(owner, authz, repo, shared.id, CONSUMER,
                                   status)
         assert e.value.message == NOT_AUTHORIZED % 'modify_member'
         assert repo.get_member(shared.id, CONSUMER).status == 'pending'
@@ -608,7 +613,7 @@ class TestUpdateMember:
             self, owner, authz, repo, shared, share):
         share(shared, CONSUMER)
         with pytest.raises(exception.Forbidden):
-            sharing.update_member(owner, authz, repo, shared.id, CONSUMER,
+            members.update_member(owner, authz, repo, shared.id, CONSUMER,
                                   'notavalidstatus')
 
     @pytest.mark.parametrize('status', ['notavalidstatus', 'Accepted', '',
@@ -618,7 +623,7 @@ class TestUpdateMember:
             self, consumer, authz, repo, shared, share, status):
         share(shared, CONSUMER)
         with pytest.raises(exception.Invalid) as e:
-            sharing.update_member(consumer, authz, repo, shared.id, CONSUMER,
+            members.update_member(consumer, authz, repo, shared.id, CONSUMER,
                                   status)
         assert e.value.message == ('Incorrect request: Status must be '
                                    '"pending", "accepted" or "rejected".')
@@ -628,7 +633,7 @@ class TestUpdateMember:
             self, consumer_reader, authz, repo, shared, share):
         share(shared, CONSUMER)
         with pytest.raises(exception.Forbidden) as e:
-            sharing.update_member(consumer_reader, authz, repo, shared.id,
+            members.update_member(consumer_reader, authz, repo, shared.id,
                                   CONSUMER, 'accepted')
         assert e.value.message == NOT_AUTHORIZED % 'modify_member'
 
@@ -636,7 +641,7 @@ class TestUpdateMember:
             self, consumer_reader, authz, repo, shared, share):
         share(shared, CONSUMER)
         with pytest.raises(exception.Forbidden):
-            sharing.update_member(consumer_reader, authz, repo, shared.id,
+            members.update_member(consumer_reader, authz, repo, shared.id,
                                   CONSUMER, 'bogus')
 
     def test_consumer_cannot_touch_another_member(
@@ -644,7 +649,7 @@ class TestUpdateMember:
         share(shared, CONSUMER)
         share(shared, CONSUMER2)
         with pytest.raises(exception.NotFound) as e:
-            sharing.update_member(consumer, authz, repo, shared.id,
+            members.update_member(consumer, authz, repo, shared.id,
                                   CONSUMER2, 'accepted')
         assert e.value.message == _member_not_found(CONSUMER2, shared.id)
         assert repo.get_member(shared.id, CONSUMER2).status == 'pending'
@@ -653,14 +658,14 @@ class TestUpdateMember:
                                      share):
         share(shared, CONSUMER)
         with pytest.raises(exception.NotFound) as e:
-            sharing.update_member(outsider, authz, repo, shared.id, CONSUMER,
+            members.update_member(outsider, authz, repo, shared.id, CONSUMER,
                                   'accepted')
         assert e.value.message == _not_found_image(shared.id)
 
     def test_not_shared_is_forbidden(self, admin, authz, repo, make_image):
         image = make_image(visibility='public')
         with pytest.raises(exception.Forbidden) as e:
-            sharing.update_member(admin, authz, repo, image.id, CONSUMER,
+            members.update_member(admin, authz, repo, image.id, CONSUMER,
                                   'accepted')
         assert e.value.message == \
             'Not allowed to update members for image %s.' % image.id
@@ -668,9 +673,9 @@ class TestUpdateMember:
     def test_update_after_delete_is_not_found_for_consumer(
             self, owner, consumer, authz, repo, shared, share):
         share(shared, CONSUMER)
-        sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
+        members.delete_member(owner, authz, repo, shared.id, CONSUMER)
         with pytest.raises(exception.NotFound):
-            sharing.update_member(consumer, authz, repo, shared.id, CONSUMER,
+            members.update_member(consumer, authz, repo, shared.id, CONSUMER,
                                   'accepted')
         assert repo.get_member(shared.id, CONSUMER) is None
         assert repo.list_members(shared.id) == []
@@ -678,9 +683,9 @@ class TestUpdateMember:
     def test_update_after_delete_does_not_resurrect_for_admin(
             self, owner, admin, authz, repo, shared, share):
         share(shared, CONSUMER)
-        sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
+        members.delete_member(owner, authz, repo, shared.id, CONSUMER)
         with pytest.raises(exception.NotFound) as e:
-            sharing.update_member(admin, authz, repo, shared.id, CONSUMER,
+            members.update_member(admin, authz, repo, shared.id, CONSUMER,
                                   'accepted')
         assert e.value.message == _member_not_found(CONSUMER, shared.id)
         assert repo.get_member(shared.id, CONSUMER) is None
@@ -698,7 +703,7 @@ class TestUpdateMember:
 
         racing = RacingRepository(repo.database)
         with pytest.raises(exception.NotFound) as e:
-            sharing.update_member(consumer, authz, racing, shared.id,
+            members.update_member(consumer, authz, racing, shared.id,
                                   CONSUMER, 'accepted')
         assert e.value.message == _member_not_found(CONSUMER, shared.id)
         assert repo.get_member(shared.id, CONSUMER) is None
@@ -706,9 +711,9 @@ class TestUpdateMember:
     def test_readded_after_delete_is_pending_not_the_old_status(
             self, owner, consumer, authz, repo, shared, share):
         share(shared, CONSUMER, 'accepted')
-        sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
-        sharing.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTAS)
-        assert sharing.get_member(consumer, authz, repo, shared.id,
+        members.delete_member(owner, authz, repo, shared.id, CONSUMER)
+        members.add_member(owner, authz, repo, shared.id, CONSUMER, QUOTAS)
+        assert members.get_member(consumer, authz, repo, shared.id,
                                   CONSUMER).status == 'pending'
 
 
@@ -718,7 +723,7 @@ class TestDeleteMember:
     def test_owner_deletes(self, owner, authz, repo, shared, share):
         share(shared, CONSUMER, 'accepted')
         share(shared, CONSUMER2)
-        assert sharing.delete_member(owner, authz, repo, shared.id,
+        assert members.delete_member(owner, authz, repo, shared.id,
                                      CONSUMER) is None
         assert repo.get_member(shared.id, CONSUMER) is None
         assert [m.member_id for m in repo.list_members(shared.id)] == \
@@ -726,14 +731,14 @@ class TestDeleteMember:
 
     def test_admin_deletes(self, admin, authz, repo, shared, share):
         share(shared, CONSUMER)
-        sharing.delete_member(admin, authz, repo, shared.id, CONSUMER)
+        members.delete_member(admin, authz, repo, shared.id, CONSUMER)
         assert repo.get_member(shared.id, CONSUMER) is None
 
     def test_consumer_cannot_delete_its_own_membership(
             self, consumer, authz, repo, shared, share):
         share(shared, CONSUMER, 'accepted')
         with pytest.raises(exception.Forbidden) as e:
-            sharing.delete_member(consumer, authz, repo, shared.id, CONSUMER)
+            members.delete_member(consumer, authz, repo, shared.id, CONSUMER)
         assert e.value.message == NOT_AUTHORIZED % 'delete_member'
         assert repo.get_member(shared.id, CONSUMER).status == 'accepted'
 
@@ -741,7 +746,7 @@ class TestDeleteMember:
             self, owner_reader, authz, repo, shared, share):
         share(shared, CONSUMER)
         with pytest.raises(exception.Forbidden) as e:
-            sharing.delete_member(owner_reader, authz, repo, shared.id,
+            members.delete_member(owner_reader, authz, repo, shared.id,
                                   CONSUMER)
         assert e.value.message == NOT_AUTHORIZED % 'delete_member'
 
@@ -750,52 +755,52 @@ class TestDeleteMember:
         share(shared, CONSUMER)
         share(shared, CONSUMER2)
         with pytest.raises((exception.NotFound, exception.Forbidden)):
-            sharing.delete_member(consumer, authz, repo, shared.id,
+            members.delete_member(consumer, authz, repo, shared.id,
                                   CONSUMER2)
         assert repo.get_member(shared.id, CONSUMER2) is not None
 
     def test_unknown_member(self, owner, authz, repo, shared):
         with pytest.raises(exception.NotFound) as e:
-            sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
+            members.delete_member(owner, authz, repo, shared.id, CONSUMER)
         assert e.value.message == _member_not_found(CONSUMER, shared.id)
 
     def test_already_deleted(self, owner, authz, repo, shared, share):
         share(shared, CONSUMER)
-        sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
+        members.delete_member(owner, authz, repo, shared.id, CONSUMER)
         with pytest.raises(exception.NotFound):
-            sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
+            members.delete_member(owner, authz, repo, shared.id, CONSUMER)
 
     def test_not_shared_is_forbidden(self, owner, authz, repo, make_image):
         image = make_image(visibility='private')
         with pytest.raises(exception.Forbidden) as e:
-            sharing.delete_member(owner, authz, repo, image.id, CONSUMER)
+            members.delete_member(owner, authz, repo, image.id, CONSUMER)
         assert e.value.message == \
             'Not allowed to delete members for image %s.' % image.id
 
     def test_stranger(self, outsider, authz, repo, shared, share):
         share(shared, CONSUMER)
         with pytest.raises(exception.NotFound) as e:
-            sharing.delete_member(outsider, authz, repo, shared.id, CONSUMER)
+            members.delete_member(outsider, authz, repo, shared.id, CONSUMER)
         assert e.value.message == _not_found_image(shared.id)
         assert repo.get_member(shared.id, CONSUMER) is not None
 
     def test_consumer_loses_the_image(self, owner, consumer, authz, repo,
                                       shared, share):
         share(shared, CONSUMER, 'accepted')
-        sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
+        members.delete_member(owner, authz, repo, shared.id, CONSUMER)
         with pytest.raises(exception.NotFound):
-            sharing.get_image(consumer, authz, repo, shared.id)
-        images, _ = sharing.list_images(consumer, authz, repo,
-                                        records.ImageQuery(limit=100))
-        assert shared.id not in [i.id for i in images]
+            images.get_image(consumer, authz, repo, shared.id)
+        found_images, _ = images.list_images(consumer, authz, repo,
+                                             records.ImageQuery(limit=100))
+        assert shared.id not in [i.id for i in found_images]
 
     def test_deleting_the_image_deletes_its_members(
             self, owner, consumer, authz, repo, shared, share):
         share(shared, CONSUMER, 'accepted')
-        sharing.delete_image(owner, authz, repo, shared.id)
+        images.delete_image(owner, authz, repo, shared.id)
         assert repo.get_member(shared.id, CONSUMER) is None
         with pytest.raises(exception.NotFound):
-            sharing.list_members(owner, authz, repo, shared.id)
+            members.list_members(owner, authz, repo, shared.id)
 
 
 # --- visibility transitions -------------------------------------------------
@@ -813,33 +818,33 @@ class TestVisibilityTransitions:
         assert len(repo.list_members(shared.id)) == 2
         # ...but the member API is closed and the consumer loses the image.
         with pytest.raises(exception.Forbidden):
-            sharing.list_members(owner, authz, repo, shared.id)
+            members.list_members(owner, authz, repo, shared.id)
         with pytest.raises(exception.NotFound):
-            sharing.get_member(owner, authz, repo, shared.id, CONSUMER)
+            members.get_member(owner, authz, repo, shared.id, CONSUMER)
         with pytest.raises(exception.Forbidden):
-            sharing.add_member(owner, authz, repo, shared.id, OUTSIDER, QUOTAS)
+            members.add_member(owner, authz, repo, shared.id, OUTSIDER, QUOTAS)
         with pytest.raises(exception.Forbidden):
-            sharing.delete_member(owner, authz, repo, shared.id, CONSUMER)
+            members.delete_member(owner, authz, repo, shared.id, CONSUMER)
         with pytest.raises(exception.NotFound):
-            sharing.get_image(consumer, authz, repo, shared.id)
+            images.get_image(consumer, authz, repo, shared.id)
         with pytest.raises(exception.NotFound):
-            sharing.update_member(consumer, authz, repo, shared.id, CONSUMER,
+            members.update_member(consumer, authz, repo, shared.id, CONSUMER,
                                   'rejected')
-        images, _ = sharing.list_images(
+        found_images, _ = images.list_images(
             consumer, authz, repo,
             records.ImageQuery(limit=100, member_status='all'))
-        assert shared.id not in [i.id for i in images]
+        assert shared.id not in [i.id for i in found_images]
 
         image = _set_visibility(owner, authz, repo, image, 'shared')
         assert image.visibility == 'shared'
-        members = {m.member_id: m.status for m in
-                   sharing.list_members(owner, authz, repo, shared.id)}
-        assert members == {CONSUMER: 'accepted', CONSUMER2: 'rejected'}
-        assert sharing.get_image(consumer, authz, repo, shared.id).id == \
+        found_members = {m.member_id: m.status for m in
+                         members.list_members(owner, authz, repo, shared.id)}
+        assert found_members == {CONSUMER: 'accepted', CONSUMER2: 'rejected'}
+        assert images.get_image(consumer, authz, repo, shared.id).id == \
             shared.id
-        images, _ = sharing.list_images(consumer, authz, repo,
-                                        records.ImageQuery(limit=100))
-        assert shared.id in [i.id for i in images]
+        found_images, _ = images.list_images(consumer, authz, repo,
+                                             records.ImageQuery(limit=100))
+        assert shared.id in [i.id for i in found_images]
 
     def test_community_round_trip_keeps_members(
             self, owner, authz, repo, shared, share):
@@ -848,7 +853,7 @@ class TestVisibilityTransitions:
         assert image.visibility == 'community'
         image = _set_visibility(owner, authz, repo, image, 'shared')
         assert [(m.member_id, m.status) for m in
-                sharing.list_members(owner, authz, repo, image.id)] == \
+                members.list_members(owner, authz, repo, image.id)] == \
             [(CONSUMER, 'accepted')]
 
     def test_consumer_cannot_change_visibility(
@@ -875,19 +880,19 @@ class TestPublicize:
         assert len(repo.list_members(shared.id)) == 1
         image = _set_visibility(owner, authz, repo, image, 'shared')
         assert [m.member_id for m in
-                sharing.list_members(owner, authz, repo, image.id)] == \
+                members.list_members(owner, authz, repo, image.id)] == \
             [CONSUMER]
 
     def test_owner_cannot_create_public_image(self, owner, authz, repo):
         image = records.Image(id=None, owner=None, visibility='public')
         with pytest.raises(exception.Forbidden) as e:
-            sharing.create_image(owner, authz, repo, image, QUOTAS)
+            images.create_image(owner, authz, repo, image, QUOTAS)
         assert e.value.message == NOT_AUTHORIZED % 'publicize_image'
 
     def test_admin_creates_public_image(self, admin, authz, repo):
         image = records.Image(id=None, owner=None, visibility='public')
-        created = sharing.create_image(admin, authz, repo, image,
-                                       QUOTAS)
+        created = images.create_image(admin, authz, repo, image,
+                                      QUOTAS)
         assert created.visibility == 'public'
         assert created.owner == ADMIN_PROJECT
 
@@ -896,12 +901,12 @@ class TestPublicize:
                                'community').visibility == 'community'
 
     def test_new_image_defaults_to_shared(self, owner, authz, repo):
-        created = sharing.create_image(
+        created = images.create_image(
             owner, authz, repo, records.Image(id=None, owner=None),
             QUOTAS)
         assert created.visibility == 'shared'
         assert created.owner == OWNER
-        member = sharing.add_member(owner, authz, repo, created.id, CONSUMER,
+        member = members.add_member(owner, authz, repo, created.id, CONSUMER,
                                     QUOTAS)
         assert member.status == 'pending'
 
@@ -912,7 +917,7 @@ class TestSystemScope:
     def test_system_admin_cannot_add(self, system_admin, authz, repo,
                                      shared):
         with pytest.raises((exception.NotFound, exception.Forbidden)):
-            sharing.add_member(system_admin, authz, repo, shared.id,
+            members.add_member(system_admin, authz, repo, shared.id,
                                CONSUMER, QUOTAS)
         assert repo.list_members(shared.id) == []
 
@@ -920,20 +925,20 @@ class TestSystemScope:
             self, system_admin, authz, repo, shared, share):
         share(shared, CONSUMER)
         with pytest.raises((exception.NotFound, exception.Forbidden)):
-            sharing.list_members(system_admin, authz, repo, shared.id)
+            members.list_members(system_admin, authz, repo, shared.id)
 
     def test_system_admin_cannot_get_member(
             self, system_admin, authz, repo, shared, share):
         share(shared, CONSUMER)
         with pytest.raises(exception.NotFound):
-            sharing.get_member(system_admin, authz, repo, shared.id,
+            members.get_member(system_admin, authz, repo, shared.id,
                                CONSUMER)
 
     def test_system_admin_cannot_update_member(
             self, system_admin, authz, repo, shared, share):
         share(shared, CONSUMER)
         with pytest.raises((exception.NotFound, exception.Forbidden)):
-            sharing.update_member(system_admin, authz, repo, shared.id,
+            members.update_member(system_admin, authz, repo, shared.id,
                                   CONSUMER, 'accepted')
         assert repo.get_member(shared.id, CONSUMER).status == 'pending'
 
@@ -941,21 +946,21 @@ class TestSystemScope:
             self, system_admin, authz, repo, shared, share):
         share(shared, CONSUMER)
         with pytest.raises((exception.NotFound, exception.Forbidden)):
-            sharing.delete_member(system_admin, authz, repo, shared.id,
+            members.delete_member(system_admin, authz, repo, shared.id,
                                   CONSUMER)
         assert repo.get_member(shared.id, CONSUMER) is not None
 
     def test_system_admin_cannot_list_images(self, system_admin, authz,
                                              repo, shared):
         with pytest.raises(exception.Forbidden) as e:
-            sharing.list_images(system_admin, authz, repo,
-                                records.ImageQuery(limit=10))
+            images.list_images(system_admin, authz, repo,
+                               records.ImageQuery(limit=10))
         assert e.value.message == NOT_AUTHORIZED % 'get_images'
 
     def test_system_admin_cannot_get_image(self, system_admin, authz, repo,
                                            shared):
         with pytest.raises((exception.NotFound, exception.Forbidden)):
-            sharing.get_image(system_admin, authz, repo, shared.id)
+            images.get_image(system_admin, authz, repo, shared.id)
 
     @pytest.mark.parametrize('rule', ['add_member', 'get_member',
                                       'get_members', 'modify_member',
@@ -975,19 +980,19 @@ class TestGetImage:
     def test_consumer_gets_image_in_any_status(
             self, consumer, authz, repo, shared, share, status):
         share(shared, CONSUMER, status)
-        assert sharing.get_image(consumer, authz, repo, shared.id).id == \
+        assert images.get_image(consumer, authz, repo, shared.id).id == \
             shared.id
 
     def test_outsider_gets_not_found(self, outsider, authz, repo, shared):
         with pytest.raises(exception.NotFound) as e:
-            sharing.get_image(outsider, authz, repo, shared.id)
+            images.get_image(outsider, authz, repo, shared.id)
         assert e.value.message == 'No image found with ID %s' % shared.id
 
     def test_member_role_without_reader_gets_not_found(
             self, make_ctx, authz, repo, shared):
         with pytest.raises(exception.NotFound):
-            sharing.get_image(make_ctx(OWNER, roles=('member',)), authz,
-                              repo, shared.id)
+            images.get_image(make_ctx(OWNER, roles=('member',)), authz,
+                             repo, shared.id)
 
 
 # --- list_images -----------------------------------------------------------
@@ -996,7 +1001,7 @@ class TestListImages:
     @pytest.fixture
     def catalog(self, make_image, share):
         """Images by label; CONSUMER is a member of the three shared_*."""
-        images = {
+        found_images = {
             'pending': make_image(),
             'accepted': make_image(),
             'rejected': make_image(),
@@ -1013,18 +1018,18 @@ class TestListImages:
                                                  visibility='community'),
         }
         for status in ('pending', 'accepted', 'rejected'):
-            share(images[status], CONSUMER, status)
-        return images
+            share(found_images[status], CONSUMER, status)
+        return found_images
 
     @staticmethod
     def _labels(ctx, authz, repo, catalog, **query):
-        images, _ = sharing.list_images(
+        found_images, _ = images.list_images(
             ctx, authz, repo, records.ImageQuery(limit=1000, **query))
         by_id = {v.id: k for k, v in catalog.items()}
-        return {by_id[i.id] for i in images}
+        return {by_id[i.id] for i in found_images}
 
     def test_member_status_defaults_to_accepted(self):
-        assert sharing.DEFAULT_LIST_MEMBER_STATUS == 'accepted'
+        assert lifecycle.DEFAULT_LIST_MEMBER_STATUS == 'accepted'
         assert records.ImageQuery(limit=10).member_status is None
 
     def test_consumer_default_list(self, consumer, authz, repo, catalog):
@@ -1100,54 +1105,54 @@ class TestListImages:
         share(shared, CONSUMER)
 
         def listed():
-            images, _ = sharing.list_images(consumer, authz, repo,
-                                            records.ImageQuery(limit=100))
-            return shared.id in [i.id for i in images]
+            found_images, _ = images.list_images(consumer, authz, repo,
+                                                 records.ImageQuery(limit=100))
+            return shared.id in [i.id for i in found_images]
         assert not listed()
-        sharing.update_member(consumer, authz, repo, shared.id, CONSUMER,
+        members.update_member(consumer, authz, repo, shared.id, CONSUMER,
                               'accepted')
         assert listed()
-        sharing.update_member(consumer, authz, repo, shared.id, CONSUMER,
+        members.update_member(consumer, authz, repo, shared.id, CONSUMER,
                               'rejected')
         assert not listed()
 
     def test_reader_needed(self, make_ctx, authz, repo, catalog):
         with pytest.raises(exception.Forbidden) as e:
-            sharing.list_images(make_ctx(CONSUMER, roles=('member',)), authz,
-                                repo, records.ImageQuery(limit=10))
+            images.list_images(make_ctx(CONSUMER, roles=('member',)), authz,
+                               repo, records.ImageQuery(limit=10))
         assert e.value.message == NOT_AUTHORIZED % 'get_images'
 
     def test_more_when_page_is_full(self, owner, authz, repo, catalog):
-        images, more = sharing.list_images(owner, authz, repo,
-                                           records.ImageQuery(limit=3))
-        assert len(images) == 3 and more
-        images, more = sharing.list_images(owner, authz, repo,
-                                           records.ImageQuery(limit=100))
-        assert len(images) == 7 and not more
+        found_images, more = images.list_images(owner, authz, repo,
+                                                records.ImageQuery(limit=3))
+        assert len(found_images) == 3 and more
+        found_images, more = images.list_images(owner, authz, repo,
+                                                records.ImageQuery(limit=100))
+        assert len(found_images) == 7 and not more
 
     def test_marker_pages_through(self, owner, authz, repo, catalog):
         seen, marker = [], None
         while True:
-            images, more = sharing.list_images(
+            found_images, more = images.list_images(
                 owner, authz, repo, records.ImageQuery(limit=2,
                                                        marker=marker))
-            seen += [i.id for i in images]
+            seen += [i.id for i in found_images]
             if not more:
                 break
-            marker = images[-1].id
+            marker = found_images[-1].id
         assert len(seen) == len(set(seen)) == 7
 
     def test_invisible_marker_is_invalid(self, consumer, authz, repo,
                                          catalog):
         marker = catalog['other_private'].id
         with pytest.raises(exception.Invalid) as e:
-            sharing.list_images(consumer, authz, repo,
-                                records.ImageQuery(limit=10, marker=marker))
+            images.list_images(consumer, authz, repo,
+                               records.ImageQuery(limit=10, marker=marker))
         assert e.value.message == 'No image found with ID %s' % marker
 
     def test_pending_image_is_a_valid_marker_for_its_consumer(
             self, consumer, authz, repo, catalog):
-        sharing.list_images(consumer, authz, repo, records.ImageQuery(
+        images.list_images(consumer, authz, repo, records.ImageQuery(
             limit=10, marker=catalog['pending'].id))
 
     def test_admin_and_outsider_ids(self):

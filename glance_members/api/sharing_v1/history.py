@@ -6,7 +6,7 @@ import flask.views
 from glance_members.api import common
 from glance_members.schemas.sharing_v1 import common as wire
 from glance_members.schemas.sharing_v1 import history as schemas
-from glance_members.sharing_ext import history
+from glance_members.sharing import history
 
 blp = wire.Blueprint('sharing_history', __name__, url_prefix='/sharing/v1',
                      description='Who changed which membership, when')

@@ -6,7 +6,7 @@ import flask.views
 from glance_members.api import common
 from glance_members.schemas.sharing_v1 import common as wire
 from glance_members.schemas.sharing_v1 import inbox as schemas
-from glance_members.sharing_ext import inbox
+from glance_members.sharing import inbox
 
 blp = wire.Blueprint('sharing_inbox', __name__,
                      url_prefix='/sharing/v1/inbox',

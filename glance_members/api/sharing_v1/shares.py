@@ -6,7 +6,7 @@ import flask.views
 from glance_members.api import common
 from glance_members.schemas.sharing_v1 import common as wire
 from glance_members.schemas.sharing_v1 import shares as schemas
-from glance_members.sharing_ext import batch
+from glance_members.sharing import batch
 
 blp = wire.Blueprint('sharing_shares', __name__,
                      url_prefix='/sharing/v1/shares',

@@ -6,7 +6,7 @@ import flask.views
 from glance_members.api import common
 from glance_members.schemas.sharing_v1 import common as wire
 from glance_members.schemas.sharing_v1 import trusted_producers as schemas
-from glance_members.sharing_ext import trust
+from glance_members.sharing import trust
 
 blp = wire.Blueprint('sharing_trusted_producers', __name__,
                      url_prefix='/sharing/v1/trusted-producers',

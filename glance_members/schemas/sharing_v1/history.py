@@ -5,7 +5,7 @@ from marshmallow import validate
 import marshmallow
 
 from glance_members.schemas.sharing_v1 import common
-from glance_members.sharing_ext import history
+from glance_members.sharing import history
 
 
 class HistoryQuery(common.PageQuery):

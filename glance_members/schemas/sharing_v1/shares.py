@@ -6,7 +6,7 @@ import marshmallow
 
 from glance_members.schemas import timestamps
 from glance_members.schemas.sharing_v1 import common
-from glance_members.sharing_ext import batch
+from glance_members.sharing import batch
 
 
 class MemberSpec(fields.Field):

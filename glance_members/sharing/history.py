@@ -3,18 +3,17 @@ sees every row, a member its own) and a project's, as producer or
 consumer. The rows are written by the repository with each change."""
 
 from glance_members import exception
-from glance_members import sharing
+from glance_members.sharing import access
 from glance_members.policy import sharing_v1 as rules
-from glance_members.sharing_ext import common
 
 AS_VALUES = ('producer', 'consumer')
 
 
 def image_history(ctx, authz, repo, image_id, limit, marker=None):
     """(entries, more), newest first."""
-    image = sharing.find_image(ctx, repo, image_id,
-                               sharing.MEMBER_IMAGE_NOT_FOUND)
-    common.require_on_image(ctx, authz, image, rules.IMAGE_HISTORY)
+    image = access.find_image(ctx, repo, image_id,
+                              access.MEMBER_IMAGE_NOT_FOUND)
+    access.require_on_image(ctx, authz, image, rules.IMAGE_HISTORY)
     member_id = None
     if not (ctx.is_admin or ctx.project_id == image.owner):
         member_id = ctx.project_id
@@ -26,7 +25,7 @@ def image_history(ctx, authz, repo, image_id, limit, marker=None):
 def project_history(ctx, authz, repo, as_, limit, marker=None):
     """(entries, more): the caller's project's rows as producer (of its
     images) or as consumer (its memberships), newest first."""
-    common.require_own(ctx, authz, rules.PROJECT_HISTORY)
+    access.require_own(ctx, authz, rules.PROJECT_HISTORY)
     if as_ not in AS_VALUES:
         raise exception.Invalid('as must be "producer" or "consumer".')
     key = 'image_owner' if as_ == 'producer' else 'member_id'

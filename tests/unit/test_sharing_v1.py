@@ -1,4 +1,4 @@
-"""The /sharing/v1 rules (glance_members.sharing_ext) on a real repository
+"""The /sharing/v1 rules (glance_members.sharing) on a real repository
 (in-memory SQLite) and the real policy defaults: inbox, decisions, leave,
 trust, batch, expiry, history and the recipient check."""
 
@@ -8,14 +8,14 @@ import pytest
 
 from glance_members import exception
 from glance_members import records
-from glance_members import sharing
-from glance_members.sharing_ext import batch
-from glance_members.sharing_ext import expiry
-from glance_members.sharing_ext import history
-from glance_members.sharing_ext import inbox
-from glance_members.sharing_ext import records as ext_records
-from glance_members.sharing_ext import recipients
-from glance_members.sharing_ext import trust
+from glance_members.sharing import images
+from glance_members.sharing import members
+from glance_members.sharing import batch
+from glance_members.sharing import expiry
+from glance_members.sharing import history
+from glance_members.sharing import inbox
+from glance_members.sharing import recipients
+from glance_members.sharing import trust
 from tests.unit.conftest import CONSUMER
 from tests.unit.conftest import CONSUMER2
 from tests.unit.conftest import OUTSIDER
@@ -27,17 +27,17 @@ QUOTAS = records.Quotas(members=128, properties=128, tags=128)
 @pytest.fixture
 def share(owner, authz, repo):
     def _share(image, member=CONSUMER):
-        return sharing.add_member(owner, authz, repo, image.id, member,
+        return members.add_member(owner, authz, repo, image.id, member,
                                   QUOTAS)
     return _share
 
 
 @pytest.fixture
 def actor():
-    token = ext_records.current_actor.set(ext_records.Actor(
+    token = records.current_actor.set(records.Actor(
         'u-actor', OWNER, 'req-1'))
     yield
-    ext_records.current_actor.reset(token)
+    records.current_actor.reset(token)
 
 
 class Directory:
@@ -199,7 +199,7 @@ def test_batch_share_results_and_repeat_changes_nothing(
         owner, authz, repo, make_image, share):
     a, b = make_image(), make_image()
     share(a)
-    sharing.delete_member(owner, authz, repo, a.id, CONSUMER)
+    members.delete_member(owner, authz, repo, a.id, CONSUMER)
     share(b, CONSUMER2)
     results = batch.share(owner, authz, repo, [a.id, b.id],
                           [CONSUMER, CONSUMER2], None, 128)
@@ -274,11 +274,11 @@ def test_verifying_repository_checks_after_policy(owner, outsider, authz,
     image = make_image()
     verifying = recipients.VerifyingRepository(repo, Directory({CONSUMER}))
     with pytest.raises(exception.NotFound):
-        sharing.add_member(outsider, authz, verifying, image.id, 'typo',
+        members.add_member(outsider, authz, verifying, image.id, 'typo',
                            QUOTAS)
     with pytest.raises(exception.Invalid):
-        sharing.add_member(owner, authz, verifying, image.id, 'typo', QUOTAS)
-    assert sharing.add_member(owner, authz, verifying, image.id, CONSUMER,
+        members.add_member(owner, authz, verifying, image.id, 'typo', QUOTAS)
+    assert members.add_member(owner, authz, verifying, image.id, CONSUMER,
                               QUOTAS).status == 'pending'
 
 
@@ -299,7 +299,7 @@ def test_expiry_owner_only_and_expired_share_revives(
     with pytest.raises(exception.NotFound):
         expiry.set_expiry(owner, authz, repo, image.id, CONSUMER, None)
     with pytest.raises(exception.NotFound):
-        sharing.get_image(consumer, authz, repo, image.id)
+        images.get_image(consumer, authz, repo, image.id)
     assert share(image).status == 'pending'
     events = [e.event for e in repo.list_history(10, image_id=image.id)]
     assert events == ['created', 'expired', 'expiry_changed', 'created']

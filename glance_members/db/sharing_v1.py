@@ -19,7 +19,6 @@ from glance_members import exception
 from glance_members import records
 from glance_members.db import models
 from glance_members.db import prepared
-from glance_members.sharing_ext import records as ext_records
 
 # peewee's context manager that raises the driver's errors as peewee's
 # (getattr: the name would be mangled inside a class body).
@@ -139,7 +138,7 @@ class SharingRepository:
         """Append history rows, stamped with the current actor."""
         if not changes:
             return
-        actor = ext_records.current_actor.get()
+        actor = records.current_actor.get()
         stamp = dict(actor_user_id=actor.user_id,
                      actor_project_id=actor.project_id,
                      request_id=actor.request_id, created_at=now)
@@ -178,8 +177,8 @@ class SharingRepository:
             self.database)
         self._record([change(
             image_id, owner, member,
-            ext_records.EXPIRED if expires is not None and expires <= now
-            else ext_records.REMOVED, (status, expires), None)
+            records.EXPIRED if expires is not None and expires <= now
+            else records.REMOVED, (status, expires), None)
             for member, status, expires, owner in rows], now)
 
     # --- the inbox --------------------------------------------------------
@@ -223,7 +222,7 @@ class SharingRepository:
             (Member.image == image_id) &
             (Member.deleted == False) &  # noqa: E712
             live(records.utcnow())).order_by(Member.id)
-        return [ext_records.Share(*row)
+        return [records.Share(*row)
                 for row in query.tuples().execute(self.database)]
 
     @_translate
@@ -270,7 +269,7 @@ class SharingRepository:
                     Member.image.in_(chunk)).execute(self.database)
             self._record([change(
                 s.image_id, s.image.owner, project_id,
-                ext_records.STATUS_CHANGED, (s.status, s.expires_at),
+                records.STATUS_CHANGED, (s.status, s.expires_at),
                 (status, s.expires_at)) for s in changing], now)
         changed = {s.image_id for s in changing}
         result = []
@@ -297,7 +296,7 @@ class SharingRepository:
                 (Member.member == project_id) &
                 (Member.image == image_id)).execute(self.database)
             self._record([change(image_id, share.image.owner, project_id,
-                                 ext_records.LEFT,
+                                 records.LEFT,
                                  (share.status, share.expires_at), None)],
                          now)
         return share
@@ -311,7 +310,7 @@ class SharingRepository:
             Trust.consumer == consumer)
         if marker is not None:
             query = query.where(Trust.producer > marker)
-        return [ext_records.Trust(*row) for row in query.order_by(
+        return [records.Trust(*row) for row in query.order_by(
             Trust.producer).limit(limit).tuples().execute(self.database)]
 
     @_translate
@@ -320,7 +319,7 @@ class SharingRepository:
                                  Trust.created_at).where(
             (Trust.consumer == consumer) &
             (Trust.producer == producer)).tuples().execute(self.database))
-        return ext_records.Trust(*rows[0]) if rows else None
+        return records.Trust(*rows[0]) if rows else None
 
     @_translate
     def add_trust(self, consumer, producer, accept_pending):
@@ -334,7 +333,7 @@ class SharingRepository:
             if created:
                 Trust.insert(consumer=consumer, producer=producer,
                              created_at=now).execute(self.database)
-                trust = ext_records.Trust(consumer, producer, now)
+                trust = records.Trust(consumer, producer, now)
             accepted = []
             if accept_pending:
                 query = self._locked(self._inbox_query(consumer, now).where(
@@ -347,7 +346,7 @@ class SharingRepository:
                         (Member.member == consumer) &
                         Member.image.in_(chunk)).execute(self.database)
                 self._record([change(
-                    s.image_id, producer, consumer, ext_records.AUTO_ACCEPTED,
+                    s.image_id, producer, consumer, records.AUTO_ACCEPTED,
                     ('pending', s.expires_at), ('accepted', s.expires_at))
                     for s in accepted], now)
                 for share in accepted:
@@ -442,7 +441,7 @@ class SharingRepository:
         for image_id, member_id, outcome, row in plan:
             created_at, owner, visibility = images[image_id]
             if outcome == 'existing':
-                results.append(ext_records.PairResult(
+                results.append(records.PairResult(
                     image_id, member_id, outcome, row[2], row[3]))
                 continue
             auto = (member_id, owner) in trusted
@@ -457,13 +456,13 @@ class SharingRepository:
                 revive.setdefault(status, []).append(row[0])
                 if not row[1]:  # expired, never removed: say so first
                     history.append(change(
-                        image_id, owner, member_id, ext_records.EXPIRED,
+                        image_id, owner, member_id, records.EXPIRED,
                         (row[2], row[3]), None))
             history.append(change(
                 image_id, owner, member_id,
-                ext_records.AUTO_ACCEPTED if auto else ext_records.CREATED,
+                records.AUTO_ACCEPTED if auto else records.CREATED,
                 None, (status, expires_at)))
-            results.append(ext_records.PairResult(
+            results.append(records.PairResult(
                 image_id, member_id, outcome, status, expires_at))
         if inserts:
             self._insert_rows('image_members', inserts)
@@ -491,14 +490,14 @@ class SharingRepository:
                     row = existing.get((image_id, member_id))
                     if row is None or row[1] or (
                             row[3] is not None and row[3] <= now):
-                        results.append(ext_records.PairResult(
+                        results.append(records.PairResult(
                             image_id, member_id, 'absent'))
                         continue
                     gone.append(row[0])
                     history.append(change(image_id, owner, member_id,
-                                          ext_records.REMOVED,
+                                          records.REMOVED,
                                           (row[2], row[3]), None))
-                    results.append(ext_records.PairResult(
+                    results.append(records.PairResult(
                         image_id, member_id, 'removed', row[2], row[3]))
             for chunk in _chunks(gone):
                 Member.update(deleted=True, updated_at=now).where(
@@ -515,7 +514,7 @@ class SharingRepository:
             (Member.image == image_id) & (Member.member == member_id) &
             (Member.deleted == False) &  # noqa: E712
             live(records.utcnow())).tuples().execute(self.database))
-        return ext_records.Share(*rows[0]) if rows else None
+        return records.Share(*rows[0]) if rows else None
 
     @_translate
     def set_expiry(self, image_id, member_id, expires_at):
@@ -532,14 +531,14 @@ class SharingRepository:
                 live(now))).tuples().execute(self.database))
             if not rows:
                 return None
-            share = ext_records.Share(*rows[0])
+            share = records.Share(*rows[0])
             if share.expires_at == expires_at:
                 return share
             Member.update(expires_at=expires_at, updated_at=now).where(
                 (Member.image == image_id) &
                 (Member.member == member_id)).execute(self.database)
             self._record([change(image_id, locked[1], member_id,
-                                 ext_records.EXPIRY_CHANGED,
+                                 records.EXPIRY_CHANGED,
                                  (share.status, share.expires_at),
                                  (share.status, expires_at))], now)
             share.expires_at, share.updated_at = expires_at, now
@@ -562,7 +561,7 @@ class SharingRepository:
             for chunk in _chunks([row[0] for row in rows]):
                 Member.update(deleted=True, updated_at=now).where(
                     Member.id.in_(chunk)).execute(self.database)
-            self._record([change(image, owner, member, ext_records.EXPIRED,
+            self._record([change(image, owner, member, records.EXPIRED,
                                  (status, expires), None)
                           for _, image, member, status, expires, owner
                           in rows], now)
@@ -584,7 +583,7 @@ class SharingRepository:
             query = query.where(History.image_owner == image_owner)
         if marker is not None:
             query = query.where(History.id < marker)
-        return [ext_records.HistoryEntry(*row) for row in query.order_by(
+        return [records.HistoryEntry(*row) for row in query.order_by(
             History.id.desc()).limit(limit).tuples().execute(self.database)]
 
 
@@ -595,5 +594,5 @@ _HISTORY = ('id', 'image_id', 'image_owner', 'member_id', 'event',
 
 
 def _share(row):
-    return ext_records.Share(*row[:6], image=ext_records.ImageSummary(
+    return records.Share(*row[:6], image=records.ImageSummary(
         *row[6:]))

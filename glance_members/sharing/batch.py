@@ -4,11 +4,10 @@ listed in one refusal; the code is that of the most basic failure (400 bad
 member, then 404 unknown image, 403 not allowed, 413 over quota)."""
 
 from glance_members import exception
-from glance_members import sharing
+from glance_members.sharing import access
 from glance_members.policy import sharing_v1 as rules
-from glance_members.sharing_ext import common
-from glance_members.sharing_ext import expiry
-from glance_members.sharing_ext import recipients
+from glance_members.sharing import expiry
+from glance_members.sharing import recipients
 
 MAX_IMAGES = 100
 MAX_MEMBERS = 100
@@ -37,7 +36,7 @@ class _Failures:
         pairs = [{'image': image, 'member': member, 'reason': reason}
                  for _, image, member, reason in self.items]
         raise error('Nothing was %s. %s: %s' % (
-            verb, common.count_of(len(lines), 'failing pair'),
+            verb, access.count_of(len(lines), 'failing pair'),
             '; '.join(lines)), failures=pairs)
 
 
@@ -46,18 +45,18 @@ def _images(ctx, authz, repo, image_ids, rule, failures):
     found = []
     for image_id in image_ids:
         try:
-            image = sharing.find_image(ctx, repo, image_id,
-                                       sharing.MEMBER_IMAGE_NOT_FOUND)
+            image = access.find_image(ctx, repo, image_id,
+                                      access.MEMBER_IMAGE_NOT_FOUND)
         except exception.NotFound:
             failures.add('missing', image_id, None, 'no such image')
             continue
         if image.visibility != 'shared':
-            failures.add('forbidden', image_id, None, sharing.ONLY_SHARED)
-        elif not common.may_on_image(ctx, authz, image, rule):
+            failures.add('forbidden', image_id, None, access.ONLY_SHARED)
+        elif not access.may_on_image(ctx, authz, image, rule):
             from glance_members.policy import images as image_rules
-            if common.may_on_image(ctx, authz, image, image_rules.GET_IMAGE):
+            if access.may_on_image(ctx, authz, image, image_rules.GET_IMAGE):
                 failures.add('forbidden', image_id, None,
-                             common.NOT_AUTHORIZED % rule)
+                             access.NOT_AUTHORIZED % rule)
             else:
                 failures.add('missing', image_id, None, 'no such image')
         else:
@@ -72,7 +71,7 @@ def share(ctx, authz, repo, image_ids, members, expires_at, quota,
     otherwise, nothing written."""
     failures = _Failures()
     if ctx.project_id is None and not ctx.is_admin:
-        raise exception.Forbidden(common.NOT_AUTHORIZED % rules.SHARE)
+        raise exception.Forbidden(access.NOT_AUTHORIZED % rules.SHARE)
     try:
         expiry.check_future(expires_at)
     except exception.Invalid as e:
@@ -105,7 +104,7 @@ def revoke(ctx, authz, repo, image_ids, members, directory=None):
     """[PairResult] for every (image, member): removed or absent."""
     failures = _Failures()
     if ctx.project_id is None and not ctx.is_admin:
-        raise exception.Forbidden(common.NOT_AUTHORIZED % rules.REVOKE)
+        raise exception.Forbidden(access.NOT_AUTHORIZED % rules.REVOKE)
     member_ids, unresolved = recipients.resolve(directory, members) \
         if directory is not None else (list(dict.fromkeys(members)), [])
     for message in unresolved:

@@ -4,9 +4,9 @@ repository) until glance-members-manage purges it."""
 
 from glance_members import exception
 from glance_members import records
-from glance_members import sharing
+from glance_members.sharing import access
+from glance_members.sharing import members
 from glance_members.policy import sharing_v1 as rules
-from glance_members.sharing_ext import common
 
 IN_THE_PAST = 'expires_at must be in the future (UTC), not %s.'
 
@@ -21,24 +21,24 @@ def check_future(expires_at):
 def image_shares(ctx, authz, repo, image_id):
     """The image's memberships as /v2 lists them (same visibility and
     policy: the owner sees all, a member its own), with their expiry."""
-    visible = {m.member_id for m in sharing.list_members(
+    visible = {m.member_id for m in members.list_members(
         ctx, authz, repo, image_id)}
-    image = sharing.find_image(ctx, repo, image_id,
-                               sharing.MEMBER_IMAGE_NOT_FOUND)
+    image = access.find_image(ctx, repo, image_id,
+                              access.MEMBER_IMAGE_NOT_FOUND)
     return [s for s in repo.list_image_shares(image.id)
             if s.member_id in visible]
 
 
 def set_expiry(ctx, authz, repo, image_id, member_id, expires_at):
     """The membership with its new expiry (None clears it)."""
-    image = sharing.find_image(ctx, repo, image_id,
-                               sharing.MEMBER_IMAGE_NOT_FOUND)
+    image = access.find_image(ctx, repo, image_id,
+                              access.MEMBER_IMAGE_NOT_FOUND)
     if image.visibility != 'shared':
-        raise exception.Forbidden(sharing.ONLY_SHARED)
-    common.require_on_image(ctx, authz, image, rules.SET_EXPIRY)
+        raise exception.Forbidden(access.ONLY_SHARED)
+    access.require_on_image(ctx, authz, image, rules.SET_EXPIRY)
     check_future(expires_at)
     share = repo.set_expiry(image.id, member_id, expires_at)
     if share is None:
-        raise exception.NotFound(sharing.MEMBER_NOT_FOUND % (member_id,
+        raise exception.NotFound(members.MEMBER_NOT_FOUND % (member_id,
                                                              image.id))
     return share

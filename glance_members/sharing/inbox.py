@@ -3,7 +3,7 @@ leaving a share (the membership goes; the producer may share again)."""
 
 from glance_members import exception
 from glance_members.policy import sharing_v1 as rules
-from glance_members.sharing_ext import common
+from glance_members.sharing import access
 
 NOT_IN_INBOX = 'Not shared with your project: %s.'
 NOT_SHARED = 'Image %s is not shared with your project.'
@@ -12,7 +12,7 @@ NOT_SHARED = 'Image %s is not shared with your project.'
 def list_inbox(ctx, authz, repo, status, limit, marker=None):
     """(shares, counts per status, more): one page of the caller's shares
     in `status` ('all': any), newest image first."""
-    common.require_own(ctx, authz, rules.LIST_INBOX)
+    access.require_own(ctx, authz, rules.LIST_INBOX)
     shares = repo.list_inbox(ctx.project_id,
                              None if status == 'all' else status, limit,
                              marker)
@@ -22,7 +22,7 @@ def list_inbox(ctx, authz, repo, status, limit, marker=None):
 def decide(ctx, authz, repo, status, image_ids=None):
     """Set `status` on the caller's shares of `image_ids` (None: every
     pending one), all or none. [(share, status before)]."""
-    common.require_own(ctx, authz, rules.DECIDE)
+    access.require_own(ctx, authz, rules.DECIDE)
     try:
         return repo.decide_shares(ctx.project_id, status, image_ids)
     except exception.NotFound as e:
@@ -31,7 +31,7 @@ def decide(ctx, authz, repo, status, image_ids=None):
 
 def leave(ctx, authz, repo, image_id):
     """Remove the caller's own membership; the share as it was."""
-    common.require_own(ctx, authz, rules.LEAVE)
+    access.require_own(ctx, authz, rules.LEAVE)
     share = repo.leave_share(ctx.project_id, image_id)
     if share is None:
         raise exception.NotFound(NOT_SHARED % image_id)
