@@ -52,8 +52,10 @@ def seed(repo):
         image(personas.CONSUMER_PROJECT, n)
     for n in range(100, IMAGES + PENDING):
         image_id = image(personas.PRODUCER_PROJECT, n)
-        repo.add_member(image_id, personas.CONSUMER_PROJECT, -1,
-                        status='accepted' if n < IMAGES else 'pending')
+        repo.add_member(image_id, personas.CONSUMER_PROJECT, -1)
+        if n < IMAGES:
+            repo.update_member_status(image_id, personas.CONSUMER_PROJECT,
+                                      'accepted')
 
 
 def sign_in(client, prefix='/console'):

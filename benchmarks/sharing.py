@@ -153,8 +153,8 @@ class Deployment:
             self.description = (
                 'MariaDB %s (private server from tests/support/mariadb.py: '
                 'innodb_flush_log_at_trx_commit=2, 32 MiB buffer pool), TCP '
-                '127.0.0.1, PyMySQL %s, glance_members.db.MySQLPool (8 '
-                'connections per worker)' % (
+                '127.0.0.1, PyMySQL %s, glance_members.db.engines.MySQLPool '
+                '(8 connections per worker)' % (
                     pg_cluster.admin_execute('SELECT VERSION()')[0][0],
                     report.version('PyMySQL')))
         elif kind == 'postgresql':
@@ -342,7 +342,7 @@ def seed(dep, server, tokens):
         repo.create_image(img)
         api_images.append(img.id)
     for image_id in api_images:
-        repo.add_member(image_id, s10k, -1, status='pending')
+        repo.add_member(image_id, s10k, -1)
         repo.update_member_status(image_id, s10k, 'accepted')
     repo.database.close()
     direct_s = time.monotonic() - t0

@@ -54,8 +54,7 @@ def inbox_p50(shares, rounds, query=''):
     with tempfile.TemporaryDirectory() as tmp:
         app, repo = _app(tmp)
         for image_id in _images(repo, shares):
-            repo.add_member(image_id, personas.CONSUMER_PROJECT, -1,
-                            status='pending')
+            repo.add_member(image_id, personas.CONSUMER_PROJECT, -1)
         client = app.test_client()
         headers = {'X-Auth-Token': personas.token('consumer')}
         url = '/sharing/v1/inbox' + query

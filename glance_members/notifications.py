@@ -185,9 +185,8 @@ class NotifyingRepository(_SharingNotifications):
     def __getattr__(self, name):
         return getattr(self._repo, name)
 
-    def add_member(self, image_id, member_id, quota, *, status):
-        member = self._repo.add_member(image_id, member_id, quota,
-                                       status=status)
+    def add_member(self, image_id, member_id, quota):
+        member = self._repo.add_member(image_id, member_id, quota)
         self._notifier.info('image.member.create', member_payload(member))
         return member
 

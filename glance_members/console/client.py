@@ -10,7 +10,6 @@ from keystoneauth1 import exceptions as ksa_exceptions
 
 SHARING = '/sharing/v1'
 PAGE_SIZE = 1000  # Glance's default api_limit_max: fewest round trips
-MEMBER_STATUSES = ('accepted', 'rejected', 'pending')
 _TAGS = re.compile(r'<[^>]*>')
 
 

@@ -15,9 +15,13 @@ class Prepared:
     convert the row values (SQLite hands back text for datetimes, 0/1 for
     booleans)."""
 
-    def __init__(self, build, arity, converters=None):
+    def __init__(self, build, arity, converters=None, locking=False):
         self.build = build
         self.arity = arity
+        # Lock the rows read until the transaction ends, as the kind of
+        # database does it (engines lock_rows: FOR UPDATE, or nothing on
+        # SQLite).
+        self.locking = locking
         self.converters = converters  # when the query's own cannot say
         self.compiled = {}
 
@@ -26,7 +30,10 @@ class Prepared:
         # converter=False: a column's converter would fold the marker into
         # a constant (a boolean column's turns any marker into TRUE).
         markers = [peewee.Value(tag, converter=False) for tag in tags]
-        query = self.build(*markers).bind(database)
+        query = self.build(*markers)
+        if self.locking:
+            query = database.lock_rows(query)
+        query = query.bind(database)
         sql, params = query.sql()
         # Each SQL parameter is one of ours (by position) or a constant of
         # the query itself (such as deleted = False).
@@ -67,12 +74,12 @@ def row_reader(converters, database):
     key = (tuple(converters), type(database))
     read = _READERS.get(key)
     if read is None:
-        sqlite = isinstance(database, peewee.SqliteDatabase)
+        as_text = database.datetimes_as_text  # db.engines
         names = {'slow': lambda row: typed(row, converters)}
         values = []
         for i, convert in enumerate(converters):
             if convert is _datetime:
-                if not sqlite:
+                if not as_text:
                     convert = None
                 else:
                     convert = datetime.datetime.fromisoformat

@@ -10,18 +10,17 @@ in db/prepared.py.
 """
 
 import collections
-import functools
-import random
-import time
 
 import peewee
 
 from glance_members import exception
 from glance_members import records
+from glance_members.db import errors
 from glance_members.db import listing
 from glance_members.db import models
 from glance_members.db import prepared
 from glance_members.db import sharing_v1
+from glance_members.sharing import lifecycle
 
 # What a metadata update may write: data fields change only through the
 # upload path, so a PATCH racing an upload cannot undo it.
@@ -40,19 +39,9 @@ _IMAGE_AND_CHILDREN = (
 _IMAGE_AND_CHILDREN_SQL = {}  # by kind of database
 _CHILDREN_ORDER = ' ORDER BY kind, position, child_name'
 
-# MariaDB/MySQL's error 1213: a deadlock, or (Galera) a certification
-# conflict, another node having committed a write to the same rows first.
-# The server has undone the whole transaction: it is run again from its
-# start, a bounded number of times, then it is a 503.
-MYSQL_CONFLICT = 1213
-CONFLICT_RETRIES = 6
-CONFLICT_BACKOFF_S = 0.005  # doubled at each retry, with jitter
-
-
-# A membership row as a write finds it: state is 'live', 'expired',
-# 'deleted' or None (no row); owner is its image's.
-MemberState = collections.namedtuple(
-    'MemberState', 'state status expires_at created_at owner')
+# A membership row as a write finds it (stored: a lifecycle.Stored, None
+# when there is no row), with its image's owner.
+MemberRow = collections.namedtuple('MemberRow', 'stored created_at owner')
 
 
 def _image_sharing_query(image_id):
@@ -70,19 +59,6 @@ def _member_state_query(image_id, member_id):
         (Member.image == image_id) & (Member.member == member_id))
 
 
-def mysql_errno(error):
-    """The MariaDB/MySQL error number behind a peewee error, or None
-    (peewee's error carries the driver's as its first argument)."""
-    for cause in (error, error.__cause__, error.__context__):
-        args = getattr(cause, 'args', ())
-        if args and isinstance(args[0], int):
-            return args[0]
-        if args and isinstance(args[0], Exception) and args[0].args and \
-                isinstance(args[0].args[0], int):
-            return args[0].args[0]
-    return None
-
-
 def _image_and_children_sql(database):
     sql = _IMAGE_AND_CHILDREN_SQL.get(type(database))
     if sql is None:
@@ -91,66 +67,13 @@ def _image_and_children_sql(database):
             _IMAGE_AND_CHILDREN.format(
                 columns=', '.join(quote % f for f in listing.IMAGE_FIELDS),
                 nulls=', '.join(['NULL'] * len(listing.IMAGE_FIELDS)),
-                p=database.param, order='' if _sorts_in_python(database)
+                p=database.param, order='' if not database.sorts_unions
                 else _CHILDREN_ORDER)
     return sql
 
 
-def _sorts_in_python(database):
-    """MariaDB sorts a UNION through an internal temporary table, on disk
-    when a TEXT column is selected (twice the time of the whole query):
-    there the few rows of an image's children are sorted here instead, as
-    its binary collation would (by code point)."""
-    return isinstance(database, peewee.MySQLDatabase)
-
-
 def _by_kind_position_name(row):
     return row[0], row[-1], row[-3] or ''
-
-
-def _translate_db_errors(func, retries=0):
-    """A database that is down or locked past its timeout is a 503. A read
-    outside a transaction is retried once on a fresh connection: a pooled
-    one may have died unnoticed (the pools do not probe each one). A
-    MariaDB/MySQL deadlock or Galera conflict is retried (CONFLICT_RETRIES
-    times) on the same connection, then it is a 503 too."""
-    @functools.wraps(func)
-    def wrapper(repo, *args, **kwargs):
-        if repo.database.in_transaction():
-            # Called inside a write (one write calling another method):
-            # the outermost call translates, and retries the whole write.
-            return func(repo, *args, **kwargs)
-        reconnects = conflicts = 0
-        while True:
-            try:
-                return func(repo, *args, **kwargs)
-            except peewee.DataError as e:
-                # A value the database refuses (the API layer should have):
-                # a client error, never a 500.
-                raise exception.Invalid('Invalid value: %s' % e) from e
-            except (peewee.OperationalError, peewee.InterfaceError,
-                    peewee.InternalError) as e:
-                if (conflicts < CONFLICT_RETRIES and
-                        isinstance(repo.database, peewee.MySQLDatabase) and
-                        mysql_errno(e) == MYSQL_CONFLICT):
-                    conflicts += 1
-                    time.sleep(random.uniform(0.5, 1.0) * CONFLICT_BACKOFF_S *
-                               2 ** conflicts)
-                    continue
-                # Drop the connection: the next request opens a fresh one,
-                # so the service recovers by itself when the database is
-                # back.
-                repo.discard_connection()
-                if reconnects < retries and not isinstance(
-                        repo.database, peewee.SqliteDatabase):
-                    reconnects += 1
-                    continue
-                raise exception.ServiceUnavailable(
-                    'The image database is unavailable: %s' % e) from e
-    return wrapper
-
-
-_read = functools.partial(_translate_db_errors, retries=1)
 
 
 class Repository(sharing_v1.SharingRepository):
@@ -160,64 +83,32 @@ class Repository(sharing_v1.SharingRepository):
     def __init__(self, database):
         self.database = database
 
-    def discard_connection(self):
-        try:
-            self.database.close()
-        except Exception:  # noqa: BLE001 - it is broken; forget it anyway
-            self.database._state.reset()
-
     def release(self):
-        """End of a request: a pooled connection goes back to its pool;
-        SQLite keeps its one connection per worker (reopening costs)."""
-        if not isinstance(self.database, peewee.SqliteDatabase) and \
-                not self.database.is_closed():
-            self.database.close()
-
-    def _write(self):
-        """A write transaction: on SQLite, writers in turn (db.Sqlite); on
-        PostgreSQL, row locks decide."""
-        if hasattr(self.database, 'writing'):
-            return self.database.writing()
-        return self.database.atomic()
+        """End of a request (db.engines: a pooled connection goes back)."""
+        self.database.release()
 
     # The image row a member write locks first, with what the write needs.
-    _IMAGE_SHARING = prepared.Prepared(
-        lambda image_id: _image_sharing_query(image_id), 1)
     _IMAGE_SHARING_LOCKED = prepared.Prepared(
-        lambda image_id: _image_sharing_query(image_id).for_update(), 1)
-    _BUMP_IMAGE = prepared.Prepared(
-        lambda image_id: models.Image.update(
-            lock_serial=models.Image.lock_serial + 1).where(
-            models.Image.id == image_id), 1)
+        lambda image_id: _image_sharing_query(image_id), 1, locking=True)
 
     def _lock_image(self, image_id):
         """(created_at, owner, visibility) of the image (None if it is
         gone), its row locked for the rest of the transaction (SQLite: the
-        write lock is taken).
-
-        MariaDB/MySQL: the row is written (its lock_serial bumped), not
-        only read FOR UPDATE, because Galera certifies only the rows a
-        transaction writes: two member adds to one image through two nodes
-        then conflict, and the later one is run again (quota exact)."""
-        if isinstance(self.database, peewee.SqliteDatabase):
-            query = self._IMAGE_SHARING
-        else:
-            if isinstance(self.database, peewee.MySQLDatabase):
-                self._BUMP_IMAGE.run(self.database, image_id)
-            query = self._IMAGE_SHARING_LOCKED
-        rows = query.rows(self.database, image_id)
+        write lock is taken already)."""
+        self.database.claim_images([image_id])
+        rows = self._IMAGE_SHARING_LOCKED.rows(self.database, image_id)
         return rows[0] if rows else None
 
     # --- images -----------------------------------------------------------
 
-    @_read
+    @errors.read
     def get_image(self, image_id):
         """The image with its properties and tags, in one round trip (the
         start of nearly every request, whose PostgreSQL round trips are
         much of its time)."""
         rows = self.database.execute_sql(_image_and_children_sql(
             self.database), [image_id] * 3).fetchall()
-        if _sorts_in_python(self.database):
+        if not self.database.sorts_unions:
             rows = sorted(rows, key=_by_kind_position_name)
         if not rows or rows[0][0] != 0:
             return None
@@ -232,7 +123,7 @@ class Repository(sharing_v1.SharingRepository):
                 image.tags.append(name)
         return image
 
-    @_read
+    @errors.read
     def list_images(self, query, project_id, is_admin, marker=None):
         """One page of `query`; `marker` is the record of query.marker,
         which the caller has already looked up (and checked)."""
@@ -255,7 +146,7 @@ class Repository(sharing_v1.SharingRepository):
         building it cost more than running it."""
         ids = list(images)
         marks = ', '.join([self.database.param] * len(ids))
-        in_python = _sorts_in_python(self.database)
+        in_python = not self.database.sorts_unions
         rows = self.database.execute_sql(
             'SELECT image_id, 0 AS is_tag, name, value, id AS position '
             'FROM image_properties WHERE image_id IN (%s) UNION ALL '
@@ -271,12 +162,12 @@ class Repository(sharing_v1.SharingRepository):
             else:
                 images[image_id].properties[name] = value
 
-    @_translate_db_errors
+    @errors.write
     def create_image(self, image):
         now = records.utcnow()
         image.created_at = image.updated_at = now
         try:
-            with self._write():
+            with self.database.write():
                 if models.DeletedImage.select().where(
                         models.DeletedImage.id == image.id).exists(
                             self.database):
@@ -289,13 +180,13 @@ class Repository(sharing_v1.SharingRepository):
             raise exception.Duplicate() from e
         return image
 
-    @_translate_db_errors
+    @errors.write
     def update_image(self, image):
         """Store every field of `image`; None if it was deleted meanwhile."""
         image.updated_at = records.utcnow()
         fields = {f: getattr(image, f) for f in listing.IMAGE_FIELDS
                   if f not in ('id', 'created_at') + _DATA_FIELDS}
-        with self._write():
+        with self.database.write():
             updated = models.Image.update(**fields).where(
                 models.Image.id == image.id).execute(self.database)
             if not updated:
@@ -325,11 +216,11 @@ class Repository(sharing_v1.SharingRepository):
                 fields=[models.ImageTag.image,
                         models.ImageTag.value]).execute(self.database)
 
-    @_translate_db_errors
+    @errors.write
     def delete_image(self, image_id):
         """Delete the image with its members, properties and tags; return
         the store location of its data (or None), or False if it was gone."""
-        with self._write():
+        with self.database.write():
             row = models.Image.select(models.Image.location).where(
                 models.Image.id == image_id).tuples().first(self.database)
             if row is None:
@@ -345,14 +236,14 @@ class Repository(sharing_v1.SharingRepository):
                 self.database)
         return row[0]
 
-    @_translate_db_errors
+    @errors.write
     def change_status(self, image_id, from_status, to_status, **data):
         """Compare-and-set the status (and data fields); True if it was
         `from_status` and now is `to_status`. Upload and (de)activation go
         through here so that two of them can never both win. Leaving
         `saving` ends the image's upload record in the same transaction."""
         data.update(status=to_status, updated_at=records.utcnow())
-        with self._write():
+        with self.database.write():
             changed = bool(models.Image.update(**data).where(
                 (models.Image.id == image_id) &
                 (models.Image.status == from_status)).execute(self.database))
@@ -364,12 +255,12 @@ class Repository(sharing_v1.SharingRepository):
 
     # --- uploads in flight ------------------------------------------------
 
-    @_translate_db_errors
+    @errors.write
     def start_upload(self, image_id, owner):
         """queued -> saving, recording `owner` as the receiving process;
         False if the image was not queued."""
         now = records.utcnow()
-        with self._write():
+        with self.database.write():
             if not models.Image.update(status='saving', updated_at=now).where(
                     (models.Image.id == image_id) &
                     (models.Image.status == 'queued')).execute(self.database):
@@ -380,7 +271,7 @@ class Repository(sharing_v1.SharingRepository):
                                       heartbeat_at=now).execute(self.database)
             return True
 
-    @_read
+    @errors.read
     def get_upload(self, image_id):
         rows = models.ImageUpload.select(
             models.ImageUpload.owner, models.ImageUpload.heartbeat_at).where(
@@ -390,21 +281,21 @@ class Repository(sharing_v1.SharingRepository):
             return records.Upload(image_id, owner, heartbeat_at)
         return None
 
-    @_translate_db_errors
+    @errors.write
     def renew_uploads(self, owner, image_ids):
         """The heartbeat of `owner`'s uploads in flight."""
-        with self._write():
+        with self.database.write():
             models.ImageUpload.update(heartbeat_at=records.utcnow()).where(
                 (models.ImageUpload.owner == owner) &
                 (models.ImageUpload.image.in_(list(image_ids)))).execute(
                 self.database)
 
-    @_translate_db_errors
+    @errors.write
     def abandon_upload(self, image_id, owner):
         """saving -> queued for an upload whose receiver is gone, only if
         `owner` (None: no record) is still the one recorded: a new upload
         that started meanwhile is never undone."""
-        with self._write():
+        with self.database.write():
             if self._lock_image(image_id) is None:
                 return False
             recorded = models.ImageUpload.select(
@@ -443,13 +334,13 @@ class Repository(sharing_v1.SharingRepository):
             (models.ImageMember.image == image_id) &
             sharing_v1.live(now)).order_by(models.ImageMember.id), 2)
 
-    @_read
+    @errors.read
     def get_member(self, image_id, member_id):
         rows = self._MEMBER.rows(self.database, image_id, member_id,
                                  records.utcnow())
         return records.Member(*rows[0]) if rows else None
 
-    @_read
+    @errors.read
     def list_members(self, image_id):
         return [records.Member(*row) for row in self._MEMBERS_OF.rows(
             self.database, image_id, records.utcnow())]
@@ -465,10 +356,7 @@ class Repository(sharing_v1.SharingRepository):
     # (FOR UPDATE does not reach into the subquery: the image row is not).
     _MEMBER_STATE = prepared.Prepared(
         lambda image_id, member_id: _member_state_query(image_id, member_id),
-        2)
-    _MEMBER_STATE_LOCKED = prepared.Prepared(
-        lambda image_id, member_id: _member_state_query(
-            image_id, member_id).for_update(), 2)
+        2, locking=True)
     _INSERT_MEMBER = prepared.Prepared(
         lambda image_id, member_id, status, now, image_created_at,
         image_shared: models.ImageMember.insert(
@@ -495,102 +383,81 @@ class Repository(sharing_v1.SharingRepository):
             (models.ImageMember.member == member_id) &
             (models.ImageMember.deleted == False)), 3)  # noqa: E712
 
-    def _member_state(self, image_id, member_id, now):
-        """The MemberState of a membership row (state None: no row), its
-        row locked on PostgreSQL and MariaDB."""
-        query = self._MEMBER_STATE if isinstance(
-            self.database, peewee.SqliteDatabase) else \
-            self._MEMBER_STATE_LOCKED
-        rows = query.rows(self.database, image_id, member_id)
+    def _member_row(self, image_id, member_id):
+        """The MemberRow of a membership, its row locked."""
+        rows = self._MEMBER_STATE.rows(self.database, image_id, member_id)
         if not rows:
-            return MemberState(None, None, None, None, None)
+            return MemberRow(None, None, None)
         deleted, status, expires_at, created_at, owner = rows[0]
-        if deleted:
-            state = 'deleted'
-        elif expires_at is not None and expires_at <= now:
-            state = 'expired'
-        else:
-            state = 'live'
-        return MemberState(state, status, expires_at, created_at, owner)
+        return MemberRow(lifecycle.Stored(status, expires_at, deleted),
+                         created_at, owner)
 
-    @_translate_db_errors
-    def add_member(self, image_id, member_id, quota, *, status):
-        """Add a membership in `status`, or revive a removed (or expired)
-        one in it, keeping its created_at; `accepted` instead when the
-        member trusts the image's owner (sharing extension).
+    @errors.write
+    def add_member(self, image_id, member_id, quota):
+        """Add a membership, or revive a removed (or expired) one keeping
+        its created_at, in the status sharing.lifecycle.arrive gives it.
 
         Raises NotFound if the image went away, OverLimit (with
         `attempted`) past `quota` (negative: unlimited), Duplicate if the
-        membership exists. Quota is checked before duplicates (sharing's
-        rule, enforced here under the write lock).
+        membership is live; the quota first (lifecycle.check_member_quota),
+        all under the image's lock.
         """
         now = records.utcnow()
-        with self._write():
+        with self.database.write():
             locked = self._lock_image(image_id)
             if locked is None:
                 raise exception.NotFound()
             image_created_at, owner, visibility = locked
             [(count,)] = self._MEMBER_COUNT.rows(self.database, image_id, now)
-            if 0 <= quota < count + 1:
-                raise exception.OverLimit(attempted=count + 1)
-            old = self._member_state(image_id, member_id, now)
-            if old.state == 'live':
+            lifecycle.check_member_quota(quota, count + 1)
+            old = self._member_row(image_id, member_id)
+            if lifecycle.is_live(old.stored, now):
                 raise exception.Duplicate()
-            self._lock_consumers([member_id])
-            trusted = self._trusted(member_id, owner)
-            status = 'accepted' if trusted else status
-            if old.state is None:
+            self.database.lock_consumers([member_id])
+            status, changes = lifecycle.arrive(
+                old.stored, now, self._trusted(member_id, owner))
+            if old.stored is None:
                 self._INSERT_MEMBER.run(self.database, image_id, member_id,
                                         status, now, image_created_at,
                                         visibility == 'shared')
             else:
                 self._REVIVE_MEMBER.run(self.database, image_id, member_id,
                                         status, now)
-            history = []
-            if old.state == 'expired':
-                history.append(sharing_v1.change(
-                    image_id, owner, member_id, records.EXPIRED,
-                    (old.status, old.expires_at), None))
-            history.append(sharing_v1.change(
-                image_id, owner, member_id,
-                records.AUTO_ACCEPTED if trusted else
-                records.CREATED, None, (status, None)))
-            self._record(history, now)
-        # A revived membership keeps its first created_at.
+            self._record([(image_id, owner, member_id, c) for c in changes],
+                         now)
         return records.Member(image_id, member_id, status,
                               old.created_at or now, now)
 
-    @_translate_db_errors
+    @errors.write
     def update_member_status(self, image_id, member_id, status):
         """None if the membership is gone: an update never revives it."""
         now = records.utcnow()
-        with self._write():
-            old = self._member_state(image_id, member_id, now)
-            if old.state != 'live':
+        with self.database.write():
+            old = self._member_row(image_id, member_id)
+            if not lifecycle.is_live(old.stored, now):
                 return None
-            self._SET_MEMBER_STATUS.run(self.database, image_id, member_id,
-                                        status, now)
-            self._record([sharing_v1.change(
-                image_id, old.owner, member_id, records.STATUS_CHANGED,
-                (old.status, old.expires_at), (status, old.expires_at))],
-                now)
+            change = lifecycle.decide(old.stored, status)
+            if change is not None:
+                self._SET_MEMBER_STATUS.run(self.database, image_id,
+                                            member_id, status, now)
+                self._record([(image_id, old.owner, member_id, change)], now)
         return records.Member(image_id, member_id, status, old.created_at,
                               now)
 
     # --- operator tools ----------------------------------------------------
 
-    @_read
+    @errors.read
     def is_deleted_image(self, image_id):
         return models.DeletedImage.select().where(
             models.DeletedImage.id == image_id).exists(self.database)
 
-    @_translate_db_errors
+    @errors.write
     def import_image(self, image, members):
         """Store an image as another Glance had it (status, location and
         timestamps included) with its members (records.Member), in one
         transaction; False if its id is taken here (or was deleted)."""
         try:
-            with self._write():
+            with self.database.write():
                 if models.DeletedImage.select().where(
                         models.DeletedImage.id == image.id).exists(
                             self.database):
@@ -617,11 +484,11 @@ class Repository(sharing_v1.SharingRepository):
             return False
         return True
 
-    @_translate_db_errors
+    @errors.write
     def record_deleted_image(self, image_id, deleted_at):
         """Remember a deleted image's id (never to be given out again);
         False if it is known already (or is an image here)."""
-        with self._write():
+        with self.database.write():
             if models.Image.select().where(
                     models.Image.id == image_id).exists(self.database) or \
                     models.DeletedImage.select().where(
@@ -642,7 +509,7 @@ class Repository(sharing_v1.SharingRepository):
             query = query.where(Member.member == project_id)
         return query
 
-    @_read
+    @errors.read
     def find_memberships(self, image_id=None, project_id=None):
         """Current memberships of an image and/or a project, oldest first."""
         Member = models.ImageMember
@@ -651,12 +518,12 @@ class Repository(sharing_v1.SharingRepository):
         return [records.Member(*row)
                 for row in query.tuples().execute(self.database)]
 
-    @_translate_db_errors
+    @errors.write
     def purge_memberships(self, image_id=None, project_id=None):
         """Remove every membership row (current or revoked) of an image
         and/or a project; return how many went."""
         Member = models.ImageMember
-        with self._write():
+        with self.database.write():
             query = Member.delete()
             if image_id is not None:
                 query = query.where(Member.image == image_id)
@@ -664,15 +531,14 @@ class Repository(sharing_v1.SharingRepository):
                 query = query.where(Member.member == project_id)
             return query.execute(self.database)
 
-    @_translate_db_errors
+    @errors.write
     def delete_member(self, image_id, member_id):
         now = records.utcnow()
-        with self._write():
-            old = self._member_state(image_id, member_id, now)
-            if old.state != 'live':
+        with self.database.write():
+            old = self._member_row(image_id, member_id)
+            if not lifecycle.is_live(old.stored, now):
                 return False
             self._DELETE_MEMBER.run(self.database, image_id, member_id, now)
-            self._record([sharing_v1.change(
-                image_id, old.owner, member_id, records.REMOVED,
-                (old.status, old.expires_at), None)], now)
+            self._record([(image_id, old.owner, member_id,
+                           lifecycle.end(old.stored, now))], now)
         return True

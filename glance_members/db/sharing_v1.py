@@ -1,24 +1,28 @@
-"""The sharing extension's SQL (/sharing/v1): the inbox, bulk decisions,
+"""The sharing API's storage (/sharing/v1): the inbox, bulk decisions,
 leaving, trusted producers, batch share and revoke, expiry and history.
 
-A mixin of the Repository (which brings `database`, `_write()` and the
-error translation): every list is keyset-paginated on an index, every write
-one transaction that writes its history rows too. Writes that touch a
-consumer's memberships across images (decisions, leave, trust, and any
-share to it) first take that consumer's lock (PostgreSQL: an advisory
-transaction lock; MariaDB: a write to its sharing_consumer_locks row;
-SQLite: writers already go one at a time), so a trust
-added while shares arrive can never leave one pending behind it.
+A mixin of the Repository (which brings `database`, one of db.engines):
+every list is keyset-paginated on an index, every write one transaction
+that writes its history rows too. What each change is (its status, its
+history event, whether a share is live) is decided by
+glance_members.sharing.lifecycle; this module locks, reads and writes.
+Writes that touch a consumer's memberships across images (decisions,
+leave, trust, and any share to it) first take that consumer's lock
+(engines: lock_consumers), so a trust added while shares arrive can never
+leave one pending behind it. Rows are read by name: each record's fields
+are selected as columns of the same name.
 """
 
-import functools
+import dataclasses
 
 import peewee
 
 from glance_members import exception
 from glance_members import records
+from glance_members.db import errors
 from glance_members.db import models
 from glance_members.db import prepared
+from glance_members.sharing import lifecycle
 
 # peewee's context manager that raises the driver's errors as peewee's
 # (getattr: the name would be mangled inside a class body).
@@ -35,27 +39,58 @@ _INSERT_SQL = {}
 
 
 def live(now):
-    """A membership not past its expiry as of `now` (the query-time rule)."""
+    """lifecycle.is_expired's negation in SQL: a membership not past its
+    expiry as of `now` (tests/unit/test_lifecycle_sql.py holds them
+    together)."""
     return Member.expires_at.is_null() | (Member.expires_at > now)
 
 
-def change(image_id, owner, member_id, event, before, after):
-    """A history row to write: before/after are (status, expires_at)."""
-    before = before or (None, None)
-    after = after or (None, None)
-    return dict(image_id=image_id, image_owner=owner, member_id=member_id,
-                event=event, before_status=before[0],
-                before_expires_at=before[1], after_status=after[0],
-                after_expires_at=after[1])
+def expired(now):
+    """lifecycle.is_expired in SQL (a NULL expiry compares as unknown:
+    never expired)."""
+    return Member.expires_at <= now
 
 
-def _translate(func):
-    """As repository._translate_db_errors (imported late: a cycle)."""
-    @functools.wraps(func)
-    def wrapper(repo, *args, **kwargs):
-        from glance_members.db import repository
-        return repository._translate_db_errors(func)(repo, *args, **kwargs)
-    return wrapper
+def columns(record_type, model, prefix='', **renamed):
+    """The columns of `model` holding `record_type`'s fields, each named
+    as its field (`prefix` before it); `renamed`: field -> column where
+    they differ, or None for a field that is no column (a record nested
+    in another)."""
+    selected = []
+    for field in dataclasses.fields(record_type):
+        column = renamed[field.name] if field.name in renamed else \
+            getattr(model, field.name)
+        if column is not None:
+            selected.append(column.alias(prefix + field.name))
+    return selected
+
+
+def read(record_type, row, prefix='', **extra):
+    """A record from a row read with .dicts(), by field name (a field
+    with a default may be absent: a Share's image outside the inbox)."""
+    return record_type(**{f.name: row[prefix + f.name]
+                          for f in dataclasses.fields(record_type)
+                          if prefix + f.name in row}, **extra)
+
+
+_SHARE = columns(records.Share, Member, image_id=Member.image,
+                 member_id=Member.member, image=None)
+_SUMMARY = columns(records.ImageSummary, Image, prefix='summary_')
+_HISTORY = columns(records.HistoryEntry, History)
+_TRUST_COLUMNS = columns(records.Trust, Trust)
+# What a write needs of a membership (lifecycle.Stored) and its row.
+_STORED = columns(lifecycle.Stored, Member) + [
+    Member.id.alias('row_id'), Member.image.alias('image_id'),
+    Member.member.alias('member_id')]
+
+
+def _share(row):
+    return read(records.Share, row, image=read(records.ImageSummary, row,
+                                               'summary_'))
+
+
+def _stored(row):
+    return read(lifecycle.Stored, row)
 
 
 def _chunks(rows):
@@ -63,19 +98,12 @@ def _chunks(rows):
         yield rows[i:i + _CHUNK]
 
 
-_SHARE_COLUMNS = (Member.image, Member.member, Member.status,
-                  Member.created_at, Member.updated_at, Member.expires_at)
-_SUMMARY_COLUMNS = (Image.id, Image.name, Image.owner, Image.disk_format,
-                    Image.container_format, Image.size, Image.status,
-                    Image.created_at)
-
-
 def _count_shares(project_id, status, expired_by=None):
     where = ((Member.member == project_id) &
              (Member.deleted == False) &  # noqa: E712
              (Member.image_shared == True) & (Member.status == status))  # noqa
     if expired_by is not None:
-        where &= Member.expires_at <= expired_by
+        where &= expired(expired_by)
     return Member.select(peewee.fn.COUNT(peewee.SQL('*'))).where(where)
 
 
@@ -85,8 +113,8 @@ _INBOX_COUNTS = prepared.Prepared(
     lambda project_id, now: peewee.Select(columns=[peewee.Expression(
         _count_shares(project_id, status), '-',
         _count_shares(project_id, status, now))
-        for status in records.MEMBER_STATUSES]), 2,
-    converters=[None] * len(records.MEMBER_STATUSES))
+        for status in lifecycle.STATUSES]), 2,
+    converters=[None] * len(lifecycle.STATUSES))
 
 
 # Every /v2 member add looks it up: SQL built once.
@@ -97,37 +125,12 @@ _TRUST = prepared.Prepared(
 
 
 class SharingRepository:
-    """The extension's reads and writes; see the module docstring."""
+    """The sharing API's reads and writes; see the module docstring."""
 
-    _BUMP_CONSUMER = prepared.Prepared(
-        lambda project_id: models.ConsumerLock.insert(
-            consumer=project_id, serial=1).on_conflict(
-            update={models.ConsumerLock.serial:
-                    models.ConsumerLock.serial + 1}), 1)
-
-    @property
-    def _sqlite(self):
-        return isinstance(self.database, peewee.SqliteDatabase)
-
-    def _locked(self, query):
-        return query if self._sqlite else query.for_update()
+    def _rows(self, query):
+        return list(query.dicts().execute(self.database))
 
     # --- building blocks used by the /v2 writes too ---------------------
-
-    def _lock_consumers(self, project_ids):
-        """Serialize writes to these consumers' memberships (sorted: no
-        deadlock between two callers)."""
-        if self._sqlite:
-            return
-        for project_id in sorted(set(project_ids)):
-            if isinstance(self.database, peewee.MySQLDatabase):
-                # No transaction-scoped advisory lock here (GET_LOCK is per
-                # session and Galera does not replicate it): a row written.
-                self._BUMP_CONSUMER.run(self.database, project_id)
-            else:
-                self.database.execute_sql(
-                    'SELECT pg_advisory_xact_lock(hashtext(%s))',
-                    (project_id,))
 
     def _trusted(self, consumer, producer):
         if producer is None:
@@ -135,28 +138,35 @@ class SharingRepository:
         return bool(_TRUST.rows(self.database, consumer, producer))
 
     def _record(self, changes, now):
-        """Append history rows, stamped with the current actor."""
-        if not changes:
-            return
+        """Append history rows for [(image_id, image owner, member_id,
+        lifecycle.Change or None)], stamped with the current actor."""
         actor = records.current_actor.get()
-        stamp = dict(actor_user_id=actor.user_id,
+        rows = [dict(image_id=image_id, image_owner=owner,
+                     member_id=member_id, event=c.event,
+                     before_status=(c.before or (None, None))[0],
+                     before_expires_at=(c.before or (None, None))[1],
+                     after_status=(c.after or (None, None))[0],
+                     after_expires_at=(c.after or (None, None))[1],
+                     actor_user_id=actor.user_id,
                      actor_project_id=actor.project_id,
                      request_id=actor.request_id, created_at=now)
-        self._insert_rows('sharing_history',
-                          [dict(c, **stamp) for c in changes])
+                for image_id, owner, member_id, c in changes
+                if c is not None]
+        if rows:
+            self._insert_rows('sharing_history', rows)
 
     def _insert_rows(self, table, rows):
         """INSERT rows of the same keys, many with one executemany: peewee
         building a 10,000-row insert cost ten times its running."""
-        columns = tuple(rows[0])
-        key = (type(self.database), table, columns)
+        names = tuple(rows[0])
+        key = (type(self.database), table, names)
         sql = _INSERT_SQL.get(key)
         if sql is None:
             quote = self.database.quote  # "" or MySQL's ``
             sql = _INSERT_SQL[key] = 'INSERT INTO %s (%s) VALUES (%s)' % (
-                table, ', '.join(quote[0] + c + quote[1] for c in columns),
-                ', '.join([self.database.param] * len(columns)))
-        values = [[row[c] for c in columns] for row in rows]
+                table, ', '.join(quote[0] + c + quote[1] for c in names),
+                ', '.join([self.database.param] * len(names)))
+        values = [[row[c] for c in names] for row in rows]
         # peewee's wrapper turns the driver's errors into peewee's, which
         # the repository translates (a Galera conflict is retried).
         with _AS_PEEWEE_ERRORS:
@@ -169,28 +179,24 @@ class SharingRepository:
     def _record_image_delete(self, image_id):
         """History rows for the memberships an image delete takes."""
         now = records.utcnow()
-        rows = Member.select(Member.member, Member.status, Member.expires_at,
-                             Image.owner).join(
+        rows = self._rows(Member.select(*_STORED, Image.owner).join(
             Image, on=(Member.image == Image.id)).where(
             (Member.image == image_id) &
-            (Member.deleted == False)).tuples().execute(  # noqa: E712
-            self.database)
-        self._record([change(
-            image_id, owner, member,
-            records.EXPIRED if expires is not None and expires <= now
-            else records.REMOVED, (status, expires), None)
-            for member, status, expires, owner in rows], now)
+            (Member.deleted == False)))  # noqa: E712
+        self._record([(image_id, row['owner'], row['member_id'],
+                       lifecycle.end(_stored(row), now)) for row in rows],
+                     now)
 
     # --- the inbox --------------------------------------------------------
 
     def _inbox_query(self, project_id, now):
-        return Member.select(*_SHARE_COLUMNS, *_SUMMARY_COLUMNS).join(
+        return Member.select(*_SHARE, *_SUMMARY).join(
             Image, on=(Member.image == Image.id)).where(
             (Member.member == project_id) &
             (Member.deleted == False) &  # noqa: E712
             live(now) & (Member.image_shared == True))  # noqa: E712
 
-    @_translate
+    @errors.write
     def list_inbox(self, project_id, status, limit, marker=None):
         """One page of the project's shares (status None: all), newest
         image first; `marker` an image id of the previous page. Raises
@@ -200,134 +206,128 @@ class SharingRepository:
         if status is not None:
             query = query.where(Member.status == status)
         if marker is not None:
-            rows = list(Member.select(Member.image_created_at).where(
+            rows = self._rows(Member.select(Member.image_created_at).where(
                 (Member.member == project_id) & (Member.image == marker) &
-                (Member.deleted == False)).tuples().execute(  # noqa: E712
-                self.database))
+                (Member.deleted == False)))  # noqa: E712
             if not rows:
                 raise exception.Invalid('Marker %s is not one of your '
                                         'shares.' % marker)
             query = query.where(
                 peewee.Tuple(Member.image_created_at, Member.image) <
-                peewee.Tuple(rows[0][0], marker))
+                peewee.Tuple(rows[0]['image_created_at'], marker))
         query = query.order_by(Member.image_created_at.desc(),
                                Member.image.desc()).limit(limit)
-        return [_share(row) for row in query.tuples().execute(self.database)]
+        return [_share(row) for row in self._rows(query)]
 
-    @_translate
+    @errors.write
     def list_image_shares(self, image_id):
         """The image's current memberships with their expiry, oldest
         first (as /v2's member list)."""
-        query = Member.select(*_SHARE_COLUMNS).where(
+        query = Member.select(*_SHARE).where(
             (Member.image == image_id) &
             (Member.deleted == False) &  # noqa: E712
             live(records.utcnow())).order_by(Member.id)
-        return [records.Share(*row)
-                for row in query.tuples().execute(self.database)]
+        return [read(records.Share, row) for row in self._rows(query)]
 
-    @_translate
+    @errors.write
     def count_inbox(self, project_id):
         """{status: count} of the project's current shares."""
         [row] = _INBOX_COUNTS.rows(self.database, project_id,
                                    records.utcnow())
-        return dict(zip(records.MEMBER_STATUSES, row))
+        return dict(zip(lifecycle.STATUSES, row))
 
-    @_translate
+    @errors.write
     def find_shares(self, project_id, image_ids):
         """The project's current shares among `image_ids` (no order)."""
         if not image_ids:
             return []
         query = self._inbox_query(project_id, records.utcnow()).where(
             Member.image.in_(list(image_ids)))
-        return [_share(row) for row in query.tuples().execute(self.database)]
+        return [_share(row) for row in self._rows(query)]
 
-    @_translate
+    def _set_status(self, project_id, status, shares, now):
+        for chunk in _chunks([s.image_id for s in shares]):
+            Member.update(status=status, updated_at=now).where(
+                (Member.member == project_id) &
+                Member.image.in_(chunk)).execute(self.database)
+        for share in shares:
+            share.status, share.updated_at = status, now
+
+    @errors.write
     def decide_shares(self, project_id, status, image_ids):
         """Set the status of the project's shares of `image_ids` (None:
         every pending one), all or none: NotFound (with `missing`) if one
-        is not a current share. Returns [(share before, changed)]."""
+        is not a current share. Returns [(share, status before)]."""
         now = records.utcnow()
-        with self._write():
-            self._lock_consumers([project_id])
+        with self.database.write():
+            self.database.lock_consumers([project_id])
             query = self._inbox_query(project_id, now)
             if image_ids is None:
-                query = query.where(Member.status == 'pending')
+                query = query.where(
+                    Member.status == lifecycle.NEW_MEMBER_STATUS)
             else:
                 query = query.where(Member.image.in_(list(image_ids)))
-            query = self._locked(query.order_by(Member.image))
-            found = [_share(row) for row in query.tuples().execute(
-                self.database)]
+            found = [_share(row) for row in self._rows(
+                self.database.lock_rows(query.order_by(Member.image)))]
             if image_ids is not None:
                 missing = [i for i in image_ids
                            if i not in {s.image_id for s in found}]
                 if missing:
                     raise exception.NotFound(missing=missing)
-            changing = [s for s in found if s.status != status]
-            for chunk in _chunks([s.image_id for s in changing]):
-                Member.update(status=status, updated_at=now).where(
-                    (Member.member == project_id) &
-                    Member.image.in_(chunk)).execute(self.database)
-            self._record([change(
-                s.image_id, s.image.owner, project_id,
-                records.STATUS_CHANGED, (s.status, s.expires_at),
-                (status, s.expires_at)) for s in changing], now)
-        changed = {s.image_id for s in changing}
-        result = []
-        for share in found:
-            before = share.status
-            if share.image_id in changed:
-                share.status, share.updated_at = status, now
-            result.append((share, before))
-        return result
+            before = [s.status for s in found]
+            changes = [(s, lifecycle.decide(_as_stored(s), status))
+                       for s in found]
+            changing = [s for s, c in changes if c is not None]
+            self._record([(s.image_id, s.image.owner, project_id, c)
+                          for s, c in changes], now)
+            self._set_status(project_id, status, changing, now)
+        return list(zip(found, before))
 
-    @_translate
+    @errors.write
     def leave_share(self, project_id, image_id):
         """Remove the project's own current share of the image; the share
         as it was, or None if there was none."""
         now = records.utcnow()
-        with self._write():
-            self._lock_consumers([project_id])
-            rows = list(self._locked(self._inbox_query(project_id, now).where(
-                Member.image == image_id)).tuples().execute(self.database))
+        with self.database.write():
+            self.database.lock_consumers([project_id])
+            rows = self._rows(self.database.lock_rows(
+                self._inbox_query(project_id, now).where(
+                    Member.image == image_id)))
             if not rows:
                 return None
             share = _share(rows[0])
             Member.update(deleted=True, updated_at=now).where(
                 (Member.member == project_id) &
                 (Member.image == image_id)).execute(self.database)
-            self._record([change(image_id, share.image.owner, project_id,
-                                 records.LEFT,
-                                 (share.status, share.expires_at), None)],
-                         now)
+            self._record([(image_id, share.image.owner, project_id,
+                           lifecycle.end(_as_stored(share), now,
+                                         records.LEFT))], now)
         return share
 
     # --- trusted producers ------------------------------------------------
 
-    @_translate
+    @errors.write
     def list_trusts(self, consumer, limit, marker=None):
-        query = Trust.select(Trust.consumer, Trust.producer,
-                             Trust.created_at).where(
+        query = Trust.select(*_TRUST_COLUMNS).where(
             Trust.consumer == consumer)
         if marker is not None:
             query = query.where(Trust.producer > marker)
-        return [records.Trust(*row) for row in query.order_by(
-            Trust.producer).limit(limit).tuples().execute(self.database)]
+        return [read(records.Trust, row) for row in self._rows(
+            query.order_by(Trust.producer).limit(limit))]
 
-    @_translate
+    @errors.write
     def get_trust(self, consumer, producer):
-        rows = list(Trust.select(Trust.consumer, Trust.producer,
-                                 Trust.created_at).where(
-            (Trust.consumer == consumer) &
-            (Trust.producer == producer)).tuples().execute(self.database))
-        return records.Trust(*rows[0]) if rows else None
+        rows = self._rows(Trust.select(*_TRUST_COLUMNS).where(
+            (Trust.consumer == consumer) & (Trust.producer == producer)))
+        return read(records.Trust, rows[0]) if rows else None
 
-    @_translate
+    @errors.write
     def add_trust(self, consumer, producer, accept_pending):
         """Trust `producer` (idempotent) and, if asked, accept its pending
         shares at once. Returns (trust, created, accepted shares)."""
         now = records.utcnow()
-        with self._write():
-            self._lock_consumers([consumer])
+        with self.database.write():
+            self.database.lock_consumers([consumer])
             trust = self.get_trust(consumer, producer)
             created = trust is None
             if created:
@@ -336,27 +336,23 @@ class SharingRepository:
                 trust = records.Trust(consumer, producer, now)
             accepted = []
             if accept_pending:
-                query = self._locked(self._inbox_query(consumer, now).where(
-                    (Member.status == 'pending') &
-                    (Image.owner == producer)).order_by(Member.image))
-                accepted = [_share(row) for row in query.tuples().execute(
-                    self.database)]
-                for chunk in _chunks([s.image_id for s in accepted]):
-                    Member.update(status='accepted', updated_at=now).where(
-                        (Member.member == consumer) &
-                        Member.image.in_(chunk)).execute(self.database)
-                self._record([change(
-                    s.image_id, producer, consumer, records.AUTO_ACCEPTED,
-                    ('pending', s.expires_at), ('accepted', s.expires_at))
-                    for s in accepted], now)
-                for share in accepted:
-                    share.status, share.updated_at = 'accepted', now
+                query = self.database.lock_rows(
+                    self._inbox_query(consumer, now).where(
+                        (Member.status == lifecycle.NEW_MEMBER_STATUS) &
+                        (Image.owner == producer)).order_by(Member.image))
+                changes = [(s, lifecycle.accept_on_trust(_as_stored(s)))
+                           for s in map(_share, self._rows(query))]
+                accepted = [s for s, c in changes if c is not None]
+                self._record([(s.image_id, producer, consumer, c)
+                              for s, c in changes], now)
+                self._set_status(consumer, lifecycle.TRUSTED_STATUS,
+                                 accepted, now)
         return trust, created, accepted
 
-    @_translate
+    @errors.write
     def remove_trust(self, consumer, producer):
-        with self._write():
-            self._lock_consumers([consumer])
+        with self.database.write():
+            self.database.lock_consumers([consumer])
             return bool(Trust.delete().where(
                 (Trust.consumer == consumer) &
                 (Trust.producer == producer)).execute(self.database))
@@ -364,28 +360,22 @@ class SharingRepository:
     # --- batch share and revoke ------------------------------------------
 
     def _pair_rows(self, image_ids, member_ids):
-        """{(image, member): (id, deleted, status, expires_at)}, locked."""
-        query = self._locked(Member.select(
-            Member.image, Member.member, Member.id, Member.deleted,
-            Member.status, Member.expires_at).where(
+        """{(image, member): row of _STORED}, locked."""
+        query = self.database.lock_rows(Member.select(*_STORED).where(
             Member.image.in_(image_ids) & Member.member.in_(member_ids)))
-        return {(row[0], row[1]): row[2:]
-                for row in query.tuples().execute(self.database)}
+        return {(row['image_id'], row['member_id']): row
+                for row in self._rows(query)}
 
     def _lock_images(self, image_ids):
-        """{id: (created_at, owner, visibility)} of the images, rows
-        locked in id order (no deadlock between two batches); written on
-        MariaDB, as Repository._lock_image explains."""
-        if isinstance(self.database, peewee.MySQLDatabase):
-            Image.update(lock_serial=Image.lock_serial + 1).where(
-                Image.id.in_(image_ids)).execute(self.database)
-        query = self._locked(Image.select(
+        """{id: row} of the images (created_at, owner, visibility), rows
+        locked in id order (no deadlock between two batches)."""
+        self.database.claim_images(image_ids)
+        query = self.database.lock_rows(Image.select(
             Image.id, Image.created_at, Image.owner, Image.visibility).where(
             Image.id.in_(image_ids)).order_by(Image.id))
-        return {row[0]: row[1:] for row in query.tuples().execute(
-            self.database)}
+        return {row['id']: row for row in self._rows(query)}
 
-    @_translate
+    @errors.write
     def share_batch(self, image_ids, member_ids, expires_at, quota):
         """Share every image with every member, all or nothing.
 
@@ -397,12 +387,12 @@ class SharingRepository:
         """
         now = records.utcnow()
         image_ids, member_ids = list(image_ids), list(member_ids)
-        with self._write():
+        with self.database.write():
             images = self._lock_images(image_ids)
             missing = [i for i in image_ids if i not in images]
             if missing:
                 raise exception.NotFound(missing=missing)
-            self._lock_consumers(member_ids)
+            self.database.lock_consumers(member_ids)
             existing = self._pair_rows(image_ids, member_ids)
             counts = dict(Member.select(
                 Member.image, peewee.fn.COUNT(Member.id)).where(
@@ -411,57 +401,52 @@ class SharingRepository:
                 Member.image).tuples().execute(self.database))
             trusted = set(Trust.select(Trust.consumer, Trust.producer).where(
                 Trust.consumer.in_(member_ids) &
-                Trust.producer.in_({o for _, o, _ in images.values()
-                                    if o is not None})).tuples().execute(
-                self.database))
+                Trust.producer.in_({i['owner'] for i in images.values()
+                                    if i['owner'] is not None})).tuples(
+            ).execute(self.database))
             plan, failures = [], []
             for image_id in image_ids:
                 count = counts.get(image_id, 0)
                 for member_id in member_ids:
                     row = existing.get((image_id, member_id))
-                    expired = row is not None and not row[1] and \
-                        row[3] is not None and row[3] <= now
-                    if row is not None and not row[1] and not expired:
+                    stored = _stored(row) if row else None
+                    if lifecycle.is_live(stored, now):
                         plan.append((image_id, member_id, 'existing', row))
                         continue
                     count += 1
-                    if 0 <= quota < count:
+                    if lifecycle.is_over_quota(quota, count):
                         failures.append((image_id, member_id, count))
                     plan.append((image_id, member_id,
                                  'created' if row is None else 'revived',
                                  row))
             if failures:
                 raise exception.OverLimit(failures=failures)
-            results = self._apply_shares(plan, images, trusted, expires_at,
-                                         now)
-        return results
+            return self._apply_shares(plan, images, trusted, expires_at,
+                                      now)
 
     def _apply_shares(self, plan, images, trusted, expires_at, now):
         inserts, revive, history, results = [], {}, [], []
         for image_id, member_id, outcome, row in plan:
-            created_at, owner, visibility = images[image_id]
+            image = images[image_id]
             if outcome == 'existing':
                 results.append(records.PairResult(
-                    image_id, member_id, outcome, row[2], row[3]))
+                    image_id, member_id, outcome, row['status'],
+                    row['expires_at']))
                 continue
-            auto = (member_id, owner) in trusted
-            status = 'accepted' if auto else 'pending'
+            status, changes = lifecycle.arrive(
+                _stored(row) if row else None, now,
+                (member_id, image['owner']) in trusted, expires_at)
             if outcome == 'created':
                 inserts.append(dict(
                     image_id=image_id, member=member_id, status=status,
                     deleted=False, created_at=now, updated_at=now,
-                    image_created_at=created_at, expires_at=expires_at,
-                    image_shared=visibility == 'shared'))
+                    image_created_at=image['created_at'],
+                    expires_at=expires_at,
+                    image_shared=image['visibility'] == 'shared'))
             else:
-                revive.setdefault(status, []).append(row[0])
-                if not row[1]:  # expired, never removed: say so first
-                    history.append(change(
-                        image_id, owner, member_id, records.EXPIRED,
-                        (row[2], row[3]), None))
-            history.append(change(
-                image_id, owner, member_id,
-                records.AUTO_ACCEPTED if auto else records.CREATED,
-                None, (status, expires_at)))
+                revive.setdefault(status, []).append(row['row_id'])
+            history += [(image_id, image['owner'], member_id, c)
+                        for c in changes]
             results.append(records.PairResult(
                 image_id, member_id, outcome, status, expires_at))
         if inserts:
@@ -474,31 +459,31 @@ class SharingRepository:
         self._record(history, now)
         return results
 
-    @_translate
+    @errors.write
     def revoke_batch(self, image_ids, member_ids):
         """Remove every (image, member) membership there is, all in one
         transaction. Returns [PairResult]: removed or absent."""
         now = records.utcnow()
         image_ids, member_ids = list(image_ids), list(member_ids)
-        with self._write():
+        with self.database.write():
             images = self._lock_images(image_ids)
             existing = self._pair_rows(image_ids, member_ids)
             results, gone, history = [], [], []
             for image_id in image_ids:
-                owner = images.get(image_id, (None, None))[1]
+                owner = images.get(image_id, {}).get('owner')
                 for member_id in member_ids:
                     row = existing.get((image_id, member_id))
-                    if row is None or row[1] or (
-                            row[3] is not None and row[3] <= now):
+                    stored = _stored(row) if row else None
+                    if not lifecycle.is_live(stored, now):
                         results.append(records.PairResult(
                             image_id, member_id, 'absent'))
                         continue
-                    gone.append(row[0])
-                    history.append(change(image_id, owner, member_id,
-                                          records.REMOVED,
-                                          (row[2], row[3]), None))
+                    gone.append(row['row_id'])
+                    history.append((image_id, owner, member_id,
+                                    lifecycle.end(stored, now)))
                     results.append(records.PairResult(
-                        image_id, member_id, 'removed', row[2], row[3]))
+                        image_id, member_id, 'removed', stored.status,
+                        stored.expires_at))
             for chunk in _chunks(gone):
                 Member.update(deleted=True, updated_at=now).where(
                     Member.id.in_(chunk)).execute(self.database)
@@ -507,74 +492,69 @@ class SharingRepository:
 
     # --- expiry -------------------------------------------------------------
 
-    @_translate
+    def _live_share_query(self, image_id, member_id, now):
+        return Member.select(*_SHARE).where(
+            (Member.image == image_id) & (Member.member == member_id) &
+            (Member.deleted == False) & live(now))  # noqa: E712
+
+    @errors.write
     def get_share(self, image_id, member_id):
         """A current membership with its expiry, or None."""
-        rows = list(Member.select(*_SHARE_COLUMNS).where(
-            (Member.image == image_id) & (Member.member == member_id) &
-            (Member.deleted == False) &  # noqa: E712
-            live(records.utcnow())).tuples().execute(self.database))
-        return records.Share(*rows[0]) if rows else None
+        rows = self._rows(self._live_share_query(image_id, member_id,
+                                                 records.utcnow()))
+        return read(records.Share, rows[0]) if rows else None
 
-    @_translate
+    @errors.write
     def set_expiry(self, image_id, member_id, expires_at):
         """Set (None: clear) a current membership's expiry; the share, or
         None if it is gone."""
         now = records.utcnow()
-        with self._write():
+        with self.database.write():
             locked = self._lock_image(image_id)
             if locked is None:
                 return None
-            rows = list(self._locked(Member.select(*_SHARE_COLUMNS).where(
-                (Member.image == image_id) & (Member.member == member_id) &
-                (Member.deleted == False) &  # noqa: E712
-                live(now))).tuples().execute(self.database))
+            rows = self._rows(self.database.lock_rows(
+                self._live_share_query(image_id, member_id, now)))
             if not rows:
                 return None
-            share = records.Share(*rows[0])
-            if share.expires_at == expires_at:
+            share = read(records.Share, rows[0])
+            change = lifecycle.change_expiry(_as_stored(share), expires_at)
+            if change is None:
                 return share
             Member.update(expires_at=expires_at, updated_at=now).where(
                 (Member.image == image_id) &
                 (Member.member == member_id)).execute(self.database)
-            self._record([change(image_id, locked[1], member_id,
-                                 records.EXPIRY_CHANGED,
-                                 (share.status, share.expires_at),
-                                 (share.status, expires_at))], now)
+            self._record([(image_id, locked[1], member_id, change)], now)
             share.expires_at, share.updated_at = expires_at, now
         return share
 
-    @_translate
+    @errors.write
     def purge_expired(self, now=None, limit=1000):
         """Remove up to `limit` memberships past their expiry (each with an
         `expired` history row); how many went."""
         now = now or records.utcnow()
-        with self._write():
-            rows = list(self._locked(Member.select(
-                Member.id, Member.image, Member.member, Member.status,
-                Member.expires_at, Image.owner).join(
+        with self.database.write():
+            rows = self._rows(self.database.lock_rows(Member.select(
+                *_STORED, Image.owner).join(
                 Image, on=(Member.image == Image.id)).where(
-                (Member.expires_at <= now) &
-                (Member.deleted == False)).order_by(  # noqa: E712
-                Member.expires_at, Member.id).limit(limit)).tuples().execute(
-                self.database))
-            for chunk in _chunks([row[0] for row in rows]):
+                expired(now) & (Member.deleted == False)).order_by(  # noqa
+                Member.expires_at, Member.id).limit(limit)))
+            for chunk in _chunks([row['row_id'] for row in rows]):
                 Member.update(deleted=True, updated_at=now).where(
                     Member.id.in_(chunk)).execute(self.database)
-            self._record([change(image, owner, member, records.EXPIRED,
-                                 (status, expires), None)
-                          for _, image, member, status, expires, owner
-                          in rows], now)
+            self._record([(row['image_id'], row['owner'], row['member_id'],
+                           lifecycle.end(_stored(row), now))
+                          for row in rows], now)
         return len(rows)
 
     # --- history -----------------------------------------------------------
 
-    @_translate
+    @errors.write
     def list_history(self, limit, marker=None, image_id=None,
                      member_id=None, image_owner=None):
         """Newest first, filtered by image, member and/or image owner;
         `marker` the id of the last row of the previous page."""
-        query = History.select(*[getattr(History, f) for f in _HISTORY])
+        query = History.select(*_HISTORY)
         if image_id is not None:
             query = query.where(History.image_id == image_id)
         if member_id is not None:
@@ -583,16 +563,9 @@ class SharingRepository:
             query = query.where(History.image_owner == image_owner)
         if marker is not None:
             query = query.where(History.id < marker)
-        return [records.HistoryEntry(*row) for row in query.order_by(
-            History.id.desc()).limit(limit).tuples().execute(self.database)]
+        return [read(records.HistoryEntry, row) for row in self._rows(
+            query.order_by(History.id.desc()).limit(limit))]
 
 
-_HISTORY = ('id', 'image_id', 'image_owner', 'member_id', 'event',
-            'actor_user_id', 'actor_project_id', 'request_id', 'created_at',
-            'before_status', 'after_status', 'before_expires_at',
-            'after_expires_at')
-
-
-def _share(row):
-    return records.Share(*row[:6], image=records.ImageSummary(
-        *row[6:]))
+def _as_stored(share):
+    return lifecycle.Stored(share.status, share.expires_at)

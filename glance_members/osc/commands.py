@@ -4,9 +4,10 @@ OSC (`-f table|json|yaml|value|csv`)."""
 
 from osc_lib.command import command
 
+from glance_members import records
 from glance_members.osc import plugin
 
-STATUSES = ('pending', 'accepted', 'rejected', 'all')
+STATUSES = records.MEMBER_STATUSES + ('all',)
 
 
 def _client(app):

@@ -1,10 +1,11 @@
 """Membership expiry: the producer sets or clears `expires_at`; past it
-the membership is gone from every view (a query-time rule in the
-repository) until glance-members-manage purges it."""
+the membership is gone from every view (sharing.lifecycle: a query-time
+rule) until glance-members-manage purges it."""
 
 from glance_members import exception
 from glance_members import records
 from glance_members.sharing import access
+from glance_members.sharing import lifecycle
 from glance_members.sharing import members
 from glance_members.policy import sharing_v1 as rules
 
@@ -13,7 +14,7 @@ IN_THE_PAST = 'expires_at must be in the future (UTC), not %s.'
 
 def check_future(expires_at):
     """Refuse an expiry that is already past (it would remove at once)."""
-    if expires_at is not None and expires_at <= records.utcnow():
+    if lifecycle.is_expired(expires_at, records.utcnow()):
         raise exception.Invalid(IN_THE_PAST % expires_at.strftime(
             '%Y-%m-%dT%H:%M:%SZ'))
 

@@ -11,7 +11,6 @@ from glance_members import exception
 from glance_members import records
 from glance_members.policy import image_members as member_rules
 from glance_members.sharing import access
-from glance_members.sharing import lifecycle
 
 MEMBER_NOT_FOUND = '%s not found in the member list of the image %s.'
 BAD_MEMBER_STATUS = ('Incorrect request: Status must be "pending", '
@@ -47,8 +46,7 @@ def add_member(ctx, authz, repo, image_id, member_id, quotas):
         'Not allowed to create members for image %s.' % image_id))
     access.require_member_rule(ctx, authz, image, member_rules.ADD_MEMBER)
     try:
-        return repo.add_member(image.id, member_id, quotas.members,
-                               status=lifecycle.NEW_MEMBER_STATUS)
+        return repo.add_member(image.id, member_id, quotas.members)
     except exception.OverLimit as e:
         raise exception.OverLimit(MEMBER_LIMIT % (image_id, e.attempted,
                                                   quotas.members))

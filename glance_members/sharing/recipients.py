@@ -54,7 +54,6 @@ class VerifyingRepository:
     def __getattr__(self, name):
         return getattr(self._repo, name)
 
-    def add_member(self, image_id, member_id, quota, *, status):
+    def add_member(self, image_id, member_id, quota):
         check_member(self._directory, member_id)
-        return self._repo.add_member(image_id, member_id, quota,
-                                     status=status)
+        return self._repo.add_member(image_id, member_id, quota)

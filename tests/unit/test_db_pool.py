@@ -5,6 +5,7 @@ connection that died in the pool never costs the caller of a read an error
 import pytest
 
 from glance_members import db
+from glance_members.db import engines
 from glance_members import exception
 from glance_members import records
 
@@ -34,7 +35,7 @@ def _kill_pooled_connection(cluster, database, repo):
 def test_dead_connection_is_replaced_for_a_read(pooled, monkeypatch,
                                                 probe_after_idle_s):
     cluster, database, repo = pooled
-    monkeypatch.setattr(db.PostgresqlPool, 'PROBE_AFTER_IDLE_S',
+    monkeypatch.setattr(engines.PostgresqlPool, 'PROBE_AFTER_IDLE_S',
                         probe_after_idle_s)
     _kill_pooled_connection(cluster, database, repo)
     assert repo.get_image(IMAGE) is None
@@ -43,7 +44,7 @@ def test_dead_connection_is_replaced_for_a_read(pooled, monkeypatch,
 def test_dead_connection_in_a_write_is_a_503_then_recovers(
         pooled, monkeypatch):
     cluster, database, repo = pooled
-    monkeypatch.setattr(db.PostgresqlPool, 'PROBE_AFTER_IDLE_S', 3600.0)
+    monkeypatch.setattr(engines.PostgresqlPool, 'PROBE_AFTER_IDLE_S', 3600.0)
     _kill_pooled_connection(cluster, database, repo)
     image = records.Image(id=IMAGE, owner='p1', visibility='shared')
     with pytest.raises(exception.ServiceUnavailable):

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from glance_members.db import engines
 from glance_members.db import prepared
 from glance_members.db import models
 from glance_members import records
@@ -102,17 +103,15 @@ _SQLITE_ROWS = [
 
 @pytest.mark.parametrize('raw, wanted', _SQLITE_ROWS)
 def test_a_sqlite_row_reader_converts_as_typed(raw, wanted):
-    import peewee
     converters = [None, prepared.converter(Image.created_at),
                   prepared.converter(Image.os_hidden)]
-    read = prepared.row_reader(converters, peewee.SqliteDatabase(None))
+    read = prepared.row_reader(converters, engines.Sqlite(None))
     assert read(raw) == wanted == prepared.typed(raw, converters)
 
 
 def test_other_databases_hand_back_datetimes_untouched():
-    import peewee
     when = datetime.datetime(2026, 12, 4, 7, 20, 1)
     read = prepared.row_reader([None, prepared.converter(Image.created_at)],
-                               peewee.PostgresqlDatabase(None))
+                               engines.PostgresqlPool(None))
     assert read(('m', when)) == ('m', when)
     assert read(('m', when))[1] is when

@@ -1,4 +1,5 @@
-"""SQLite writers queue before they ask for SQLite's lock (db.Sqlite): a
+"""SQLite writers queue before they ask for SQLite's lock
+(db.engines.Sqlite): a
 writer waits for another process's writer (an flock on a file beside the
 database), wakes soon after it is done, and gives up after the busy timeout
 (a 503), as SQLite's own busy handler would."""
@@ -49,8 +50,7 @@ def test_writer_waits_for_another_processs_writer(tmp_path,
     fd = other_process_writer(path)
     threading.Timer(0.3, fcntl.flock, (fd, fcntl.LOCK_UN)).start()
     started = time.monotonic()
-    assert repo.add_member(IMAGE, 'p1', quota=-1,
-                           status='pending').status == 'pending'
+    assert repo.add_member(IMAGE, 'p1', quota=-1).status == 'pending'
     waited = time.monotonic() - started
     assert 0.25 <= waited < 1.0
 
@@ -61,12 +61,11 @@ def test_writer_gives_up_after_the_busy_timeout(tmp_path,
     fd = other_process_writer(path)
     started = time.monotonic()
     with pytest.raises(exception.ServiceUnavailable):
-        repo.add_member(IMAGE, 'p1', quota=-1, status='pending')
+        repo.add_member(IMAGE, 'p1', quota=-1)
     assert 0.25 <= time.monotonic() - started < 2.0
     assert repo.get_member(IMAGE, 'p1') is None  # nothing half-written
     fcntl.flock(fd, fcntl.LOCK_UN)
-    assert repo.add_member(IMAGE, 'p1', quota=-1,
-                           status='pending').status == 'pending'
+    assert repo.add_member(IMAGE, 'p1', quota=-1).status == 'pending'
 
 
 def test_threads_of_a_process_take_turns(tmp_path):
@@ -76,8 +75,7 @@ def test_threads_of_a_process_take_turns(tmp_path):
     def add(n):
         try:
             for i in range(25):
-                repo.add_member(IMAGE, 'p%d-%d' % (n, i), quota=-1,
-                                status='pending')
+                repo.add_member(IMAGE, 'p%d-%d' % (n, i), quota=-1)
                 repo.update_member_status(IMAGE, 'p%d-%d' % (n, i),
                                           'accepted')
         except Exception as e:  # noqa: BLE001 - reported below

@@ -57,7 +57,7 @@ def _world(repo, rng, monkeypatch):
         repo.create_image(image)
         images.append(image)
         for project in rng.sample(PROJECTS, rng.randint(0, 3)):
-            repo.add_member(image.id, project, quota=-1, status='pending')
+            repo.add_member(image.id, project, quota=-1)
             status = rng.choice(MEMBER_STATUSES)
             if status != 'pending':
                 repo.update_member_status(image.id, project, status)

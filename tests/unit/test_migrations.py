@@ -125,9 +125,8 @@ def test_upgrade_from_first_version_keeps_data(database):
     assert [i.id for i in listed] == [IMAGE2, IMAGE]
 
     # The upgraded schema takes new writes, and its constraints still hold.
-    assert repo.add_member(IMAGE, 'p4', quota=-1,
-                           status='pending').status == 'pending'
-    revived = repo.add_member(IMAGE, 'p3', quota=-1, status='pending')
+    assert repo.add_member(IMAGE, 'p4', quota=-1).status == 'pending'
+    revived = repo.add_member(IMAGE, 'p3', quota=-1)
     assert (revived.status, revived.created_at) == ('pending', when)
     with pytest.raises(peewee.IntegrityError):
         with database.atomic():

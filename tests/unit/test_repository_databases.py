@@ -42,8 +42,7 @@ def test_every_repository_call_stays_on_its_own_database(two_repos):
     image.name = 'renamed'
     assert first.update_image(image).name == 'renamed'
     assert first.change_status(image.id, 'queued', 'active')
-    assert first.add_member(image.id, 'p2', quota=-1,
-                            status='pending').status == 'pending'
+    assert first.add_member(image.id, 'p2', quota=-1).status == 'pending'
     assert first.update_member_status(image.id, 'p2', 'accepted')
     assert [m.member_id for m in first.find_memberships(image.id)] == ['p2']
     assert [i.id for i in first.list_images(
