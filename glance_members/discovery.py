@@ -1,5 +1,6 @@
 """The discovery API's rules (/v2/info): what this service tells clients
-about its import methods and image stores. Plain Python, like the rules in glance_members.sharing.
+about its import methods and image stores. Plain Python, like the rules in
+glance_members.sharing.
 """
 
 from glance_members import exception

@@ -12,6 +12,7 @@ import urllib.parse
 import peewee
 from playhouse import pool
 
+from glance_members.db import errors
 from glance_members.db import migrations
 from glance_members.db import models
 from glance_members.db import repository
@@ -225,7 +226,7 @@ class _MySQL(peewee.MySQLDatabase):
         except peewee.OperationalError as e:
             # A NOT NULL column left without a value: an integrity error,
             # as SQLite and PostgreSQL say (PyMySQL leaves it unmapped).
-            if repository.mysql_errno(e) == _MYSQL_NO_DEFAULT_FOR_FIELD:
+            if errors.mysql_errno(e) == _MYSQL_NO_DEFAULT_FOR_FIELD:
                 raise peewee.IntegrityError(*e.args) from e
             raise
 

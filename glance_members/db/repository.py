@@ -11,13 +11,12 @@ in db/prepared.py.
 
 import collections
 import functools
-import random
-import time
 
 import peewee
 
 from glance_members import exception
 from glance_members import records
+from glance_members.db import errors
 from glance_members.db import listing
 from glance_members.db import models
 from glance_members.db import prepared
@@ -40,15 +39,6 @@ _IMAGE_AND_CHILDREN = (
 _IMAGE_AND_CHILDREN_SQL = {}  # by kind of database
 _CHILDREN_ORDER = ' ORDER BY kind, position, child_name'
 
-# MariaDB/MySQL's error 1213: a deadlock, or (Galera) a certification
-# conflict, another node having committed a write to the same rows first.
-# The server has undone the whole transaction: it is run again from its
-# start, a bounded number of times, then it is a 503.
-MYSQL_CONFLICT = 1213
-CONFLICT_RETRIES = 6
-CONFLICT_BACKOFF_S = 0.005  # doubled at each retry, with jitter
-
-
 # A membership row as a write finds it: state is 'live', 'expired',
 # 'deleted' or None (no row); owner is its image's.
 MemberState = collections.namedtuple(
@@ -68,19 +58,6 @@ def _member_state_query(image_id, member_id):
     return Member.select(Member.deleted, Member.status, Member.expires_at,
                          Member.created_at, owner).where(
         (Member.image == image_id) & (Member.member == member_id))
-
-
-def mysql_errno(error):
-    """The MariaDB/MySQL error number behind a peewee error, or None
-    (peewee's error carries the driver's as its first argument)."""
-    for cause in (error, error.__cause__, error.__context__):
-        args = getattr(cause, 'args', ())
-        if args and isinstance(args[0], int):
-            return args[0]
-        if args and isinstance(args[0], Exception) and args[0].args and \
-                isinstance(args[0].args[0], int):
-            return args[0].args[0]
-    return None
 
 
 def _image_and_children_sql(database):
@@ -108,49 +85,7 @@ def _by_kind_position_name(row):
     return row[0], row[-1], row[-3] or ''
 
 
-def _translate_db_errors(func, retries=0):
-    """A database that is down or locked past its timeout is a 503. A read
-    outside a transaction is retried once on a fresh connection: a pooled
-    one may have died unnoticed (the pools do not probe each one). A
-    MariaDB/MySQL deadlock or Galera conflict is retried (CONFLICT_RETRIES
-    times) on the same connection, then it is a 503 too."""
-    @functools.wraps(func)
-    def wrapper(repo, *args, **kwargs):
-        if repo.database.in_transaction():
-            # Called inside a write (one write calling another method):
-            # the outermost call translates, and retries the whole write.
-            return func(repo, *args, **kwargs)
-        reconnects = conflicts = 0
-        while True:
-            try:
-                return func(repo, *args, **kwargs)
-            except peewee.DataError as e:
-                # A value the database refuses (the API layer should have):
-                # a client error, never a 500.
-                raise exception.Invalid('Invalid value: %s' % e) from e
-            except (peewee.OperationalError, peewee.InterfaceError,
-                    peewee.InternalError) as e:
-                if (conflicts < CONFLICT_RETRIES and
-                        isinstance(repo.database, peewee.MySQLDatabase) and
-                        mysql_errno(e) == MYSQL_CONFLICT):
-                    conflicts += 1
-                    time.sleep(random.uniform(0.5, 1.0) * CONFLICT_BACKOFF_S *
-                               2 ** conflicts)
-                    continue
-                # Drop the connection: the next request opens a fresh one,
-                # so the service recovers by itself when the database is
-                # back.
-                repo.discard_connection()
-                if reconnects < retries and not isinstance(
-                        repo.database, peewee.SqliteDatabase):
-                    reconnects += 1
-                    continue
-                raise exception.ServiceUnavailable(
-                    'The image database is unavailable: %s' % e) from e
-    return wrapper
-
-
-_read = functools.partial(_translate_db_errors, retries=1)
+_read = functools.partial(errors.translate_db_errors, retries=1)
 
 
 class Repository(sharing_v1.SharingRepository):
@@ -172,6 +107,12 @@ class Repository(sharing_v1.SharingRepository):
         if not isinstance(self.database, peewee.SqliteDatabase) and \
                 not self.database.is_closed():
             self.database.close()
+
+    @_read
+    def ping(self):
+        """Ask the database a trivial question (the health check):
+        ServiceUnavailable when it does not answer."""
+        self.database.execute_sql('SELECT 1').fetchone()
 
     def _write(self):
         """A write transaction: on SQLite, writers in turn (db.Sqlite); on
@@ -271,7 +212,7 @@ class Repository(sharing_v1.SharingRepository):
             else:
                 images[image_id].properties[name] = value
 
-    @_translate_db_errors
+    @errors.translate_db_errors
     def create_image(self, image):
         now = records.utcnow()
         image.created_at = image.updated_at = now
@@ -289,7 +230,7 @@ class Repository(sharing_v1.SharingRepository):
             raise exception.Duplicate() from e
         return image
 
-    @_translate_db_errors
+    @errors.translate_db_errors
     def update_image(self, image):
         """Store every field of `image`; None if it was deleted meanwhile."""
         image.updated_at = records.utcnow()
@@ -325,7 +266,7 @@ class Repository(sharing_v1.SharingRepository):
                 fields=[models.ImageTag.image,
                         models.ImageTag.value]).execute(self.database)
 
-    @_translate_db_errors
+    @errors.translate_db_errors
     def delete_image(self, image_id):
         """Delete the image with its members, properties and tags; return
         the store location of its data (or None), or False if it was gone."""
@@ -345,7 +286,7 @@ class Repository(sharing_v1.SharingRepository):
                 self.database)
         return row[0]
 
-    @_translate_db_errors
+    @errors.translate_db_errors
     def change_status(self, image_id, from_status, to_status, **data):
         """Compare-and-set the status (and data fields); True if it was
         `from_status` and now is `to_status`. Upload and (de)activation go
@@ -364,7 +305,7 @@ class Repository(sharing_v1.SharingRepository):
 
     # --- uploads in flight ------------------------------------------------
 
-    @_translate_db_errors
+    @errors.translate_db_errors
     def start_upload(self, image_id, owner):
         """queued -> saving, recording `owner` as the receiving process;
         False if the image was not queued."""
@@ -390,7 +331,7 @@ class Repository(sharing_v1.SharingRepository):
             return records.Upload(image_id, owner, heartbeat_at)
         return None
 
-    @_translate_db_errors
+    @errors.translate_db_errors
     def renew_uploads(self, owner, image_ids):
         """The heartbeat of `owner`'s uploads in flight."""
         with self._write():
@@ -399,7 +340,7 @@ class Repository(sharing_v1.SharingRepository):
                 (models.ImageUpload.image.in_(list(image_ids)))).execute(
                 self.database)
 
-    @_translate_db_errors
+    @errors.translate_db_errors
     def abandon_upload(self, image_id, owner):
         """saving -> queued for an upload whose receiver is gone, only if
         `owner` (None: no record) is still the one recorded: a new upload
@@ -513,7 +454,7 @@ class Repository(sharing_v1.SharingRepository):
             state = 'live'
         return MemberState(state, status, expires_at, created_at, owner)
 
-    @_translate_db_errors
+    @errors.translate_db_errors
     def add_member(self, image_id, member_id, quota, *, status):
         """Add a membership in `status`, or revive a removed (or expired)
         one in it, keeping its created_at; `accepted` instead when the
@@ -560,7 +501,7 @@ class Repository(sharing_v1.SharingRepository):
         return records.Member(image_id, member_id, status,
                               old.created_at or now, now)
 
-    @_translate_db_errors
+    @errors.translate_db_errors
     def update_member_status(self, image_id, member_id, status):
         """None if the membership is gone: an update never revives it."""
         now = records.utcnow()
@@ -584,7 +525,7 @@ class Repository(sharing_v1.SharingRepository):
         return models.DeletedImage.select().where(
             models.DeletedImage.id == image_id).exists(self.database)
 
-    @_translate_db_errors
+    @errors.translate_db_errors
     def import_image(self, image, members):
         """Store an image as another Glance had it (status, location and
         timestamps included) with its members (records.Member), in one
@@ -617,7 +558,7 @@ class Repository(sharing_v1.SharingRepository):
             return False
         return True
 
-    @_translate_db_errors
+    @errors.translate_db_errors
     def record_deleted_image(self, image_id, deleted_at):
         """Remember a deleted image's id (never to be given out again);
         False if it is known already (or is an image here)."""
@@ -651,7 +592,7 @@ class Repository(sharing_v1.SharingRepository):
         return [records.Member(*row)
                 for row in query.tuples().execute(self.database)]
 
-    @_translate_db_errors
+    @errors.translate_db_errors
     def purge_memberships(self, image_id=None, project_id=None):
         """Remove every membership row (current or revoked) of an image
         and/or a project; return how many went."""
@@ -664,7 +605,7 @@ class Repository(sharing_v1.SharingRepository):
                 query = query.where(Member.member == project_id)
             return query.execute(self.database)
 
-    @_translate_db_errors
+    @errors.translate_db_errors
     def delete_member(self, image_id, member_id):
         now = records.utcnow()
         with self._write():

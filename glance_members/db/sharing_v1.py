@@ -1,8 +1,8 @@
 """The sharing extension's SQL (/sharing/v1): the inbox, bulk decisions,
 leaving, trusted producers, batch share and revoke, expiry and history.
 
-A mixin of the Repository (which brings `database`, `_write()` and the
-error translation): every list is keyset-paginated on an index, every write
+A mixin of the Repository (which brings `database` and `_write()`;
+errors: db/errors.py): every list is keyset-paginated on an index, every write
 one transaction that writes its history rows too. Writes that touch a
 consumer's memberships across images (decisions, leave, trust, and any
 share to it) first take that consumer's lock (PostgreSQL: an advisory
@@ -11,12 +11,11 @@ SQLite: writers already go one at a time), so a trust
 added while shares arrive can never leave one pending behind it.
 """
 
-import functools
-
 import peewee
 
 from glance_members import exception
 from glance_members import records
+from glance_members.db import errors
 from glance_members.db import models
 from glance_members.db import prepared
 
@@ -47,15 +46,6 @@ def change(image_id, owner, member_id, event, before, after):
                 event=event, before_status=before[0],
                 before_expires_at=before[1], after_status=after[0],
                 after_expires_at=after[1])
-
-
-def _translate(func):
-    """As repository._translate_db_errors (imported late: a cycle)."""
-    @functools.wraps(func)
-    def wrapper(repo, *args, **kwargs):
-        from glance_members.db import repository
-        return repository._translate_db_errors(func)(repo, *args, **kwargs)
-    return wrapper
 
 
 def _chunks(rows):
@@ -190,7 +180,7 @@ class SharingRepository:
             (Member.deleted == False) &  # noqa: E712
             live(now) & (Member.image_shared == True))  # noqa: E712
 
-    @_translate
+    @errors.translate_db_errors
     def list_inbox(self, project_id, status, limit, marker=None):
         """One page of the project's shares (status None: all), newest
         image first; `marker` an image id of the previous page. Raises
@@ -214,7 +204,7 @@ class SharingRepository:
                                Member.image.desc()).limit(limit)
         return [_share(row) for row in query.tuples().execute(self.database)]
 
-    @_translate
+    @errors.translate_db_errors
     def list_image_shares(self, image_id):
         """The image's current memberships with their expiry, oldest
         first (as /v2's member list)."""
@@ -225,14 +215,14 @@ class SharingRepository:
         return [records.Share(*row)
                 for row in query.tuples().execute(self.database)]
 
-    @_translate
+    @errors.translate_db_errors
     def count_inbox(self, project_id):
         """{status: count} of the project's current shares."""
         [row] = _INBOX_COUNTS.rows(self.database, project_id,
                                    records.utcnow())
         return dict(zip(records.MEMBER_STATUSES, row))
 
-    @_translate
+    @errors.translate_db_errors
     def find_shares(self, project_id, image_ids):
         """The project's current shares among `image_ids` (no order)."""
         if not image_ids:
@@ -241,7 +231,7 @@ class SharingRepository:
             Member.image.in_(list(image_ids)))
         return [_share(row) for row in query.tuples().execute(self.database)]
 
-    @_translate
+    @errors.translate_db_errors
     def decide_shares(self, project_id, status, image_ids):
         """Set the status of the project's shares of `image_ids` (None:
         every pending one), all or none: NotFound (with `missing`) if one
@@ -280,7 +270,7 @@ class SharingRepository:
             result.append((share, before))
         return result
 
-    @_translate
+    @errors.translate_db_errors
     def leave_share(self, project_id, image_id):
         """Remove the project's own current share of the image; the share
         as it was, or None if there was none."""
@@ -303,7 +293,7 @@ class SharingRepository:
 
     # --- trusted producers ------------------------------------------------
 
-    @_translate
+    @errors.translate_db_errors
     def list_trusts(self, consumer, limit, marker=None):
         query = Trust.select(Trust.consumer, Trust.producer,
                              Trust.created_at).where(
@@ -313,7 +303,7 @@ class SharingRepository:
         return [records.Trust(*row) for row in query.order_by(
             Trust.producer).limit(limit).tuples().execute(self.database)]
 
-    @_translate
+    @errors.translate_db_errors
     def get_trust(self, consumer, producer):
         rows = list(Trust.select(Trust.consumer, Trust.producer,
                                  Trust.created_at).where(
@@ -321,7 +311,7 @@ class SharingRepository:
             (Trust.producer == producer)).tuples().execute(self.database))
         return records.Trust(*rows[0]) if rows else None
 
-    @_translate
+    @errors.translate_db_errors
     def add_trust(self, consumer, producer, accept_pending):
         """Trust `producer` (idempotent) and, if asked, accept its pending
         shares at once. Returns (trust, created, accepted shares)."""
@@ -353,7 +343,7 @@ class SharingRepository:
                     share.status, share.updated_at = 'accepted', now
         return trust, created, accepted
 
-    @_translate
+    @errors.translate_db_errors
     def remove_trust(self, consumer, producer):
         with self._write():
             self._lock_consumers([consumer])
@@ -385,7 +375,7 @@ class SharingRepository:
         return {row[0]: row[1:] for row in query.tuples().execute(
             self.database)}
 
-    @_translate
+    @errors.translate_db_errors
     def share_batch(self, image_ids, member_ids, expires_at, quota):
         """Share every image with every member, all or nothing.
 
@@ -474,7 +464,7 @@ class SharingRepository:
         self._record(history, now)
         return results
 
-    @_translate
+    @errors.translate_db_errors
     def revoke_batch(self, image_ids, member_ids):
         """Remove every (image, member) membership there is, all in one
         transaction. Returns [PairResult]: removed or absent."""
@@ -507,7 +497,7 @@ class SharingRepository:
 
     # --- expiry -------------------------------------------------------------
 
-    @_translate
+    @errors.translate_db_errors
     def get_share(self, image_id, member_id):
         """A current membership with its expiry, or None."""
         rows = list(Member.select(*_SHARE_COLUMNS).where(
@@ -516,7 +506,7 @@ class SharingRepository:
             live(records.utcnow())).tuples().execute(self.database))
         return records.Share(*rows[0]) if rows else None
 
-    @_translate
+    @errors.translate_db_errors
     def set_expiry(self, image_id, member_id, expires_at):
         """Set (None: clear) a current membership's expiry; the share, or
         None if it is gone."""
@@ -544,7 +534,7 @@ class SharingRepository:
             share.expires_at, share.updated_at = expires_at, now
         return share
 
-    @_translate
+    @errors.translate_db_errors
     def purge_expired(self, now=None, limit=1000):
         """Remove up to `limit` memberships past their expiry (each with an
         `expired` history row); how many went."""
@@ -569,7 +559,7 @@ class SharingRepository:
 
     # --- history -----------------------------------------------------------
 
-    @_translate
+    @errors.translate_db_errors
     def list_history(self, limit, marker=None, image_id=None,
                      member_id=None, image_owner=None):
         """Newest first, filtered by image, member and/or image owner;
