@@ -214,7 +214,7 @@ def create_app(conf, repo=None):
     app.register_error_handler(Exception, _handle_unexpected)
 
     app.wsgi_app = _auth_middleware(app.wsgi_app, conf)
-    unversioned = {health.PATH: health.application(conf),
+    unversioned = {health.PATH: health.application(conf, repo),
                    OPENAPI_PATH: _openapi_document(api)}
     extensions = ()
     if conf.sharing.enabled:

@@ -41,7 +41,11 @@ default_opts = [
     cfg.IntOpt('api_limit_max', default=1000, min=1,
                help='Largest page size of GET /v2/images.'),
     cfg.IntOpt('max_request_body_size', default=65536, min=1024,
-               help='Largest JSON request body accepted, in bytes.'),
+               help='Largest request body that is not image data (a JSON '
+                    'document, a console form), in bytes; a larger one is '
+                    'answered 413. glance-members serve reads such a body '
+                    'whole before the application runs, so this also '
+                    'bounds the memory one request holds.'),
     cfg.StrOpt('log_config_append',
                help='A standard Python logging config file (fileConfig); '
                     'the same option name as oslo.log.'),

@@ -87,6 +87,12 @@ class Repository(sharing_v1.SharingRepository):
         """End of a request (db.engines: a pooled connection goes back)."""
         self.database.release()
 
+    @errors.read
+    def ping(self):
+        """Ask the database a trivial question (the health check):
+        ServiceUnavailable when it does not answer."""
+        self.database.execute_sql('SELECT 1').fetchone()
+
     # The image row a member write locks first, with what the write needs.
     _IMAGE_SHARING_LOCKED = prepared.Prepared(
         lambda image_id: _image_sharing_query(image_id), 1, locking=True)

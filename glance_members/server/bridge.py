@@ -8,12 +8,12 @@ as its client does:
   pool of max_streaming_requests threads of its own (503 when all are
   busy), its body read and its answer sent as they flow;
 * every other request runs on the worker's `threads`, its body read here
-  on the loop first, at most buffered_body_size + 1 bytes (the application
-  answers 413 past the limit), so a slow or silent client holds a socket,
-  never a thread (a body that stops for body_idle_timeout gets 408); its
-  answer, small by nature, is collected on the thread and sent in one go:
-  one hand-off between the loop and a thread per request, not one per
-  message as a2wsgi's streaming needs.
+  on the loop first, at most max_request_body_size + 1 bytes (the
+  application's own limit: it answers 413 past it), so a slow or silent
+  client holds a socket, never a thread (a body that stops for
+  body_idle_timeout gets 408); its answer, small by nature, is collected
+  on the thread and sent in one go: one hand-off between the loop and a
+  thread per request, not one per message as a2wsgi's streaming needs.
 
 The application checks who asks before it reads an upload's body, so an
 unauthenticated client never holds a streaming thread longer than that.
@@ -83,7 +83,7 @@ class Bridge:
 
     async def _buffered(self, scope, receive, send):
         chunks, size, more = [], 0, True
-        while more and size <= self.limits.buffered_body_size:
+        while more and size <= self.limits.max_request_body_size:
             try:
                 message = await asyncio.wait_for(
                     receive(), self.limits.body_idle_timeout)

@@ -1,4 +1,6 @@
-"""The limits of one worker process, from the [server] options."""
+"""The limits of one worker process, from the [server] options and
+[DEFAULT] max_request_body_size (the application's limit on a body that is
+not image data, so all of it the server reads first: README, The server)."""
 
 import dataclasses
 
@@ -11,7 +13,7 @@ class Limits:
     keepalive_timeout: float = 60.0
     max_connections: int = 4096
     max_streaming_requests: int = 64
-    buffered_body_size: int = 65536
+    max_request_body_size: int = 65536
     shutdown_timeout: float = 60.0
 
 
@@ -24,5 +26,5 @@ def from_conf(conf):
         keepalive_timeout=server.keepalive_timeout,
         max_connections=server.max_connections,
         max_streaming_requests=server.max_streaming_requests,
-        buffered_body_size=conf.max_request_body_size,
+        max_request_body_size=conf.max_request_body_size,
         shutdown_timeout=server.shutdown_timeout)

@@ -2,6 +2,7 @@
 manage commands, and samples that match their generators."""
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -9,6 +10,7 @@ import sys
 from glance_members.cmd import manage
 from glance_members.cmd import status
 from glance_members.db import migrations
+from tests import conftest
 from tests.support import servers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -17,6 +19,26 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
 
 def test_healthcheck_needs_no_token_and_checks_the_database(client):
     r = client.get('/healthcheck', headers={'Accept': 'application/json'})
+    assert r.status_code == 200
+    assert r.json['reasons'] == ['OK', 'DATABASE OK']
+
+
+def test_healthcheck_asks_its_own_apps_database(tmp_path):
+    """Two apps in one process: each one's health is its own database's,
+    whichever was connected last (the models' global proxy)."""
+    up = conftest.make_app(str(tmp_path / 'up'))
+    down_dir = tmp_path / 'down'
+    down = conftest.make_app(str(down_dir), 'sqlite:///%s' % (
+        down_dir / 'gm.sqlite'))
+    # The second app's database goes away: closed, its directory removed,
+    # so it cannot be opened again.
+    down.extensions['glance_members'].repo.database.close()
+    shutil.rmtree(down_dir)
+    r = down.test_client().get('/healthcheck')
+    assert r.status_code == 503
+    assert r.data == b'OK\nDATABASE UNAVAILABLE'
+    r = up.test_client().get('/healthcheck',
+                             headers={'Accept': 'application/json'})
     assert r.status_code == 200
     assert r.json['reasons'] == ['OK', 'DATABASE OK']
 

@@ -5,9 +5,10 @@ benchmarks/http_servers.py runs against other servers; here each must hold
 for ours. One SQLite server (2 workers, [server] body_idle_timeout = 2,
 max_streaming_requests = 16) serves most tests; the probes that could write
 (a smuggled DELETE, a half-sent create) also run on PostgreSQL and MariaDB;
-proxy headers and signals get servers of their own.
+proxy headers, signals and a raised body limit get servers of their own.
 """
 
+import http.client
 import json
 import os
 import signal
@@ -138,6 +139,32 @@ def test_forwarded_proto_needs_the_option(target, tmp_path):
         '\n[oslo_middleware]\nenable_proxy_headers_parsing = true\n'))
     try:
         check(probes.forwarded_proto(target_of(server), expect_https=True))
+    finally:
+        server.close()
+
+
+def test_the_body_limit_is_the_servers_and_the_applications(tmp_path):
+    """[DEFAULT] max_request_body_size, raised past its default, is both
+    what the server reads before the application runs and the
+    application's limit: a body of exactly that size is read whole (201),
+    one byte more is 413."""
+    limit = 2 * 65536
+    server = conc.ConfServer(tmp_path, workers=1,
+                             options={'max_request_body_size': limit})
+    try:
+        server.start()
+        document = b'{"name": "padded"}'
+        for size, status in ((limit, 201), (limit + 1, 413)):
+            conn = http.client.HTTPConnection('127.0.0.1', server.port,
+                                              timeout=30)
+            conn.request('POST', '/v2/images',
+                         document + b' ' * (size - len(document)),
+                         {'X-Auth-Token': personas.token('producer'),
+                          'Content-Type': 'application/json'})
+            response = conn.getresponse()
+            assert (response.status, size) == (status, size), \
+                response.read()
+            conn.close()
     finally:
         server.close()
 

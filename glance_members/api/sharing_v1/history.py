@@ -8,8 +8,8 @@ from glance_members.schemas.sharing_v1 import common as wire
 from glance_members.schemas.sharing_v1 import history as schemas
 from glance_members.sharing import history
 
-blp = wire.Blueprint('sharing_history', __name__, url_prefix='/sharing/v1',
-                     description='Who changed which membership, when')
+blp = common.Blueprint('sharing_history', __name__, url_prefix='/sharing/v1',
+                       description='Who changed which membership, when')
 
 
 def _view(entries, more, args):

@@ -8,10 +8,10 @@ from glance_members.schemas.sharing_v1 import common as wire
 from glance_members.schemas.sharing_v1 import inbox as schemas
 from glance_members.sharing import inbox
 
-blp = wire.Blueprint('sharing_inbox', __name__,
-                     url_prefix='/sharing/v1/inbox',
-                     description="The consumer's side: its shares across "
-                                 "images, decisions in bulk, leaving")
+blp = common.Blueprint('sharing_inbox', __name__,
+                       url_prefix='/sharing/v1/inbox',
+                       description="The consumer's side: its shares across "
+                                   "images, decisions in bulk, leaving")
 
 
 @blp.route('', strict_slashes=True)

@@ -4,14 +4,13 @@ their expiry and names; one's expiry."""
 import flask.views
 
 from glance_members.api import common
-from glance_members.schemas.sharing_v1 import common as wire
 from glance_members.schemas.sharing_v1 import members as schemas
 from glance_members.sharing import expiry
 
-blp = wire.Blueprint('sharing_members', __name__,
-                     url_prefix='/sharing/v1/images/<image_id>/members',
-                     description="An image's memberships with their "
-                                 "expiry")
+blp = common.Blueprint('sharing_members', __name__,
+                       url_prefix='/sharing/v1/images/<image_id>/members',
+                       description="An image's memberships with their "
+                                   "expiry")
 
 
 @blp.route('', strict_slashes=True)

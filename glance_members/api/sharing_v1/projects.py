@@ -3,13 +3,12 @@
 import flask.views
 
 from glance_members.api import common
-from glance_members.schemas.sharing_v1 import common as wire
 from glance_members.schemas.sharing_v1 import projects as schemas
 from glance_members.sharing import projects
 
-blp = wire.Blueprint('sharing_projects', __name__,
-                     url_prefix='/sharing/v1/projects',
-                     description='Whose project an id is, before sharing')
+blp = common.Blueprint('sharing_projects', __name__,
+                       url_prefix='/sharing/v1/projects',
+                       description='Whose project an id is, before sharing')
 
 
 @blp.route('/<project_id>', strict_slashes=True)

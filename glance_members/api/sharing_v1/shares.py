@@ -4,14 +4,13 @@ nothing."""
 import flask.views
 
 from glance_members.api import common
-from glance_members.schemas.sharing_v1 import common as wire
 from glance_members.schemas.sharing_v1 import shares as schemas
 from glance_members.sharing import batch
 
-blp = wire.Blueprint('sharing_shares', __name__,
-                     url_prefix='/sharing/v1/shares',
-                     description='Share and revoke up to 100 images x 100 '
-                                 'projects in one request')
+blp = common.Blueprint('sharing_shares', __name__,
+                       url_prefix='/sharing/v1/shares',
+                       description='Share and revoke up to 100 images x 100 '
+                                   'projects in one request')
 
 
 @blp.route('', strict_slashes=True)

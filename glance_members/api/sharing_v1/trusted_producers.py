@@ -8,9 +8,9 @@ from glance_members.schemas.sharing_v1 import common as wire
 from glance_members.schemas.sharing_v1 import trusted_producers as schemas
 from glance_members.sharing import trust
 
-blp = wire.Blueprint('sharing_trusted_producers', __name__,
-                     url_prefix='/sharing/v1/trusted-producers',
-                     description='Producers whose shares arrive accepted')
+blp = common.Blueprint('sharing_trusted_producers', __name__,
+                       url_prefix='/sharing/v1/trusted-producers',
+                       description='Producers whose shares arrive accepted')
 
 
 @blp.route('', strict_slashes=True)

@@ -1,63 +1,16 @@
-"""Fields and the argument parser shared by the /sharing/v1 schemas."""
+"""Fields shared by the /sharing/v1 schemas."""
 
 import datetime
 import urllib.parse
 
-import flask
-import flask_smorest
-from webargs import flaskparser
 from marshmallow import fields
 from marshmallow import validate
 import marshmallow
 
-from glance_members.api import body
-from glance_members import exception
 from glance_members.schemas import timestamps
 
 ID_MAX_LENGTH = 255
 MAX_LIMIT = 1000
-
-
-def _flatten(messages, prefix=''):
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            if key in ('json', 'query'):
-                yield from _flatten(value, prefix)
-            else:
-                yield from _flatten(value, '%s%s.' % (prefix, key))
-    elif isinstance(messages, list) and all(isinstance(m, str)
-                                            for m in messages):
-        yield '%s %s' % (prefix.rstrip('.') + ':' if prefix else '',
-                         ' '.join(messages))
-    else:
-        for index, value in enumerate(messages):
-            yield from _flatten(value, '%s%d.' % (prefix, index))
-
-
-class Parser(flaskparser.FlaskParser):
-    """webargs, with Glance's body rules and 400s instead of 422s."""
-
-    DEFAULT_VALIDATION_STATUS = 400
-
-    def _raw_load_json(self, req):
-        # Glance reads a body whatever its Content-Type.
-        if not body.has_body(req):
-            return {}
-        size = flask.current_app.extensions['glance_members'].conf \
-            .max_request_body_size
-        document = body.json_body(req, size)
-        if not isinstance(document, dict):
-            raise exception.Invalid('Expected a JSON object in the body.')
-        return document
-
-    def handle_error(self, error, req, schema, *, error_status_code,
-                     error_headers):
-        raise exception.Invalid('Invalid request: %s' % '; '.join(
-            m.strip() for m in _flatten(error.messages)))
-
-
-class Blueprint(flask_smorest.Blueprint):
-    ARGUMENTS_PARSER = Parser()
 
 
 class UtcDateTime(fields.DateTime):
