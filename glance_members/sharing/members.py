@@ -11,10 +11,13 @@ from glance_members import exception
 from glance_members import records
 from glance_members.policy import image_members as member_rules
 from glance_members.sharing import access
+from glance_members.sharing import lifecycle
 
 MEMBER_NOT_FOUND = '%s not found in the member list of the image %s.'
-BAD_MEMBER_STATUS = ('Incorrect request: Status must be "pending", '
-                     '"accepted" or "rejected".')
+# Glance's words, for the statuses there are.
+BAD_MEMBER_STATUS = 'Incorrect request: Status must be %s or "%s".' % (
+    ', '.join('"%s"' % s for s in records.MEMBER_STATUSES[:-1]),
+    records.MEMBER_STATUSES[-1])
 MEMBER_LIMIT = ('Image member limit exceeded for image %s: The limit has '
                 'been exceeded on the number of allowed image members for '
                 'this image. Attempted: %d, Maximum: %d:')
@@ -89,7 +92,7 @@ def update_member(ctx, authz, repo, image_id, member_id, status):
     member = _find_member(ctx, authz, repo, image, member_id)
     # Policy before validation: the owner gets 403 whatever the status.
     access.require_member_rule(ctx, authz, image, member_rules.MODIFY_MEMBER)
-    if not isinstance(status, str) or status not in records.MEMBER_STATUSES:
+    if not isinstance(status, str) or status not in lifecycle.STATUSES:
         raise exception.Invalid(BAD_MEMBER_STATUS)
     if member.status == status:  # Glance: a no-op keeps updated_at
         return member
