@@ -121,6 +121,8 @@ def _datetime(value):
 def converter(column):
     """How a selected column's raw value becomes Python: None when the
     database already hands back the right type (text, integers)."""
+    if isinstance(column, peewee.Alias):
+        column = column.node  # a column read by the name of a record field
     if isinstance(column, peewee.DateTimeField):
         return _datetime
     if isinstance(column, peewee.BooleanField):

@@ -321,10 +321,10 @@ class Repository(sharing_v1.SharingRepository):
     # A membership past its expires_at (sharing extension) is gone from
     # every read at once: `live` is the query-time rule, `now` a parameter.
 
-    _MEMBER_FIELDS = (models.ImageMember.image, models.ImageMember.member,
-                      models.ImageMember.status,
-                      models.ImageMember.created_at,
-                      models.ImageMember.updated_at)
+    # records.Member's fields, in its order: a row is the record's values.
+    _MEMBER_FIELDS = tuple(sharing_v1.columns(
+        records.Member, models.ImageMember, image_id=models.ImageMember.image,
+        member_id=models.ImageMember.member))
 
     _MEMBER = prepared.Prepared(
         lambda image_id, member_id, now: models.ImageMember.select(
