@@ -31,6 +31,7 @@ import werkzeug.exceptions
 from glance_members.api import body
 from glance_members.api import discovery
 from glance_members.api import errors
+from glance_members.api import identity
 from glance_members.api import image_data
 from glance_members.api import image_members
 from glance_members.api import image_tags
@@ -140,6 +141,9 @@ def create_app(conf, repo=None):
     if conf.sharing.enabled:
         for blueprint in sharing_v1.BLUEPRINTS:
             api.register_blueprint(blueprint)
+    if conf.auth.backend == 'static':
+        # No Keystone: the stock client's project lookups are refused.
+        app.register_blueprint(identity.blp)
 
     if repo is None:
         database = db.connect(gm_conf.database_url(conf),
@@ -152,7 +156,7 @@ def create_app(conf, repo=None):
     image_store = store.ImageStore(conf)
     repo = uploads.ReclaimingRepository(repo, image_store)
     directory = projects.make_directory(conf, gm_conf.token_file(conf))
-    if conf.sharing.verify_members:
+    if gm_conf.verify_members(conf):
         # The /v2 member create checks its member after the sharing rules'
         # image and policy checks (recipients.VerifyingRepository).
         repo = recipients.VerifyingRepository(repo, directory)
@@ -222,6 +226,8 @@ def create_app(conf, repo=None):
         unversioned.update({sharing_versions.ROOT: sharing_root,
                             sharing_versions.ROOT + '/': sharing_root})
         extensions = (sharing_versions.PREFIX + '/',)
+    if conf.auth.backend == 'static':
+        extensions += (identity.PREFIX + '/',)
     app.wsgi_app = versions.VersionNegotiation(
         app.wsgi_app, conf.public_endpoint, unversioned=unversioned,
         extensions=extensions)

@@ -170,6 +170,9 @@ def make_app(data_dir, database_url=None, **overrides):
         database_url = _current.url_for(data_dir)
     if database_url is not None:
         overrides['database.connection'] = database_url
+    # Glance's rule, any member id, unless a test says otherwise (None: the
+    # service's default, on with the static token file).
+    overrides.setdefault('sharing.verify_members', False)
     conf = gm_conf.new_conf(overrides=dict({'data_dir': data_dir},
                                            **overrides))
     database = db.connect(gm_conf.database_url(conf))

@@ -100,12 +100,14 @@ sharing_opts = [
                 help='Serve the sharing extension API under /sharing/v1 '
                      '(inbox, bulk decisions, trusted producers, batch '
                      'share and revoke, expiry, history) beside /v2.'),
-    cfg.BoolOpt('verify_members', default=False,
+    cfg.BoolOpt('verify_members',
                 help='Refuse (400) a new member id that is not an existing, '
                      'enabled project (Keystone, looked up with the '
                      '[keystone_authtoken] credentials; or the static token '
                      'file), on /v2 and in batch. Keystone unreachable is a '
-                     '503. Off by default, as Glance accepts any id.'),
+                     '503. Unset: on with the static token file (it lists '
+                     'every project there is), off with Keystone, as Glance '
+                     'accepts any id.'),
     cfg.IntOpt('directory_cache_time', default=30, min=0,
                help='Seconds a project lookup of the recipient check is '
                     'remembered.'),
@@ -231,6 +233,15 @@ def console_state_path(conf):
 def token_file(conf):
     return conf.static_auth.token_file or os.path.join(
         os.path.abspath(conf.data_dir), 'tokens.yaml')
+
+
+def verify_members(conf):
+    """Whether new member ids are checked against the identity directory:
+    `[sharing] verify_members`, or where unset, whether the service knows
+    every project (the static token file)."""
+    if conf.sharing.verify_members is not None:
+        return conf.sharing.verify_members
+    return conf.auth.backend == 'static'
 
 
 def list_opts():

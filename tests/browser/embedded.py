@@ -102,10 +102,12 @@ class Embedded:
 
 
 @contextlib.contextmanager
-def serve(base, config=None):
+def serve(base, config=None, any_member_id=True):
     """`glance-members serve` on an empty data dir under `base` (a
     pathlib.Path; `config`: the text of a config file, if any): an
-    Embedded while the block runs."""
+    Embedded while the block runs. `any_member_id`: Glance's rule
+    (servers.Server) instead of the recipient check against the token
+    file."""
     data_dir = str(base / 'data')
     os.makedirs(data_dir)
     extra = []
@@ -118,7 +120,7 @@ def serve(base, config=None):
     home = tempfile.mkdtemp(prefix='gm-home-')
     server = servers.Server(data_dir, processes.free_port(),
                             str(base / 'server.log'), home=home,
-                            extra_args=extra)
+                            extra_args=extra, any_member_id=any_member_id)
     try:
         yield Embedded(server.start())
     finally:

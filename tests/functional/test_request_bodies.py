@@ -21,7 +21,9 @@ def _api_routes(app):
         if '.' not in rule.endpoint:  # blueprints' endpoints only
             continue
         for method in sorted(rule.methods & {'GET', 'DELETE'}):
-            path = re.sub(r'<any\([^)]*\):name>', 'image', rule.rule)
+            # An any() converter: its first choice.
+            path = re.sub(r'<any\(([^),]*)[^)]*\):\w+>',
+                          lambda m: m.group(1).strip(), rule.rule)
             path = path.replace('<image_id>', image_id).replace(
                 '<member_id>', member_id)
             routes.append((method, path))

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 
+from glance_members.api import identity
 from glance_members.db import models
 from tests.functional import conftest
 # Every error below is /sharing/v1's (plain-text message), but one.
@@ -394,6 +395,38 @@ def test_verify_members_on_v2_and_batch(make_api):
         'Member typo is not an existing, enabled project.', failures=[
             {'image': None, 'member': 'typo', 'reason':
              'Member typo is not an existing, enabled project.'}])
+
+
+def test_the_static_token_file_turns_the_recipient_check_on(make_api):
+    """Unset (None), [sharing] verify_members is on with the static token
+    file: it lists every project there is (the embedded default)."""
+    api = make_api(**{'sharing.verify_members': None})
+    image = api.create_image()['id']
+    for typo in ('0' * 32, 'consumer', 'not a project!'):
+        r = api.post('/v2/images/%s/members' % image, body={'member': typo})
+        conftest.assert_error(
+            r, 400, 'Member %s is not an existing, enabled project.' % typo)
+    assert api.get('/v2/images/%s/members' % image).json['members'] == []
+    assert api.add_member(image, CONSUMER)['status'] == 'pending'
+    r = api.post(ROOT + '/shares', body={'images': [image],
+                                         'members': ['typo', CONSUMER2]})
+    assert r.status_code == 400, r.json
+
+
+def test_the_identity_lookups_of_openstack_are_refused(make_api):
+    """The embedded default has no Keystone: `openstack image add project`
+    asks /identity/v3 (the README's OS_ENDPOINT) and is answered 403, as
+    Keystone answers a non-admin, so it passes the project id on."""
+    api = make_api(**{'sharing.verify_members': None})
+    for path in ('/projects/' + CONSUMER, '/projects', '/domains/default',
+                 '/domains', '/projects?name=consumer'):
+        r = api.get('/identity/v3' + path)
+        conftest.assert_error(r, 403, identity.NO_IDENTITY_SERVICE)
+        r = api.get('/identity/v3' + path, who=None)
+        assert r.status_code == 401
+    r = api.post('/identity/v3/projects', body={'project': {}})
+    assert r.status_code == 405
+    assert api.get('/identity/v3/users').status_code == 404
 
 
 # --- expiry ----------------------------------------------------------------

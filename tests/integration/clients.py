@@ -63,6 +63,16 @@ def ensure_client_venv(cache_root=None):
                        ("openstack", "glance", "python"), cache_root)
 
 
+def install_plugin(venv):
+    """This checkout's `openstack image share` plugin in ``venv``
+    (editable, no dependencies: OSC brings osc-lib), as a user would
+    ``pip install glance-members[osc]`` beside python-openstackclient."""
+    subprocess.run([str(Path(venv) / "bin" / "pip"), "install", "-q",
+                    "--no-deps", "-e", str(HERE.parents[1])], check=True,
+                   stdin=subprocess.DEVNULL, capture_output=True,
+                   timeout=600)
+
+
 # ---------------------------------------------------------------- running
 
 class Result(collections.namedtuple("Result", "rc stdout stderr")):

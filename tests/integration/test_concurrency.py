@@ -70,8 +70,10 @@ class ConfServer(helpers.Server):
             helpers.write_token_file(data_dir)
         # Short $HOME (gunicorn's control socket, if any, lives there).
         home = tempfile.mkdtemp(prefix='gm-home-')
+        # Glance's rule, any member id: the tests share with made-up ids.
         super().__init__(data_dir, port or processes.free_port(),
-                         os.path.join(base_dir, 'server.log'), home=home)
+                         os.path.join(base_dir, 'server.log'), home=home,
+                         any_member_id=True)
         self.base_dir = base_dir
         self.db_url = db_url
         self.workers = workers

@@ -2,30 +2,23 @@
 in the real `openstack` command (python-openstackclient 10.5.0 from PyPI),
 logged in to a real Keystone, against glance-members found in its catalog.
 
-The plugin is installed (editable, no dependencies: OSC brings osc-lib) into
-the cached stock-client venv, as a user would `pip install
-glance-members[osc]` beside python-openstackclient.
+The plugin is installed into the cached stock-client venv
+(clients.install_plugin).
 """
 
 import json
-import os
-import subprocess
 
 import pytest
 
+from tests.integration import clients
 from tests.integration.clients import StockClients
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
 
 
 @pytest.fixture(scope='module')
 def osc(keystone, gm_keystone, tmp_path_factory):
     stock = StockClients(keystone,
                          home=str(tmp_path_factory.mktemp('osc-home')))
-    subprocess.run([stock.bin('pip'), 'install', '-q', '--no-deps', '-e',
-                    REPO], check=True, stdin=subprocess.DEVNULL,
-                   capture_output=True, timeout=600)
+    clients.install_plugin(stock.venv)
     return stock
 
 

@@ -79,7 +79,7 @@ CONSUMER = personas.CONSUMER_PROJECT
 CONSUMER2 = personas.CONSUMER2_PROJECT
 OUTSIDER = personas.OUTSIDER_PROJECT
 # Ids the API accepts as members without a project behind them
-# ([sharing] verify_members is off by default).
+# (any_member_id: Glance's rule, the recipient check off).
 FAKE_PROJECTS = ['%032x' % (0xfade0000 + i) for i in range(40)]
 
 UUID = re.compile(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-'
@@ -108,7 +108,8 @@ def world(tmp_path_factory):
     servers.write_token_file(data_dir)
     home = tempfile.mkdtemp(prefix='gm-home-')
     server = servers.Server(data_dir, processes.free_port(),
-                            str(tmp / 'server.log'), home=home)
+                            str(tmp / 'server.log'), home=home,
+                            any_member_id=True)
     # The subprocess must run this checkout's code (not an installed one).
     assert servers.package_root() == os.path.dirname(os.path.dirname(
         os.path.dirname(os.path.abspath(__file__))))

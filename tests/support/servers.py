@@ -71,7 +71,7 @@ class Server:
     name = 'glance-members serve'
 
     def __init__(self, data_dir, port, log_path, home=None, argv=None,
-                 env=None, extra_args=()):
+                 env=None, extra_args=(), any_member_id=False):
         self.data_dir = data_dir
         # gunicorn puts a control socket in $HOME/.gunicorn: one per server.
         self.home = home or data_dir
@@ -81,6 +81,7 @@ class Server:
         self._argv = argv
         self._env = env
         self.extra_args = list(extra_args)
+        self.any_member_id = any_member_id
         self.process = None
         self._log = None
 
@@ -92,7 +93,16 @@ class Server:
                 '--port', str(self.port)] + self.extra_args
 
     def env(self):
-        return self._env or child_env(HOME=self.home)
+        if self._env:
+            return self._env
+        extra = {}
+        if self.any_member_id:
+            # Glance's rule, any member id (tests that share with ids no
+            # token names), where the static token file would turn the
+            # recipient check on. oslo.config reads OS_<GROUP>__<OPTION>,
+            # over any config file.
+            extra['OS_SHARING__VERIFY_MEMBERS'] = 'false'
+        return child_env(HOME=self.home, **extra)
 
     def start(self, timeout=START_TIMEOUT):
         self._log = open(self.log_path, 'ab')
@@ -139,15 +149,17 @@ class Server:
 
 @pytest.fixture
 def gm_server(tmp_path):
-    """A started server on a free port, the personas' tokens pre-written;
-    stopped at teardown whatever happened."""
+    """A started server on a free port, the personas' tokens pre-written,
+    any member id accepted (as Glance); stopped at teardown whatever
+    happened."""
     data_dir = str(tmp_path / 'data')
     write_token_file(data_dir)
     # Short: gunicorn's control socket lives in $HOME/.gunicorn and a unix
     # socket path may not exceed ~107 bytes.
     home = tempfile.mkdtemp(prefix='gm-home-')
     server = Server(data_dir, processes.free_port(),
-                    str(tmp_path / 'server.log'), home=home)
+                    str(tmp_path / 'server.log'), home=home,
+                    any_member_id=True)
     try:
         yield server.start()
     finally:

@@ -4,6 +4,7 @@ nothing."""
 import flask.views
 
 from glance_members.api import common
+from glance_members import conf as gm_conf
 from glance_members.schemas.sharing_v1 import shares as schemas
 from glance_members.sharing import batch
 
@@ -23,7 +24,7 @@ class Shares(flask.views.MethodView):
         return {'results': batch.share(
             common.context(), s.authz, s.repo, args['images'],
             args['members'], args['expires_at'], s.conf.image_member_quota,
-            s.directory, s.conf.sharing.verify_members)}
+            s.directory, gm_conf.verify_members(s.conf))}
 
 
 @blp.route('/revoke', strict_slashes=True)
