@@ -42,8 +42,8 @@ from benchmarks import sharing  # noqa: E402
 from benchmarks.support import load  # noqa: E402
 from benchmarks.support import report  # noqa: E402
 from benchmarks.support import servers  # noqa: E402
-from tests.support import processes  # noqa: E402
-from tests.support import servers as test_servers  # noqa: E402
+from testbed import processes  # noqa: E402
+from testbed import servers as test_servers  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OPS = ('list_members', 'show_member', 'update_status', 'add_member',

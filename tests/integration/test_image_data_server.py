@@ -20,8 +20,8 @@ import time
 
 import pytest
 
-from tests.support.servers import venv_executable
-from tests import personas
+from testbed.servers import venv_executable
+from testbed import personas
 
 CONSUMER = personas.CONSUMER_PROJECT
 GLANCE = venv_executable('glance')

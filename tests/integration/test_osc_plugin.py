@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from tests.integration.clients import StockClients
+from tests.support.clients import StockClients
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -27,11 +27,6 @@ def osc(keystone, gm_keystone, tmp_path_factory):
                     REPO], check=True, stdin=subprocess.DEVNULL,
                    capture_output=True, timeout=600)
     return stock
-
-
-@pytest.fixture(scope='module')
-def projects(keystone):
-    return keystone.identities['projects']
 
 
 def run(osc, user, *args):

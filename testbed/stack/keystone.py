@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.integration import venvs
+from testbed import venvs
 
 import requests
 
@@ -43,7 +43,7 @@ ADMIN_ROLE = "admin"
 
 # gunicorn config file (-c) written next to keystone.conf.
 GUNICORN_HOOKS = """\
-# Written by tests/integration/stack/keystone.py: gunicorn server hooks.
+# Written by testbed/stack/keystone.py: gunicorn server hooks.
 import sys
 
 
@@ -74,7 +74,7 @@ def venv_path(cache_root=None):
 
 
 def ensure_venv(cache_root=None):
-    """The Keystone venv (built first if needed; see tests.integration.venvs),
+    """The Keystone venv (built first if needed; see testbed.venvs),
     checked to serve keystone.wsgi.api with gunicorn."""
     return venvs.ensure_venv(
         VENV_NAME, ('keystone==%s' % KEYSTONE_VERSION, 'gunicorn'),
@@ -164,7 +164,7 @@ class KeystoneServer:
         for name in ("fernet-keys", "credential-keys", "receipt-keys"):
             self._keys(name).mkdir(mode=0o700, exist_ok=True)
         conf = """\
-# Written by tests/integration/stack/keystone.py; rewritten on every start.
+# Written by testbed/stack/keystone.py; rewritten on every start.
 [DEFAULT]
 debug = false
 log_file = {log}
