@@ -33,9 +33,12 @@ def _copy_migrated_sqlite(path):
     shutil.copyfile(_MIGRATED_SQLITE[0], path)
 
 
-def make_app(data_dir, database_url=None, opened=None, **overrides):
+def make_app(data_dir, database_url=None, opened=None, migrate=True,
+             **overrides):
     """The real app in `data_dir` on `database_url` (default: the embedded
-    SQLite file in `data_dir`); its database is appended to `opened`."""
+    SQLite file in `data_dir`); its database is appended to `opened`.
+    `migrate=False`: the caller knows the database is at the latest
+    schema."""
     os.makedirs(data_dir, exist_ok=True)
     with open(os.path.join(data_dir, 'tokens.yaml'), 'w') as f:
         yaml.safe_dump(personas.token_file_document(), f)
@@ -49,5 +52,6 @@ def make_app(data_dir, database_url=None, opened=None, **overrides):
     database = db.connect(url)
     if opened is not None:
         opened.append(database)
-    db.create_schema(database)
+    if migrate:
+        db.create_schema(database)
     return gm_app.create_app(conf, db.make_repository(database))

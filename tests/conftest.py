@@ -2,8 +2,8 @@
 
 The functional suite (tests/functional) runs every test three times: on the
 embedded default (a fresh SQLite file under the test's data dir), on
-PostgreSQL (a private cluster, tests/support/postgresql.py) and on MariaDB
-(a private server, tests/support/mariadb.py). Choose with
+PostgreSQL (a private cluster, testbed/postgresql.py) and on MariaDB
+(a private server, testbed/mariadb.py). Choose with
 `--gm-databases=sqlite,postgresql,mariadb` (tests/support/databases.py);
 the test ids end in [sqlite] / [postgresql] / [mariadb].
 
@@ -149,10 +149,13 @@ def make_app(data_dir, database_url=None, **overrides):
     embedded SQLite file in `data_dir`, or an empty PostgreSQL / MariaDB
     database for this data dir) unless `database_url` is given; closed at
     the test's end."""
+    reused = False
     if database_url is None and 'database.connection' not in overrides:
         database_url = _current.url_for(data_dir)
+        # A server's reused database is emptied at the latest schema.
+        reused = database_url is not None
     return apps.make_app(data_dir, database_url, opened=_current.opened,
-                         **overrides)
+                         migrate=not reused, **overrides)
 
 
 @pytest.fixture

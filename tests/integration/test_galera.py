@@ -1,4 +1,4 @@
-"""A three-node MariaDB Galera cluster (tests/support/mariadb.py) with two
+"""A three-node MariaDB Galera cluster (testbed/mariadb.py) with two
 glance-members instances writing through different nodes: service A on
 node 0, service B on node 1 (2 workers each, member quota 10).
 

@@ -1,6 +1,6 @@
 """The schema history: an old database with data upgrades without loss,
-on SQLite, on PostgreSQL (a private cluster, tests/support/postgresql.py)
-and on MariaDB (a private server, tests/support/mariadb.py)."""
+on SQLite, on PostgreSQL (a private cluster, testbed/postgresql.py)
+and on MariaDB (a private server, testbed/mariadb.py)."""
 
 import datetime
 
