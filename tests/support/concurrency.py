@@ -104,7 +104,7 @@ class ConfServer(helpers.Server):
         """gunicorn's workers: the live children of the master."""
         if self.process is None:
             return []
-        return children(self.process.pid)
+        return processes.children(self.process.pid)
 
     def wait_workers(self, timeout=30):
         deadline = time.monotonic() + timeout
@@ -121,7 +121,8 @@ class ConfServer(helpers.Server):
         processes.kill_group(process)
         # Orphaned workers (if any) die with the group; wait for them.
         deadline = time.monotonic() + 10
-        while _group_alive(process.pid) and time.monotonic() < deadline:
+        while processes.group_members(process.pid) and \
+                time.monotonic() < deadline:
             time.sleep(0.05)
         self._log.close()
         self._log = None
@@ -129,38 +130,6 @@ class ConfServer(helpers.Server):
     def close(self):
         self.stop()
         shutil.rmtree(self.home, ignore_errors=True)
-
-
-def children(pid):
-    """Live (non-zombie) child pids of `pid`, from /proc."""
-    found = []
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(')') + 2:].split()
-        if fields[0] != 'Z' and int(fields[1]) == pid:
-            found.append(int(entry))
-    return sorted(found)
-
-
-def _group_alive(pgid):
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(')') + 2:].split()
-        if fields[0] != 'Z' and int(fields[2]) == pgid:
-            return True
-    return False
 
 
 # --- the database, read directly ---------------------------------------------
