@@ -31,8 +31,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
 from benchmarks.support import report  # noqa: E402
 from glance_members.console import app as console_app  # noqa: E402
 from glance_members import records  # noqa: E402
-from tests import conftest as root  # noqa: E402
-from tests import personas  # noqa: E402
+from testbed import apps  # noqa: E402
+from testbed import personas  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 IMAGES = 1000
@@ -110,7 +110,7 @@ class Canned:
 
 def measure(rounds):
     with tempfile.TemporaryDirectory() as tmp:
-        app = root.make_app(os.path.join(tmp, 'data'),
+        app = apps.make_app(os.path.join(tmp, 'data'),
                             image_member_quota=-1)
         seed(app.extensions['glance_members'].repo)
         notice = '%d images have been shared with you' % PENDING

@@ -12,7 +12,7 @@ headers parsing on) on 127.0.0.1:
 * `waitress`: `waitress-serve` (one process, 2 threads).
 
 For each: wrk on the member list of a 50-member image (8 connections),
-the probes of benchmarks/support/http_probes.py (the same bytes as
+the probes of testbed/http_probes.py (the same bytes as
 tests/integration/test_http_probes.py), a 1 GiB chunked upload with the
 workers' RSS before, at peak and after, and last SIGHUP then SIGTERM
 under a looping client. Each cell is what was measured; a probe a
@@ -44,9 +44,9 @@ REPO = os.path.dirname(HERE)
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-from benchmarks.support import http_probes as probes  # noqa: E402
+from testbed import http_probes as probes  # noqa: E402
 from benchmarks.support import report  # noqa: E402
-from tests.support import processes  # noqa: E402
+from testbed import processes  # noqa: E402
 
 CANDIDATES = ('serve', 'gthread', 'granian', 'waitress')
 WORKERS, THREADS = 2, 2
@@ -120,7 +120,7 @@ class Candidate:
         self.process = None
         os.makedirs(self.data_dir)
         # The test personas' tokens (producer: tok-producer).
-        from tests.support import servers as test_servers
+        from testbed import servers as test_servers
         test_servers.write_token_file(self.data_dir)
         with open(self.config, 'w') as f:
             f.write('[DEFAULT]\ndata_dir = %s\nbind_host = 127.0.0.1\n'

@@ -32,9 +32,9 @@ if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
 from benchmarks.support import report  # noqa: E402
-from tests import personas  # noqa: E402
-from tests.support import processes  # noqa: E402
-from tests.support import servers  # noqa: E402
+from testbed import personas  # noqa: E402
+from testbed import processes  # noqa: E402
+from testbed import servers  # noqa: E402
 
 MiB = report.MiB
 TOKEN = 'bench-producer-token'

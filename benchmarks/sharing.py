@@ -4,11 +4,11 @@ ceiling, on SQLite and PostgreSQL.
 
 One bounded run (about 12-15 minutes on 2 cores with the defaults):
 
-1. a real Keystone 30 (tests/integration/stack) with benchmark projects
+1. a real Keystone 30 (testbed/stack) with benchmark projects
    and users; real tokens (keystonemiddleware validates each once per
    worker, then serves it from its in-process cache);
 2. for each database (SQLite WAL in a data dir; PostgreSQL: a private
-   cluster from tests/support/postgresql.py), `glance-members serve
+   cluster from testbed/postgresql.py), `glance-members serve
    --config FILE` with the keystone backend, seeded through the API (the
    10,000-share consumer directly through glance_members.db's Repository);
 3. wrk (8 connections, one per wrk thread) with the Lua scripts in
@@ -52,9 +52,9 @@ from benchmarks.support import load  # noqa: E402
 from benchmarks.support import profiling  # noqa: E402
 from benchmarks.support import report  # noqa: E402
 from benchmarks.support import servers  # noqa: E402
-from tests.integration.stack import control as ks_control  # noqa: E402
-from tests.integration.stack import identities as ks_ids  # noqa: E402
-from tests.support import processes  # noqa: E402
+from testbed.stack import control as ks_control  # noqa: E402
+from testbed.stack import identities as ks_ids  # noqa: E402
+from testbed import processes  # noqa: E402
 
 PASSWORD = 'secret'
 # Which server runs the app (--server): ours, or gunicorn gthread.
@@ -129,7 +129,7 @@ def keystone_validations(stack_server):
 
 # --- glance-members ---------------------------------------------------------
 
-# The keystone backend as in tests/support/keystone_service.py (the
+# The keystone backend as in testbed/keystone_service.py (the
 # section an operator copies from glance-api.conf), plus the database and an
 # in-process token cache of an hour, so that each token is validated once per
 # worker for the whole run (the default is 300 s). Threads: `serve --threads`.
@@ -151,7 +151,7 @@ class Deployment:
         if kind == 'mariadb':
             self.db_url = pg_cluster.create_database('gm_bench')
             self.description = (
-                'MariaDB %s (private server from tests/support/mariadb.py: '
+                'MariaDB %s (private server from testbed/mariadb.py: '
                 'innodb_flush_log_at_trx_commit=2, 32 MiB buffer pool), TCP '
                 '127.0.0.1, PyMySQL %s, glance_members.db.engines.MySQLPool '
                 '(8 connections per worker)' % (
@@ -161,7 +161,7 @@ class Deployment:
             self.db_url = pg_cluster.create_database('gm_bench')
             self.description = (
                 'PostgreSQL %s (private cluster from '
-                'tests/support/postgresql.py: fsync=off, '
+                'testbed/postgresql.py: fsync=off, '
                 'synchronous_commit=off, full_page_writes=off), TCP '
                 '127.0.0.1, psycopg %s, peewee PooledPostgresqlDatabase '
                 '(8 connections per worker)' % (
@@ -185,7 +185,7 @@ class Deployment:
                             % self.config_count)
         # Imported here: it imports glance_members, which must come from
         # the run's snapshot (snapshot_package).
-        from tests.support import keystone_service
+        from testbed import keystone_service
         with open(path, 'w') as f:
             f.write(keystone_service.config_text(
                 self.data_dir, port, self.ks['auth_url'].rsplit('/v3', 1)[0],
@@ -659,7 +659,7 @@ def run(args):
         idents = Identities(stack_ids).ensure()
         tokens = idents.tokens()
         result['keystone'] = {
-            'version': '30.0.0 (tests/integration/stack)',
+            'version': '30.0.0 (testbed/stack)',
             'url': stack_ids['auth_url'], 'up_s': round(
                 time.monotonic() - t0, 1),
             'served_by': 'gunicorn, 1 worker x 8 threads, SQLite, '
@@ -678,10 +678,10 @@ def run(args):
                     getattr(pg, 'remove', pg.stop)()
                 t0 = time.monotonic()
                 if kind == 'postgresql':
-                    from tests.support import postgresql as pg_helpers
+                    from testbed import postgresql as pg_helpers
                     pg = pg_helpers.Cluster().start()
                 else:
-                    from tests.support import mariadb as mariadb_helpers
+                    from testbed import mariadb as mariadb_helpers
                     pg = mariadb_helpers.start_server()
                 section['cluster_up_s'] = round(time.monotonic() - t0, 1)
             dep = Deployment(kind, base, stack_ids, pg)

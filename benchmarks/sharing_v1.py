@@ -30,14 +30,14 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
     __file__))))
 
 from glance_members import records  # noqa: E402
-from tests import conftest as root  # noqa: E402
-from tests import personas  # noqa: E402
+from testbed import apps  # noqa: E402
+from testbed import personas  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _app(tmp):
-    app = root.make_app(tmp, image_member_quota=-1)
+    app = apps.make_app(tmp, image_member_quota=-1)
     return app, app.extensions['glance_members'].repo
 
 

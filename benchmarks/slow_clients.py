@@ -5,7 +5,7 @@ SQLite, static tokens) on 127.0.0.1, 2 workers x 2 threads:
 
 1. baseline: one keep-alive client on the member list of a 50-member image
    (req/s, p50, p99);
-2. slow clients: the floods of tests/integration/floods.py (partial request
+2. slow clients: the floods of testbed/floods.py (partial request
    heads, idle keep-alives, uploads trickling 32 KiB/s) in a process of
    their own while the same client runs: answered, errors, p50, p99;
 3. a chunked upload (`Transfer-Encoding: chunked`, as `glance
@@ -46,10 +46,10 @@ REPO = os.path.dirname(HERE)
 if REPO not in sys.path:
     sys.path.insert(0, REPO)
 
-from tests import personas  # noqa: E402
-from tests.integration import floods  # noqa: E402
-from tests.support import processes  # noqa: E402
-from tests.support import servers as helpers  # noqa: E402
+from testbed import personas  # noqa: E402
+from testbed import floods  # noqa: E402
+from testbed import processes  # noqa: E402
+from testbed import servers as helpers  # noqa: E402
 
 CANDIDATES = ('gthread', 'glance-members', 'granian', 'uvicorn-a2wsgi')
 WORKERS, THREADS = 2, 2
@@ -247,7 +247,7 @@ def summary(results, seconds):
 
 def slow_clients(c, path, uploads, args):
     flood = subprocess.Popen(
-        [sys.executable, '-m', 'tests.integration.floods', '--port',
+        [sys.executable, '-m', 'testbed.floods', '--port',
          str(c.port), '--duration', str(args.flood_s), '--partial',
          str(args.partial), '--idle', str(args.idle), '--uploads',
          ','.join(uploads[:args.uploads]), '--token',

@@ -15,8 +15,8 @@ them consumers who log in and accept) and --bulk images each shared with
 and accepted by one more consumer (a database that is not empty). Round i
 runs every version once, in an order that alternates (ABAB.., BABA..); the
 result for a version is its median over the rounds and, against the first
-version, the median of the per-round ratios. Writes
-results/v2-ab-NAME.{json,md}.
+version, the median of the per-round ratios. Writes results/v2-ab.{json,md}
+(with --name NAME: results/v2-ab-NAME.{json,md}).
 """
 
 import argparse
@@ -42,8 +42,8 @@ from benchmarks import sharing  # noqa: E402
 from benchmarks.support import load  # noqa: E402
 from benchmarks.support import report  # noqa: E402
 from benchmarks.support import servers  # noqa: E402
-from tests.support import processes  # noqa: E402
-from tests.support import servers as test_servers  # noqa: E402
+from testbed import processes  # noqa: E402
+from testbed import servers as test_servers  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OPS = ('list_members', 'show_member', 'update_status', 'add_member',
@@ -247,7 +247,8 @@ def main():
     parser.add_argument('--seconds', type=int, default=10)
     parser.add_argument('--bulk', type=int, default=1000)
     parser.add_argument('--name', default=None,
-                        help='results/v2-ab-NAME.{json,md}')
+                        help='results/v2-ab-NAME.{json,md} '
+                        '(default: results/v2-ab.{json,md})')
     args = parser.parse_args()
     if len(args.rev) < 2:
         parser.error('give --rev at least twice')
@@ -293,8 +294,10 @@ def main():
               'summary': summarize(versions),
               'orders': orders,
               'wall_s': round(time.monotonic() - started)}
-    name = args.name or '-'.join(v.label for v in versions)
-    out = os.path.join(HERE, 'results', 'v2-ab-' + name)
+    # The current result is results/v2-ab.*; a named run (an experiment)
+    # goes beside it as v2-ab-NAME.*.
+    out = os.path.join(HERE, 'results',
+                       'v2-ab-' + args.name if args.name else 'v2-ab')
     with open(out + '.json', 'w') as f:
         json.dump(result, f, indent=1)
     with open(out + '.md', 'w') as f:

@@ -2,10 +2,10 @@
 
 The functional suite (tests/functional) runs every test three times: on the
 embedded default (a fresh SQLite file under the test's data dir), on
-PostgreSQL (a private cluster, tests/support/postgresql.py) and on MariaDB
-(a private server, tests/support/mariadb.py). Choose with
-`--gm-databases=sqlite,postgresql,mariadb` (or GM_TEST_DATABASES); the test
-ids end in [sqlite] / [postgresql] / [mariadb].
+PostgreSQL (a private cluster, testbed/postgresql.py) and on MariaDB
+(a private server, testbed/mariadb.py). Choose with
+`--gm-databases=sqlite,postgresql,mariadb` (tests/support/databases.py);
+the test ids end in [sqlite] / [postgresql] / [mariadb].
 
 On PostgreSQL and MariaDB, each data dir a test builds an app on gets its
 own empty database: the session keeps a few databases at the latest schema
@@ -17,17 +17,21 @@ test.
 import os
 
 import pytest
-import yaml
 
-from glance_members import app as gm_app
-from glance_members import conf as gm_conf
 from glance_members import db
 from glance_members.db import models
-from tests import personas
+from testbed import apps
+
+# Imported here before pytest_plugins registers it: rewrite its asserts too.
+pytest.register_assert_rewrite('tests.support.databases')
+from tests.support import databases as gm_databases  # noqa: E402
 
 # Fixtures every suite may ask for (tests/support/).
 pytest_plugins = [
     'tests.support.browser',
+    'tests.support.clients',
+    'tests.support.concurrency',
+    'tests.support.databases',
     'tests.support.disk_images',
     'tests.support.horizon',
     'tests.support.keystone',
@@ -40,20 +44,8 @@ pytest_plugins = [
     'tests.support.servers',
 ]
 
-DATABASES = ('sqlite', 'postgresql', 'mariadb')
-# The session-wide server fixture of each database server.
-_SERVER_FIXTURES = {'postgresql': 'postgresql_cluster',
-                    'mariadb': 'mariadb_server'}
 _FUNCTIONAL = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                            'functional') + os.sep
-
-
-def pytest_addoption(parser):
-    parser.addoption(
-        '--gm-databases',
-        default=os.environ.get('GM_TEST_DATABASES', ','.join(DATABASES)),
-        help='Comma-separated databases the functional suite runs on '
-             '(default: %(default)s; env GM_TEST_DATABASES).')
 
 
 def pytest_generate_tests(metafunc):
@@ -61,13 +53,8 @@ def pytest_generate_tests(metafunc):
         return
     if not str(metafunc.definition.path).startswith(_FUNCTIONAL):
         return
-    chosen = [name.strip() for name in
-              metafunc.config.getoption('--gm-databases').split(',')
-              if name.strip()]
-    unknown = set(chosen) - set(DATABASES)
-    if unknown:
-        raise pytest.UsageError('--gm-databases: unknown %s' % sorted(unknown))
-    metafunc.parametrize('gm_database', chosen, indirect=True)
+    metafunc.parametrize('gm_database', gm_databases.chosen(metafunc.config),
+                         indirect=True)
 
 
 class _ReusedDatabases:
@@ -143,8 +130,8 @@ def gm_database(request):
     global _current
     name = getattr(request, 'param', 'sqlite')
     databases = None
-    if name in _SERVER_FIXTURES:
-        cluster = request.getfixturevalue(_SERVER_FIXTURES[name])
+    if name in gm_databases.SERVER_FIXTURES:
+        cluster = request.getfixturevalue(gm_databases.SERVER_FIXTURES[name])
         databases = _server_databases.get(id(cluster))
         if databases is None:
             databases = _server_databases[id(cluster)] = \
@@ -158,27 +145,17 @@ def gm_database(request):
 
 
 def make_app(data_dir, database_url=None, **overrides):
-    """The real app in `data_dir` with the test personas' token file and any
-    config overrides, on `database_url` (default: the test's database, see
-    gm_database: the embedded SQLite file in `data_dir`, or an empty
-    PostgreSQL database for this data dir)."""
-    os.makedirs(data_dir, exist_ok=True)
-    token_path = os.path.join(data_dir, 'tokens.yaml')
-    with open(token_path, 'w') as f:
-        yaml.safe_dump(personas.token_file_document(), f)
+    """testbed.apps.make_app on the test's database (see gm_database: the
+    embedded SQLite file in `data_dir`, or an empty PostgreSQL / MariaDB
+    database for this data dir) unless `database_url` is given; closed at
+    the test's end."""
+    reused = False
     if database_url is None and 'database.connection' not in overrides:
         database_url = _current.url_for(data_dir)
-    if database_url is not None:
-        overrides['database.connection'] = database_url
-    # Glance's rule, any member id, unless a test says otherwise (None: the
-    # service's default, on with the static token file).
-    overrides.setdefault('sharing.verify_members', False)
-    conf = gm_conf.new_conf(overrides=dict({'data_dir': data_dir},
-                                           **overrides))
-    database = db.connect(gm_conf.database_url(conf))
-    _current.opened.append(database)
-    db.create_schema(database)
-    return gm_app.create_app(conf, db.make_repository(database))
+        # A server's reused database is emptied at the latest schema.
+        reused = database_url is not None
+    return apps.make_app(data_dir, database_url, opened=_current.opened,
+                         migrate=not reused, **overrides)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The servers a benchmark starts: tests.support.servers.Server (its own
+"""The servers a benchmark starts: testbed.servers.Server (its own
 process group, stopped whole) with the RSS of its workers sampled, their
 CPU seconds and the database server's; the package snapshot they run."""
 
@@ -10,7 +10,7 @@ import threading
 import psutil
 
 from benchmarks.support import report
-from tests.support import servers as test_servers
+from testbed import servers as test_servers
 
 # Where the servers import glance_members from: a copy of the checkout's
 # package taken when the run starts (snapshot_package), so that a commit

@@ -11,7 +11,7 @@ without seeing each other's images or shares.
 
 import pytest
 
-from tests.browser import embedded as embedded_server
+from tests.support import embedded as embedded_server
 
 
 @pytest.fixture(scope='session')

@@ -18,8 +18,8 @@ import shutil
 import sys
 import tempfile
 
-from tests.browser import console
-from tests.browser import embedded as embedded_server
+from tests.support import console_pages as console
+from tests.support import embedded as embedded_server
 from tests.support import browser as browser_support
 
 VIEWPORT = {'width': 1280, 'height': 800}

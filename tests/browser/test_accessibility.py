@@ -5,8 +5,8 @@ everything it loads included."""
 
 import pytest
 
-from tests.browser import console
-from tests.browser.console import expect
+from tests.support import console_pages as console
+from tests.support.console_pages import expect
 from tests.support import browser
 
 

@@ -3,8 +3,8 @@ producer's project can share any of its images, not only the ones they
 made; an image one user of the consumer's project accepts is in the list
 of every user of that project."""
 
-from tests.browser import console
-from tests.browser.console import expect
+from tests.support import console_pages as console
+from tests.support.console_pages import expect
 
 
 def test_sharing_is_account_to_account(embedded, new_page):

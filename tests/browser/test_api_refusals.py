@@ -5,8 +5,8 @@ GET), never a trace; nothing written."""
 import re
 import uuid
 
-from tests.browser import console
-from tests.browser.console import expect
+from tests.support import console_pages as console
+from tests.support.console_pages import expect
 from tests.support import browser
 
 

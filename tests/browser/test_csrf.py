@@ -3,8 +3,8 @@ page) and writes nothing: checked through the API after each refusal."""
 
 import pytest
 
-from tests.browser import console
-from tests.browser.console import expect
+from tests.support import console_pages as console
+from tests.support.console_pages import expect
 from tests.support import browser
 
 REFUSED = 'This form was not sent from this console session'

@@ -5,8 +5,8 @@ the API after each step."""
 
 import re
 
-from tests.browser import console
-from tests.browser.console import expect
+from tests.support import console_pages as console
+from tests.support.console_pages import expect
 
 
 def test_batch_share_and_revoke(embedded, new_page):

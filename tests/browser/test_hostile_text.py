@@ -4,8 +4,8 @@ attribute, no console error; the CSP refuses inline script anyway."""
 
 import pytest
 
-from tests.browser import console
-from tests.browser.console import expect
+from tests.support import console_pages as console
+from tests.support.console_pages import expect
 from tests.support import browser
 
 # Each payload sets window.__pwned if it ever runs.

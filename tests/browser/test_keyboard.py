@@ -1,8 +1,8 @@
 """Keyboard only: sign in, share (the Share Image dialog filled and sent
 with Tab, typing and Enter) and accept, never touching the mouse."""
 
-from tests.browser import console
-from tests.browser.console import expect
+from tests.support import console_pages as console
+from tests.support.console_pages import expect
 
 MAX_TABS = 150
 

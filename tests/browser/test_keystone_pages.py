@@ -2,11 +2,11 @@
 project switcher, a region that cannot be reached; axe-core on those
 pages."""
 
-from tests.browser import api
-from tests.browser import console
-from tests.browser.console import expect
+from tests.support import image_api as api
+from tests.support import console_pages as console
+from tests.support.console_pages import expect
 from tests.support import browser
-from tests.support import processes
+from testbed import processes
 
 
 def console_url(cloud):

@@ -5,8 +5,8 @@ clean at 390 and 1,280 px; names where a person reads an id."""
 
 import pytest
 
-from tests.browser import console
-from tests.browser.console import expect
+from tests.support import console_pages as console
+from tests.support.console_pages import expect
 from tests.support import browser
 
 WIDTHS = (320, 390, 1280)

@@ -11,9 +11,9 @@ projects, so the notice's counts are exact.
 
 import pytest
 
-from tests.browser import api
-from tests.browser import console
-from tests.browser.console import expect
+from tests.support import image_api as api
+from tests.support import console_pages as console
+from tests.support.console_pages import expect
 
 ONE, TWO = 'RegionOne', 'RegionTwo'
 

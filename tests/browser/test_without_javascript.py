@@ -2,8 +2,8 @@
 JavaScript disabled in the browser, in both scenarios, on the embedded
 default."""
 
-from tests.browser import console
-from tests.browser.console import expect
+from tests.support import console_pages as console
+from tests.support.console_pages import expect
 
 NO_SCRIPT = {'java_script_enabled': False}
 

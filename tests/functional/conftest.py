@@ -13,7 +13,7 @@ import re
 import pytest
 
 from tests import conftest as root_conftest
-from tests import personas
+from testbed import personas
 from tests.support import glance_errors
 
 PRODUCER = personas.PRODUCER_PROJECT
@@ -185,7 +185,7 @@ def api(client):
 
 
 @pytest.fixture
-def shared(api):
+def shared_id(api):
     """A shared image of the producer with the consumer as pending member."""
     image = api.create_image(name='fx-shared')
     api.add_member(image['id'], CONSUMER)

@@ -11,7 +11,7 @@ import os
 import time
 
 from glance_members import uploads
-from tests.support import processes
+from testbed import processes
 
 OCTET = 'application/octet-stream'
 

@@ -14,7 +14,7 @@ import json
 
 import werkzeug.test
 
-from tests import personas
+from testbed import personas
 from tests.functional.conftest import assert_error
 
 IMAGE = dict({'name': 'x' * 200, 'disk_format': 'raw',

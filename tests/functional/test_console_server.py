@@ -14,9 +14,9 @@ import threading
 import pytest
 import requests
 
-from tests import personas
-from tests.support import processes
-from tests.support import servers
+from testbed import personas
+from testbed import processes
+from testbed import servers
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 USERS = 8

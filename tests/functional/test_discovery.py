@@ -115,6 +115,6 @@ def test_other_info_paths_are_404(api, path):
     ('GET', '/v2/cache'),
     ('DELETE', '/v2/stores/file/{id}'),
 ])
-def test_unserved_resources_are_404(api, shared, method, path):
-    r = api.call(method, path.format(id=shared), body={})
+def test_unserved_resources_are_404(api, shared_id, method, path):
+    r = api.call(method, path.format(id=shared_id), body={})
     assert_error(r, 404, 'The resource could not be found.')

@@ -75,41 +75,41 @@ def test_403_member_create_on_private_image(api, private, accept, fmt):
 @pytest.mark.parametrize('accept,fmt', [('application/json', 'json'),
                                         ('*/*', 'html'), (None, 'text'),
                                         ('text/plain', 'text')])
-def test_409_duplicate_member(api, shared, accept, fmt):
-    r = api.post('/v2/images/%s/members' % shared, accept=accept,
+def test_409_duplicate_member(api, shared_id, accept, fmt):
+    r = api.post('/v2/images/%s/members' % shared_id, accept=accept,
                  body={'member': CONSUMER})
     assert_error(r, 409, 'Member %s is duplicated for image %s'
-                 % (CONSUMER, shared), fmt=fmt)
+                 % (CONSUMER, shared_id), fmt=fmt)
 
 
 @pytest.mark.parametrize('accept,fmt', [('application/json', 'json'),
                                         ('*/*', 'html'), (None, 'text'),
                                         ('text/plain', 'text')])
-def test_400_member_create_without_member_key(api, shared, accept, fmt):
-    r = api.post('/v2/images/%s/members' % shared, accept=accept, body={})
+def test_400_member_create_without_member_key(api, shared_id, accept, fmt):
+    r = api.post('/v2/images/%s/members' % shared_id, accept=accept, body={})
     assert_error(r, 400, 'Member to be added not specified', fmt=fmt)
 
 
 @pytest.mark.parametrize('accept,fmt', [('application/json', 'json'),
                                         ('*/*', 'html'), (None, 'text'),
                                         ('text/plain', 'text')])
-def test_400_bad_status_quotes_are_escaped_per_format(api, shared, accept,
+def test_400_bad_status_quotes_are_escaped_per_format(api, shared_id, accept,
                                                       fmt):
-    r = api.put('/v2/images/%s/members/%s' % (shared, CONSUMER),
+    r = api.put('/v2/images/%s/members/%s' % (shared_id, CONSUMER),
                 who='consumer', accept=accept, body={'status': 'bogus'})
     assert_error(r, 400, 'Incorrect request: Status must be "pending", '
                  '"accepted" or "rejected".', fmt=fmt)
 
 
-def test_400_bad_status_html_verbatim(api, shared):
-    r = api.put('/v2/images/%s/members/%s' % (shared, CONSUMER),
+def test_400_bad_status_html_verbatim(api, shared_id):
+    r = api.put('/v2/images/%s/members/%s' % (shared_id, CONSUMER),
                 who='consumer', accept='*/*', body={'status': 'bogus'})
     assert r.data == (
         b'<html>\n <head>\n  <title>400 Bad Request</title>\n </head>\n'
         b' <body>\n  <h1>400 Bad Request</h1>\n  Incorrect request: Status '
         b'must be &quot;pending&quot;, &quot;accepted&quot; or &quot;rejected'
         b'&quot;.<br /><br />\n\n\n\n </body>\n</html>')
-    r = api.put('/v2/images/%s/members/%s' % (shared, CONSUMER),
+    r = api.put('/v2/images/%s/members/%s' % (shared_id, CONSUMER),
                 who='consumer', accept=None, body={'status': 'bogus'})
     assert r.data == (b'400 Bad Request\n\nIncorrect request: Status must be '
                       b'"pending", "accepted" or "rejected".\n\n   ')
@@ -145,8 +145,8 @@ def _405_json(method):
         405, glance_errors.METHOD_NOT_ALLOWED % method, raw=True)
 
 
-def test_405_json(api, shared):
-    r = api.call('PATCH', '/v2/images/%s/members' % shared)
+def test_405_json(api, shared_id):
+    r = api.call('PATCH', '/v2/images/%s/members' % shared_id)
     assert r.status_code == 405
     assert r.headers['Allow'] == 'GET, POST'
     assert r.headers['Content-Type'] == 'application/json'
@@ -154,8 +154,8 @@ def test_405_json(api, shared):
     assert REQUEST_ID.match(r.headers['x-openstack-request-id'])
 
 
-def test_405_html(api, shared):
-    r = api.call('PATCH', '/v2/images/%s/members' % shared, accept='*/*')
+def test_405_html(api, shared_id):
+    r = api.call('PATCH', '/v2/images/%s/members' % shared_id, accept='*/*')
     assert r.status_code == 405
     assert r.headers['Content-Type'] == 'text/html; charset=UTF-8'
     assert r.get_data(as_text=True) == (
@@ -164,8 +164,8 @@ def test_405_html(api, shared):
         'not allowed for this resource. <br /><br />\n\n </body>\n</html>')
 
 
-def test_405_text(api, shared):
-    r = api.call('PATCH', '/v2/images/%s/members' % shared, accept=None)
+def test_405_text(api, shared_id):
+    r = api.call('PATCH', '/v2/images/%s/members' % shared_id, accept=None)
     assert r.status_code == 405
     assert r.headers['Content-Type'] == 'text/plain; charset=UTF-8'
     assert r.get_data(as_text=True) == (
@@ -173,29 +173,30 @@ def test_405_text(api, shared):
         'resource. \n\n ')
 
 
-def test_405_without_token_is_401(api, shared):
-    r = api.call('PATCH', '/v2/images/%s/members' % shared, who=None)
+def test_405_without_token_is_401(api, shared_id):
+    r = api.call('PATCH', '/v2/images/%s/members' % shared_id, who=None)
     assert_error(r, 401, NOT_AUTHENTICATED, request_id=False)
 
 
 @pytest.mark.parametrize('accept', ['text/plain', 'application/xml', '*/*',
                                     None])
-def test_success_bodies_are_json_whatever_the_accept(api, shared, accept):
-    r = api.get('/v2/images/%s/members/%s' % (shared, CONSUMER),
+def test_success_bodies_are_json_whatever_the_accept(api, shared_id, accept):
+    r = api.get('/v2/images/%s/members/%s' % (shared_id, CONSUMER),
                 accept=accept)
     assert r.status_code == 200
     assert r.headers['Content-Type'] == 'application/json'
     assert r.json['member_id'] == CONSUMER
 
 
-def test_json_error_keeps_non_ascii_member_id(api, shared):
+def test_json_error_keeps_non_ascii_member_id(api, shared_id):
     # Deliberate difference: Glance decodes path segments as latin-1 and so
     # answers about "\u00c3\u00a9"; we decode UTF-8, as the client meant.
-    r = api.get('/v2/images/%s/members/%%C3%%A9' % shared)
+    r = api.get('/v2/images/%s/members/%%C3%%A9' % shared_id)
     assert r.status_code == 404
     assert r.headers['Content-Type'] == 'application/json'
     assert r.get_data(as_text=True) == glance_errors.json_error(
-        404, '\u00e9 not found in the member list of the image %s.' % shared)
+        404,
+        '\u00e9 not found in the member list of the image %s.' % shared_id)
 
 
 def test_unknown_route_404(api):

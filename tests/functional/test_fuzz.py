@@ -35,7 +35,7 @@ from werkzeug import test as wtest
 
 from glance_members.db import models
 from tests.conftest import make_app
-from tests import personas
+from testbed import personas
 
 # GM_FUZZ_SCALE=10 multiplies every example count (a deeper, slower hunt).
 SCALE = float(os.environ.get('GM_FUZZ_SCALE', '1'))
@@ -125,34 +125,34 @@ class World:
         return r.json if r.data else None
 
 
-def _seed(world):
+def _seed(fuzz_world):
     def image(key, persona, **fields):
         body = dict({'name': key, 'disk_format': 'raw',
                      'container_format': 'bare'}, **fields)
-        world.images[key] = world.call(persona, 'POST', '/v2/images',
-                                       body)['id']
-        return world.images[key]
+        fuzz_world.images[key] = fuzz_world.call(persona, 'POST', '/v2/images',
+                                                 body)['id']
+        return fuzz_world.images[key]
 
     def share(image_id, project, status=None, by='producer'):
-        world.call(by, 'POST', '/v2/images/%s/members' % image_id,
-                   {'member': project})
+        fuzz_world.call(by, 'POST', '/v2/images/%s/members' % image_id,
+                        {'member': project})
         if status is not None:
             persona = {personas.CONSUMER_PROJECT: 'consumer',
                        personas.CONSUMER2_PROJECT: 'consumer2',
                        personas.OUTSIDER_PROJECT: 'outsider'}[project]
-            world.call(persona, 'PUT', '/v2/images/%s/members/%s'
-                       % (image_id, project), {'status': status})
+            fuzz_world.call(persona, 'PUT', '/v2/images/%s/members/%s'
+                            % (image_id, project), {'status': status})
 
-    shared = image('shared', 'producer', tags=['t1', 'gold'],
-                   x_prop='v', os_distro='ubuntu')
-    share(shared, personas.CONSUMER_PROJECT, 'accepted')
-    share(shared, personas.CONSUMER2_PROJECT)
-    share(shared, personas.OUTSIDER_PROJECT, 'rejected')
+    shared_id = image('shared', 'producer', tags=['t1', 'gold'],
+                      x_prop='v', os_distro='ubuntu')
+    share(shared_id, personas.CONSUMER_PROJECT, 'accepted')
+    share(shared_id, personas.CONSUMER2_PROJECT)
+    share(shared_id, personas.OUTSIDER_PROJECT, 'rejected')
     pending = image('pending', 'producer', min_ram=512)
     share(pending, personas.CONSUMER_PROJECT)
     share(pending, personas.CONSUMER2_PROJECT)
-    world.call('producer', 'DELETE', '/v2/images/%s/members/%s'
-               % (pending, personas.CONSUMER2_PROJECT))  # a deleted row
+    fuzz_world.call('producer', 'DELETE', '/v2/images/%s/members/%s'
+                    % (pending, personas.CONSUMER2_PROJECT))  # a deleted row
     image('private', 'producer', visibility='private')
     image('community', 'producer', visibility='community')
     image('hidden', 'producer', os_hidden=True)
@@ -162,11 +162,11 @@ def _seed(world):
     admin_shared = image('admin_shared', 'admin')
     share(admin_shared, personas.CONSUMER_PROJECT, 'accepted', by='admin')
     image('consumer_own', 'consumer', visibility='private')
-    world.seed_rows = world.snapshot()
+    fuzz_world.seed_rows = fuzz_world.snapshot()
 
 
 @pytest.fixture
-def world(tmp_path, gm_database):
+def fuzz_world(tmp_path, gm_database):
     # Small quotas, so that 413s (and the rollback they imply) are reached.
     w = World(make_app(str(tmp_path / 'data'), image_member_quota=4,
                        image_property_quota=4, image_tag_quota=4),
@@ -244,13 +244,13 @@ def expected_error_type(accept):
     return offers[0][0] if offers else 'text/plain'
 
 
-def check(world, req):
-    before = world.snapshot()
+def check(fuzz_world, req):
+    before = fuzz_world.snapshot()
     try:
-        status, headers, body = send(world.app, req)
+        status, headers, body = send(fuzz_world.app, req)
     except Exception as e:  # a real server would answer 500
         raise AssertionError('%r crashed the app: %r' % (req, e)) from e
-    after = world.snapshot()
+    after = fuzz_world.snapshot()
     assert status < 500, ('5xx', req, status, body[:500])
     if req.method in SAFE_METHODS:
         assert after == before, ('safe method changed data', req, status)
@@ -717,20 +717,20 @@ def requests(draw, world_images, routes=ROUTES, methods=None):
 
 @settings(FUZZ, max_examples=int(600 * SCALE))
 @given(data=st.data())
-def test_any_request_sequence(world, data):
+def test_any_request_sequence(fuzz_world, data):
     """Short sequences of arbitrary requests against every route."""
-    world.reset()
-    for req in data.draw(st.lists(requests(world.images), min_size=1,
+    fuzz_world.reset()
+    for req in data.draw(st.lists(requests(fuzz_world.images), min_size=1,
                                   max_size=3), label='requests'):
-        check(world, req)
+        check(fuzz_world, req)
 
 
 @settings(FUZZ, max_examples=int(700 * SCALE))
 @given(data=st.data())
-def test_json_bodies(world, data):
+def test_json_bodies(fuzz_world, data):
     """Bodies of every shape for the four routes that read one, as a
     persona that may get past policy (so validation is reached)."""
-    world.reset()
+    fuzz_world.reset()
     route, method = data.draw(st.sampled_from([
         ('images', 'POST'), ('image', 'PATCH'), ('members', 'POST'),
         ('member', 'PUT')]), label='route')
@@ -746,35 +746,35 @@ def test_json_bodies(world, data):
     if content_type:
         h['Content-Type'] = content_type
     body = data.draw(bodies_for(route, method), label='body')
-    path = data.draw(paths(route, world.images), label='path')
-    check(world, Req(method, path, '', h, body))
+    path = data.draw(paths(route, fuzz_world.images), label='path')
+    check(fuzz_world, Req(method, path, '', h, body))
 
 
 @settings(FUZZ, max_examples=int(400 * SCALE))
 @given(data=st.data())
-def test_list_queries(world, data):
+def test_list_queries(fuzz_world, data):
     """GET /v2/images with any query string, as every persona."""
     persona = data.draw(st.sampled_from(list(personas.PERSONAS)),
                         label='persona')
-    query = data.draw(query_strings(world.images), label='query')
+    query = data.draw(query_strings(fuzz_world.images), label='query')
     accept = data.draw(accepts, label='accept')
     h = {'X-Auth-Token': personas.token(persona)}
     if accept is not None:
         h['Accept'] = accept
-    status = check(world, Req('GET', '/v2/images', query, h))
+    status = check(fuzz_world, Req('GET', '/v2/images', query, h))
     assert status in (None, 200, 400, 401, 403, 414), status
 
 
 @settings(FUZZ, max_examples=int(150 * SCALE))
 @given(data=st.data())
-def test_every_persona_every_route(world, data):
+def test_every_persona_every_route(fuzz_world, data):
     """Well-formed requests on real objects: every persona meets every
     route's policy branches (404 hiding, 403, 409), not just the parsers."""
-    world.reset()
+    fuzz_world.reset()
     persona = data.draw(st.sampled_from(list(personas.PERSONAS)),
                         label='persona')
     key = data.draw(image_ids_seeded, label='image')
-    img = world.images[key]
+    img = fuzz_world.images[key]
     member = data.draw(st.sampled_from(PROJECTS), label='member')
     method, path, body, content_type = data.draw(st.sampled_from([
         ('GET', '/v2/images/%s' % img, None, None),
@@ -832,7 +832,7 @@ def test_every_persona_every_route(world, data):
     if h['Accept'] is None:
         del h['Accept']
     raw = b'' if body is None else json.dumps(body).encode()
-    check(world, Req(method, path, query, h, raw))
+    check(fuzz_world, Req(method, path, query, h, raw))
 
 
 # --- regressions found by the fuzzer -----------------------------------------
@@ -850,11 +850,11 @@ def bare_world(app, gm_database):
     return World(app, gm_database)
 
 
-def _assert_refused(world, req, status=400):
-    before = world.snapshot()
-    got, headers, body = send(world.app, req)
+def _assert_refused(fuzz_world, req, status=400):
+    before = fuzz_world.snapshot()
+    got, headers, body = send(fuzz_world.app, req)
     assert got == status, (got, body[:300])
-    assert world.snapshot() == before
+    assert fuzz_world.snapshot() == before
     check_error_body(req, got, headers, body)
 
 
@@ -892,19 +892,19 @@ def test_regression_time_filter_out_of_range(bare_world, query):
     ('PUT', '/v2/images/{image}/members/a\x00b', ''),
     ('DELETE', '/v2/images/{image}/members/a\x00b', ''),
 ])
-def test_regression_nul_reaches_database(world, method, path, query):
+def test_regression_nul_reaches_database(fuzz_world, method, path, query):
     """Bug 3 (fixed by 1047c68 while this file was written): on PostgreSQL
     a NUL in a list filter value or in a member id reached psycopg
     (DataError: PostgreSQL text fields cannot contain NUL (0x00) bytes)
     and answered 500; SQLite answered 200 (no match) / 404. A NUL in the
     request line is now a 400 on both."""
-    req = Req(method, path.format(image=world.images['shared']), query,
+    req = Req(method, path.format(image=fuzz_world.images['shared']), query,
               JSON_HEADERS, b'{"status": "accepted"}' if method == 'PUT'
               else b'')
-    before = world.snapshot()
-    status, headers, body = send(world.app, req)
+    before = fuzz_world.snapshot()
+    status, headers, body = send(fuzz_world.app, req)
     assert status in (200, 400, 404), (status, body[:300])
-    assert world.snapshot() == before
+    assert fuzz_world.snapshot() == before
     if status >= 400:
         check_error_body(req, status, headers, body)
 
@@ -970,10 +970,10 @@ def sharing_requests(draw, world_images):
 
 @settings(FUZZ, max_examples=int(500 * SCALE))
 @given(data=st.data())
-def test_sharing_v1_routes(world, data):
+def test_sharing_v1_routes(fuzz_world, data):
     """Every /sharing/v1 route, any body and query, as every persona: no
     5xx, no write on a 4xx, Glance-shaped errors."""
-    world.reset()
-    for req in data.draw(st.lists(sharing_requests(world.images),
+    fuzz_world.reset()
+    for req in data.draw(st.lists(sharing_requests(fuzz_world.images),
                                   min_size=1, max_size=3), label='requests'):
-        check(world, req)
+        check(fuzz_world, req)

@@ -186,12 +186,12 @@ def test_upload_to_unknown_image_is_404(api):
 
 
 @pytest.mark.parametrize('member_status', ['pending', 'accepted'])
-def test_consumer_may_not_upload(api, shared, member_status, images_dir):
+def test_consumer_may_not_upload(api, shared_id, member_status, images_dir):
     if member_status == 'accepted':
-        api.set_status(shared, CONSUMER, 'accepted')
-    r = _upload(api, shared, b'abc', who='consumer')
+        api.set_status(shared_id, CONSUMER, 'accepted')
+    r = _upload(api, shared_id, b'abc', who='consumer')
     assert_error(r, 403, NOT_AUTHORIZED % 'upload_image')
-    assert _image(api, shared)['status'] == 'queued'
+    assert _image(api, shared_id)['status'] == 'queued'
     assert _files_in(images_dir) == []
 
 
@@ -291,9 +291,9 @@ def test_upload_shorter_than_content_length_is_not_stored(api, images_dir):
 
 # --- download ---------------------------------------------------------------
 
-def test_download_of_image_without_data_is_204_no_content_type(api, shared):
+def test_download_of_image_without_data_is_204_no_content_type(api, shared_id):
     for who in ('producer', 'consumer'):
-        r = api.get(_file(shared), who=who)
+        r = api.get(_file(shared_id), who=who)
         assert r.status_code == 204
         assert r.data == b''
         assert 'Content-Type' not in r.headers

@@ -31,48 +31,48 @@ def assert_no_content(r):
     assert r.headers['Content-Type'] == 'text/html; charset=UTF-8'
 
 
-def test_add_then_delete(api, shared):
-    before = api.get('/v2/images/%s' % shared).json['updated_at']
-    assert_no_content(api.put(tag_url(shared, 'gold')))
-    assert_no_content(api.put(tag_url(shared, 'amber')))
-    assert tags_of(api, shared) == ['amber', 'gold']
-    assert api.get('/v2/images/%s' % shared).json['updated_at'] >= before
-    assert_no_content(api.delete(tag_url(shared, 'gold')))
-    assert tags_of(api, shared) == ['amber']
+def test_add_then_delete(api, shared_id):
+    before = api.get('/v2/images/%s' % shared_id).json['updated_at']
+    assert_no_content(api.put(tag_url(shared_id, 'gold')))
+    assert_no_content(api.put(tag_url(shared_id, 'amber')))
+    assert tags_of(api, shared_id) == ['amber', 'gold']
+    assert api.get('/v2/images/%s' % shared_id).json['updated_at'] >= before
+    assert_no_content(api.delete(tag_url(shared_id, 'gold')))
+    assert tags_of(api, shared_id) == ['amber']
 
 
-def test_adding_a_tag_twice_keeps_one(api, shared):
-    assert_no_content(api.put(tag_url(shared, 'gold')))
-    assert_no_content(api.put(tag_url(shared, 'gold')))
-    assert tags_of(api, shared) == ['gold']
+def test_adding_a_tag_twice_keeps_one(api, shared_id):
+    assert_no_content(api.put(tag_url(shared_id, 'gold')))
+    assert_no_content(api.put(tag_url(shared_id, 'gold')))
+    assert tags_of(api, shared_id) == ['gold']
 
 
-def test_tags_are_listed_and_filtered(api, shared):
+def test_tags_are_listed_and_filtered(api, shared_id):
     other = api.create_image(name='other')['id']
-    api.put(tag_url(shared, 'gold'))
+    api.put(tag_url(shared_id, 'gold'))
     api.put(tag_url(other, 'silver'))
-    assert api.list_ids(query='?tag=gold') == [shared]
+    assert api.list_ids(query='?tag=gold') == [shared_id]
     assert api.list_ids(query='?tag=gold&tag=silver') == []
 
 
-def test_url_encoded_tag(api, shared):
-    assert_no_content(api.put(tag_url(shared, 'sp%20ace')))
-    assert tags_of(api, shared) == ['sp ace']
-    assert_no_content(api.delete(tag_url(shared, 'sp%20ace')))
-    assert tags_of(api, shared) == []
+def test_url_encoded_tag(api, shared_id):
+    assert_no_content(api.put(tag_url(shared_id, 'sp%20ace')))
+    assert tags_of(api, shared_id) == ['sp ace']
+    assert_no_content(api.delete(tag_url(shared_id, 'sp%20ace')))
+    assert tags_of(api, shared_id) == []
 
 
-def test_delete_missing_tag_is_bare_404(api, shared):
-    assert_error(api.delete(tag_url(shared, 'nope')), 404,
+def test_delete_missing_tag_is_bare_404(api, shared_id):
+    assert_error(api.delete(tag_url(shared_id, 'nope')), 404,
                  'The resource could not be found.')
 
 
-def test_tag_of_255_characters_is_taken_256_is_400(api, shared):
-    assert_no_content(api.put(tag_url(shared, 'x' * 255)))
+def test_tag_of_255_characters_is_taken_256_is_400(api, shared_id):
+    assert_no_content(api.put(tag_url(shared_id, 'x' * 255)))
     long_tag = 'x' * 256
-    assert_error(api.put(tag_url(shared, long_tag)), 400,
+    assert_error(api.put(tag_url(shared_id, long_tag)), 400,
                  TOO_LONG % (long_tag, long_tag))
-    assert tags_of(api, shared) == ['x' * 255]
+    assert tags_of(api, shared_id) == ['x' * 255]
 
 
 def test_too_long_tag_is_400_before_the_image_is_looked_up(api):
@@ -81,18 +81,18 @@ def test_too_long_tag_is_400_before_the_image_is_looked_up(api):
                  TOO_LONG % (long_tag, long_tag))
 
 
-def test_four_byte_tag_is_400_as_in_patch(api, shared):
+def test_four_byte_tag_is_400_as_in_patch(api, shared_id):
     # Glance on SQLite stores it; its PATCH refuses it, and a 4-byte
     # character is not stored faithfully by every database: refused.
-    assert_error(api.put(tag_url(shared, '%F0%9F%98%80')), 400,
+    assert_error(api.put(tag_url(shared_id, '%F0%9F%98%80')), 400,
                  "Tags can't contain 4 byte unicode characters.")
-    assert tags_of(api, shared) == []
+    assert tags_of(api, shared_id) == []
 
 
-def test_put_with_a_body_is_400(api, shared):
-    r = api.put(tag_url(shared, 'gold'), body={})
+def test_put_with_a_body_is_400(api, shared_id):
+    r = api.put(tag_url(shared_id, 'gold'), body={})
     assert_error(r, 400, 'A body is not expected with this request.')
-    assert tags_of(api, shared) == []
+    assert tags_of(api, shared_id) == []
 
 
 @pytest.mark.parametrize('image_id', [RND, 'not-a-uuid'])
@@ -113,8 +113,8 @@ def test_private_image_of_another_project_is_404(api, private, method):
     ('POST', '/v2/images/{id}/tags/gold', 'PUT, DELETE'),
     ('PATCH', '/v2/images/{id}/tags/gold', 'PUT, DELETE'),
 ])
-def test_tag_route_405(api, shared, method, path, allow):
-    r = api.call(method, path.format(id=shared))
+def test_tag_route_405(api, shared_id, method, path, allow):
+    r = api.call(method, path.format(id=shared_id))
     assert r.status_code == 405
     assert r.headers['Allow'] == allow
 
@@ -122,8 +122,8 @@ def test_tag_route_405(api, shared, method, path, allow):
 @pytest.mark.parametrize('path', ['/v2/images/{id}/tags',
                                   '/v2/images/{id}/tags/',
                                   '/v2/images/{id}/tags/gold/'])
-def test_tag_routes_without_a_tag_are_404(api, shared, path):
-    assert_error(api.put(path.format(id=shared)), 404,
+def test_tag_routes_without_a_tag_are_404(api, shared_id, path):
+    assert_error(api.put(path.format(id=shared_id)), 404,
                  'The resource could not be found.')
 
 
@@ -184,7 +184,7 @@ def test_rbac_tag_routes(api, who, put, delete):
         assert r.status_code == 404
 
 
-def test_no_token_is_401(api, shared):
+def test_no_token_is_401(api, shared_id):
     for method in ('PUT', 'DELETE'):
-        assert api.call(method, tag_url(shared, 'gold'),
+        assert api.call(method, tag_url(shared_id, 'gold'),
                         who=None).status_code == 401

@@ -301,18 +301,18 @@ def test_show_as_owner(api):
 
 @pytest.mark.parametrize('status', ['pending', 'accepted', 'rejected'])
 @pytest.mark.parametrize('who', ['consumer', 'consumer_reader'])
-def test_show_as_consumer_in_any_member_status(api, shared, status, who):
+def test_show_as_consumer_in_any_member_status(api, shared_id, status, who):
     if status != 'pending':
-        api.set_status(shared, CONSUMER, status)
-    r = api.get(image_url(shared), who=who)
+        api.set_status(shared_id, CONSUMER, status)
+    r = api.get(image_url(shared_id), who=who)
     assert_json_ok(r)
-    assert r.json['id'] == shared
+    assert r.json['id'] == shared_id
 
 
 @pytest.mark.parametrize('who', ['outsider', 'consumer2'])
-def test_show_as_stranger_is_404(api, shared, who):
-    r = api.get(image_url(shared), who=who)
-    assert_error(r, 404, 'No image found with ID %s' % shared)
+def test_show_as_stranger_is_404(api, shared_id, who):
+    r = api.get(image_url(shared_id), who=who)
+    assert_error(r, 404, 'No image found with ID %s' % shared_id)
 
 
 def test_show_private_as_stranger_is_404(api, private):
@@ -344,24 +344,24 @@ def test_show_uppercase_id_is_404(api):
                  'No image found with ID %s' % image.upper())
 
 
-def test_show_member_role_without_reader_is_404(api, shared):
-    r = api.get(image_url(shared), who='member_only')
+def test_show_member_role_without_reader_is_404(api, shared_id):
+    r = api.get(image_url(shared_id), who='member_only')
     assert r.status_code == 404
 
 
-def test_show_system_scope_is_404(api, shared):
-    r = api.get(image_url(shared), who='system_admin')
+def test_show_system_scope_is_404(api, shared_id):
+    r = api.get(image_url(shared_id), who='system_admin')
     assert_error(r, 404, 'The resource could not be found.')
 
 
-def test_show_with_a_body_is_400(api, shared):
-    r = api.get(image_url(shared), body={})
+def test_show_with_a_body_is_400(api, shared_id):
+    r = api.get(image_url(shared_id), body={})
     assert_error(r, 400, 'A body is not expected with this request.')
 
 
 @pytest.mark.parametrize('path', ['/v2/images/', '/v2/images/{id}/'])
-def test_image_routes_trailing_slash_is_404(api, shared, path):
-    r = api.get(path.format(id=shared))
+def test_image_routes_trailing_slash_is_404(api, shared_id, path):
+    r = api.get(path.format(id=shared_id))
     assert_error(r, 404, 'The resource could not be found.')
 
 
@@ -371,15 +371,15 @@ def test_image_routes_trailing_slash_is_404(api, shared, path):
     ('POST', '/v2/images/{id}', 'GET, PATCH, DELETE'),
     ('PUT', '/v2/images/{id}', 'GET, PATCH, DELETE'),
 ])
-def test_image_routes_405(api, shared, method, path, allow):
-    r = api.call(method, path.format(id=shared))
+def test_image_routes_405(api, shared_id, method, path, allow):
+    r = api.call(method, path.format(id=shared_id))
     assert r.status_code == 405
     assert r.headers['Allow'] == allow
     assert r.headers['Content-Type'] == 'application/json'
 
 
-def test_image_head_is_405(api, shared):
-    r = api.call('HEAD', image_url(shared), accept=None)
+def test_image_head_is_405(api, shared_id):
+    r = api.call('HEAD', image_url(shared_id), accept=None)
     assert r.status_code == 405
     assert r.headers['Allow'] == 'GET, PATCH, DELETE'
 
@@ -387,7 +387,7 @@ def test_image_head_is_405(api, shared):
 # --- list: visibility and member_status --------------------------------------
 
 @pytest.fixture
-def world(api):
+def image_kinds(api):
     """One image of every kind; the consumer's shares in every status."""
     ids = {
         'accepted': create(api, name='acc').json['id'],
@@ -408,8 +408,8 @@ def world(api):
     return ids
 
 
-def listed(api, world, who, query=''):
-    names = {v: k for k, v in world.items()}
+def listed(api, image_kinds, who, query=''):
+    names = {v: k for k, v in image_kinds.items()}
     return sorted(names[i] for i in api.list_ids(who, query))
 
 
@@ -453,18 +453,18 @@ def listed(api, world, who, query=''):
      ['accepted', 'c2own', 'community', 'pending', 'private', 'public',
       'rejected', 'unshared']),
 ])
-def test_list_union_rules(api, world, who, query, expected):
-    assert listed(api, world, who, query) == expected
+def test_list_union_rules(api, image_kinds, who, query, expected):
+    assert listed(api, image_kinds, who, query) == expected
 
 
-def test_consumer_list_follows_status_changes(api, shared):
-    assert shared not in api.list_ids('consumer')
-    api.set_status(shared, CONSUMER, 'accepted')
-    assert shared in api.list_ids('consumer')
-    api.set_status(shared, CONSUMER, 'rejected')
-    assert shared not in api.list_ids('consumer')
-    assert shared in api.list_ids('consumer',
-                                  '?member_status=rejected&visibility=shared')
+def test_consumer_list_follows_status_changes(api, shared_id):
+    assert shared_id not in api.list_ids('consumer')
+    api.set_status(shared_id, CONSUMER, 'accepted')
+    assert shared_id in api.list_ids('consumer')
+    api.set_status(shared_id, CONSUMER, 'rejected')
+    assert shared_id not in api.list_ids('consumer')
+    assert shared_id in api.list_ids(
+        'consumer', '?member_status=rejected&visibility=shared')
 
 
 def test_list_system_scope_is_403(api):
@@ -979,29 +979,29 @@ def test_patch_unknown_image_is_404(api):
 
 
 @pytest.mark.parametrize('who', ['consumer', 'consumer_reader'])
-def test_patch_as_consumer_is_403_modify_image(api, shared, who):
-    r = patch(api, shared, [{'op': 'replace', 'path': '/name',
-                             'value': 'hack'}], who=who)
+def test_patch_as_consumer_is_403_modify_image(api, shared_id, who):
+    r = patch(api, shared_id, [{'op': 'replace', 'path': '/name',
+                                'value': 'hack'}], who=who)
     assert_error(r, 403, NOT_AUTHORIZED % 'modify_image')
 
 
-def test_patch_as_consumer_empty_list_is_200(api, shared):
-    r = patch(api, shared, [], who='consumer')
+def test_patch_as_consumer_empty_list_is_200(api, shared_id):
+    r = patch(api, shared_id, [], who='consumer')
     assert_json_ok(r)
-    assert r.json['id'] == shared
+    assert r.json['id'] == shared_id
 
 
-def test_patch_as_consumer_malformed_op_is_400_before_403(api, shared):
-    r = patch(api, shared, [{'op': 'bogus', 'path': '/name', 'value': 'x'}],
+def test_patch_as_consumer_malformed_op_is_400_before_403(api, shared_id):
+    r = patch(api, shared_id, [{'op': 'bogus', 'path': '/name', 'value': 'x'}],
               who='consumer')
     assert_error(r, 400, 'Invalid operation: `bogus`. It must be one of the '
                  'following: add, remove, replace.')
 
 
-def test_patch_as_outsider_is_404(api, shared):
-    r = patch(api, shared, [{'op': 'replace', 'path': '/name',
-                             'value': 'hack'}], who='outsider')
-    assert_error(r, 404, 'No image found with ID %s' % shared)
+def test_patch_as_outsider_is_404(api, shared_id):
+    r = patch(api, shared_id, [{'op': 'replace', 'path': '/name',
+                                'value': 'hack'}], who='outsider')
+    assert_error(r, 404, 'No image found with ID %s' % shared_id)
 
 
 def test_patch_as_reader_only_owner_is_403(api, pi):
@@ -1019,12 +1019,12 @@ def test_patch_as_admin(api, pi):
 
 # --- visibility changes ------------------------------------------------------
 
-def test_publicize_is_admin_only(api, shared):
-    r = patch(api, shared, [{'op': 'replace', 'path': '/visibility',
-                             'value': 'public'}])
+def test_publicize_is_admin_only(api, shared_id):
+    r = patch(api, shared_id, [{'op': 'replace', 'path': '/visibility',
+                                'value': 'public'}])
     assert_error(r, 403, NOT_AUTHORIZED % 'publicize_image')
-    r = patch(api, shared, [{'op': 'replace', 'path': '/visibility',
-                             'value': 'public'}], who='admin')
+    r = patch(api, shared_id, [{'op': 'replace', 'path': '/visibility',
+                                'value': 'public'}], who='admin')
     assert_json_ok(r)
     assert r.json['visibility'] == 'public'
 
@@ -1033,45 +1033,45 @@ def test_publicize_is_admin_only(api, shared):
                                   ['community', 'shared'],
                                   ['private', 'community', 'shared'],
                                   ['community', 'private', 'shared']])
-def test_visibility_round_trip_keeps_members_and_status(api, shared, path):
-    api.set_status(shared, CONSUMER, 'accepted')
-    api.add_member(shared, CONSUMER2)
-    before = api.get('/v2/images/%s/members' % shared).json
+def test_visibility_round_trip_keeps_members_and_status(api, shared_id, path):
+    api.set_status(shared_id, CONSUMER, 'accepted')
+    api.add_member(shared_id, CONSUMER2)
+    before = api.get('/v2/images/%s/members' % shared_id).json
     for visibility in path:
-        assert api.set_visibility(shared, visibility)['visibility'] == \
+        assert api.set_visibility(shared_id, visibility)['visibility'] == \
             visibility
-    after = api.get('/v2/images/%s/members' % shared).json
+    after = api.get('/v2/images/%s/members' % shared_id).json
     assert after == before
-    assert shared in api.list_ids('consumer')
+    assert shared_id in api.list_ids('consumer')
 
 
-def test_visibility_via_public_keeps_members(api, shared):
-    api.set_status(shared, CONSUMER, 'accepted')
-    api.set_visibility(shared, 'public', who='admin')
-    assert_error(api.get('/v2/images/%s/members' % shared), 403,
+def test_visibility_via_public_keeps_members(api, shared_id):
+    api.set_status(shared_id, CONSUMER, 'accepted')
+    api.set_visibility(shared_id, 'public', who='admin')
+    assert_error(api.get('/v2/images/%s/members' % shared_id), 403,
                  'Not allowed to list members for image %s: Only shared '
-                 'images have members.' % shared)
-    api.set_visibility(shared, 'shared', who='admin')
-    r = api.get('/v2/images/%s/members/%s' % (shared, CONSUMER),
+                 'images have members.' % shared_id)
+    api.set_visibility(shared_id, 'shared', who='admin')
+    r = api.get('/v2/images/%s/members/%s' % (shared_id, CONSUMER),
                 who='consumer')
-    assert_member(r.json, shared, CONSUMER, 'accepted')
+    assert_member(r.json, shared_id, CONSUMER, 'accepted')
 
 
-def test_while_private_members_are_hidden(api, shared):
-    api.set_status(shared, CONSUMER, 'accepted')
-    api.set_visibility(shared, 'private')
-    assert_error(api.get(image_url(shared), who='consumer'), 404,
-                 'No image found with ID %s' % shared)
-    assert shared not in api.list_ids('consumer', '?member_status=all')
-    assert_error(api.get('/v2/images/%s/members/%s' % (shared, CONSUMER)),
+def test_while_private_members_are_hidden(api, shared_id):
+    api.set_status(shared_id, CONSUMER, 'accepted')
+    api.set_visibility(shared_id, 'private')
+    assert_error(api.get(image_url(shared_id), who='consumer'), 404,
+                 'No image found with ID %s' % shared_id)
+    assert shared_id not in api.list_ids('consumer', '?member_status=all')
+    assert_error(api.get('/v2/images/%s/members/%s' % (shared_id, CONSUMER)),
                  404, 'Only shared images have members.')
-    assert_error(api.get('/v2/images/%s/members' % shared), 403,
+    assert_error(api.get('/v2/images/%s/members' % shared_id), 403,
                  'Not allowed to list members for image %s: Only shared '
-                 'images have members.' % shared)
-    api.set_visibility(shared, 'shared')
-    r = api.get('/v2/images/%s/members/%s' % (shared, CONSUMER),
+                 'images have members.' % shared_id)
+    api.set_visibility(shared_id, 'shared')
+    r = api.get('/v2/images/%s/members/%s' % (shared_id, CONSUMER),
                 who='consumer')
-    assert_member(r.json, shared, CONSUMER, 'accepted')
+    assert_member(r.json, shared_id, CONSUMER, 'accepted')
 
 
 def test_private_to_shared_allows_members(api, private):
@@ -1079,30 +1079,30 @@ def test_private_to_shared_allows_members(api, private):
     api.add_member(private, CONSUMER)
 
 
-def test_communitize_as_member_and_consumer(api, pi, shared):
+def test_communitize_as_member_and_consumer(api, pi, shared_id):
     assert api.set_visibility(pi, 'community')['visibility'] == 'community'
-    r = patch(api, shared, [{'op': 'replace', 'path': '/visibility',
-                             'value': 'community'}], who='consumer')
+    r = patch(api, shared_id, [{'op': 'replace', 'path': '/visibility',
+                                'value': 'community'}], who='consumer')
     assert r.status_code == 403
 
 
 # --- delete ------------------------------------------------------------------
 
-def test_delete_image_204_and_members_gone(api, shared):
-    api.set_status(shared, CONSUMER, 'accepted')
-    r = api.delete(image_url(shared))
+def test_delete_image_204_and_members_gone(api, shared_id):
+    api.set_status(shared_id, CONSUMER, 'accepted')
+    r = api.delete(image_url(shared_id))
     assert r.status_code == 204
     assert r.data == b''
     assert r.headers['Content-Type'] == 'text/html; charset=UTF-8'
-    assert_error(api.get(image_url(shared)), 404,
-                 'No image found with ID %s' % shared)
-    assert_error(api.get('/v2/images/%s/members' % shared), 404,
-                 'Image %s not found.' % shared)
-    assert_error(api.get('/v2/images/%s/members/%s' % (shared, CONSUMER),
+    assert_error(api.get(image_url(shared_id)), 404,
+                 'No image found with ID %s' % shared_id)
+    assert_error(api.get('/v2/images/%s/members' % shared_id), 404,
+                 'Image %s not found.' % shared_id)
+    assert_error(api.get('/v2/images/%s/members/%s' % (shared_id, CONSUMER),
                          who='consumer'), 404,
-                 'Image %s not found.' % shared)
-    assert shared not in api.list_ids('consumer', '?member_status=all')
-    assert shared not in api.list_ids('admin')
+                 'Image %s not found.' % shared_id)
+    assert shared_id not in api.list_ids('consumer', '?member_status=all')
+    assert shared_id not in api.list_ids('admin')
 
 
 def test_delete_image_204_is_empty(api, pi):
@@ -1124,14 +1124,14 @@ def test_delete_unknown_image_is_404(api):
                  'Failed to find image %s to delete' % RND)
 
 
-def test_delete_image_as_consumer_is_403(api, shared):
-    assert_error(api.delete(image_url(shared), who='consumer'), 403,
+def test_delete_image_as_consumer_is_403(api, shared_id):
+    assert_error(api.delete(image_url(shared_id), who='consumer'), 403,
                  NOT_AUTHORIZED % 'delete_image')
 
 
-def test_delete_image_as_outsider_is_404(api, shared):
-    assert_error(api.delete(image_url(shared), who='outsider'), 404,
-                 'Failed to find image %s to delete' % shared)
+def test_delete_image_as_outsider_is_404(api, shared_id):
+    assert_error(api.delete(image_url(shared_id), who='outsider'), 404,
+                 'Failed to find image %s to delete' % shared_id)
 
 
 def test_delete_protected_image_is_403(api):
@@ -1143,14 +1143,14 @@ def test_delete_protected_image_is_403(api):
                  fmt='text')
 
 
-def test_delete_image_as_admin(api, shared):
-    assert api.delete(image_url(shared), who='admin').status_code == 204
+def test_delete_image_as_admin(api, shared_id):
+    assert api.delete(image_url(shared_id), who='admin').status_code == 204
 
 
-def test_delete_image_system_scope_is_404(api, shared):
-    assert_error(api.delete(image_url(shared), who='system_admin'), 404,
+def test_delete_image_system_scope_is_404(api, shared_id):
+    assert_error(api.delete(image_url(shared_id), who='system_admin'), 404,
                  'The resource could not be found.')
-    assert api.get(image_url(shared)).status_code == 200
+    assert api.get(image_url(shared_id)).status_code == 200
 
 
 def test_delete_image_with_a_body_is_400(api, pi):
@@ -1161,14 +1161,14 @@ def test_delete_image_with_a_body_is_400(api, pi):
 # --- image data on a queued image --------------------------------------------
 
 @pytest.mark.parametrize('who', ['producer', 'consumer'])
-def test_get_file_of_queued_image_is_204_without_content_type(api, shared,
+def test_get_file_of_queued_image_is_204_without_content_type(api, shared_id,
                                                               who):
-    r = api.get(image_url(shared) + '/file', who=who)
+    r = api.get(image_url(shared_id) + '/file', who=who)
     assert r.status_code == 204
     assert r.data == b''
     assert 'Content-Type' not in r.headers
 
 
-def test_get_file_as_outsider_is_404(api, shared):
-    assert_error(api.get(image_url(shared) + '/file', who='outsider'), 404,
-                 'No image found with ID %s' % shared)
+def test_get_file_as_outsider_is_404(api, shared_id):
+    assert_error(api.get(image_url(shared_id) + '/file', who='outsider'), 404,
+                 'No image found with ID %s' % shared_id)

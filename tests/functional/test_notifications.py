@@ -4,7 +4,7 @@ an audit consumer rebuilds who shared what with whom, and when."""
 import pytest
 
 from tests import conftest as root
-from tests import personas
+from testbed import personas
 
 
 @pytest.fixture

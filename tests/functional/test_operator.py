@@ -10,8 +10,8 @@ import sys
 from glance_members.cmd import manage
 from glance_members.cmd import status
 from glance_members.db import migrations
+from testbed import servers
 from tests import conftest
-from tests.support import servers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -126,7 +126,7 @@ def test_policy_sample_is_what_the_generator_writes(tmp_path):
 def test_every_log_line_of_a_request_carries_its_id(client, caplog):
     import logging
     from glance_members import logs
-    from tests import personas
+    from testbed import personas
     caplog.set_level(logging.INFO, logger='glance_members.access')
     caplog.handler.addFilter(logs.RequestContextFilter())
     r = client.get('/v2/images?limit=1', headers={
@@ -143,7 +143,7 @@ def test_every_log_line_of_a_request_carries_its_id(client, caplog):
 
 def test_manage_members_list_export_purge(app, client, tmp_path, capsys):
     import json as json_module
-    from tests import personas
+    from testbed import personas
     headers = {'X-Auth-Token': personas.token('producer')}
     image_id = client.post('/v2/images', json={'name': 'x'},
                            headers=headers).json['id']

@@ -112,10 +112,10 @@ def test_images_schema_content(api):
                                {'rel': 'describedby', 'href': '{schema}'}]
 
 
-def test_served_member_objects_validate_against_member_schema(api, shared):
+def test_served_member_objects_validate_against_member_schema(api, shared_id):
     """glanceclient validates every member with warlock (pitfall 11)."""
     schema = api.get('/v2/schemas/member').json
-    members = api.get('/v2/images/%s/members' % shared).json['members']
-    assert_member(members[0], shared, CONSUMER, 'pending')
+    members = api.get('/v2/images/%s/members' % shared_id).json['members']
+    assert_member(members[0], shared_id, CONSUMER, 'pending')
     for member in members:
         jsonschema.validate(member, schema)

@@ -89,9 +89,9 @@ RBAC = {
 
 
 @pytest.mark.parametrize('who', sorted(RBAC))
-def test_rbac_every_route_and_refusals_write_nothing(api, shared, who):
+def test_rbac_every_route_and_refusals_write_nothing(api, shared_id, who):
     codes = []
-    for name, method, path, body in routes(shared):
+    for name, method, path, body in routes(shared_id):
         before = snapshot(api)
         kwargs = {} if body is None else {'body': body}
         r = api.call(method, path, who=who, **kwargs)
@@ -103,8 +103,8 @@ def test_rbac_every_route_and_refusals_write_nothing(api, shared, who):
                                                      RBAC[who]))
 
 
-def test_rbac_no_token_is_401_everywhere(api, shared):
-    for name, method, path, body in routes(shared):
+def test_rbac_no_token_is_401_everywhere(api, shared_id):
+    for name, method, path, body in routes(shared_id):
         r = api.call(method, path, who=None)
         assert r.status_code == 401, name
 
@@ -201,26 +201,26 @@ def test_inbox_bad_query_is_400(api, query, message):
                  message)
 
 
-def test_decisions_bodies_and_atomicity(api, shared):
+def test_decisions_bodies_and_atomicity(api, shared_id):
     other = api.create_image()['id']
     before = snapshot(api)
     r = api.post(ROOT + '/inbox/decisions', who='consumer',
-                 body={'status': 'accepted', 'images': [shared, other]})
+                 body={'status': 'accepted', 'images': [shared_id, other]})
     assert_error(r, 404, 'Not shared with your project: %s.' % other)
     assert snapshot(api) == before
     r = api.post(ROOT + '/inbox/decisions', who='consumer',
-                 body={'status': 'accepted', 'images': [shared]})
+                 body={'status': 'accepted', 'images': [shared_id]})
     assert_json_ok(r)
-    assert r.json == {'results': [{'image_id': shared, 'status': 'accepted',
+    assert r.json == {'results': [{'image_id': shared_id, 'status': 'accepted',
                                    'previous_status': 'pending',
                                    'result': 'changed'}]}
     r = api.post(ROOT + '/inbox/decisions', who='consumer',
                  body={'status': 'accepted', 'all_pending': True})
     assert r.json == {'results': []}
     r = api.post(ROOT + '/inbox/decisions', who='consumer',
-                 body={'status': 'accepted', 'images': [shared]})
+                 body={'status': 'accepted', 'images': [shared_id]})
     assert r.json['results'][0]['result'] == 'unchanged'
-    assert api.list_ids(who='consumer') == [shared]
+    assert api.list_ids(who='consumer') == [shared_id]
 
 
 @pytest.mark.parametrize('body', [
@@ -230,35 +230,35 @@ def test_decisions_bodies_and_atomicity(api, shared):
     {'status': 'accepted', 'all_pending': False},
     {'status': 'accepted', 'images': 'abc'},
     {'status': 'accepted', 'all_pending': True, 'extra': 1}, [], 'x'])
-def test_decisions_bad_body_is_400_and_writes_nothing(api, shared, body):
+def test_decisions_bad_body_is_400_and_writes_nothing(api, shared_id, body):
     before = snapshot(api)
     r = api.post(ROOT + '/inbox/decisions', who='consumer', body=body)
     assert r.status_code == 400, r.data
     assert snapshot(api) == before
 
 
-def test_leave_then_share_again_is_pending(api, shared):
-    api.set_status(shared, CONSUMER, 'accepted')
-    r = api.delete(ROOT + '/inbox/' + shared, who='consumer')
+def test_leave_then_share_again_is_pending(api, shared_id):
+    api.set_status(shared_id, CONSUMER, 'accepted')
+    r = api.delete(ROOT + '/inbox/' + shared_id, who='consumer')
     assert r.status_code == 204 and r.data == b''
     assert api.list_ids(who='consumer') == []
-    assert api.get('/v2/images/%s/members/%s' % (shared, CONSUMER),
+    assert api.get('/v2/images/%s/members/%s' % (shared_id, CONSUMER),
                    who='producer').status_code == 404
-    assert_error(api.delete(ROOT + '/inbox/' + shared, who='consumer'), 404,
-                 'Image %s is not shared with your project.' % shared)
-    assert api.add_member(shared, CONSUMER)['status'] == 'pending'
+    assert_error(api.delete(ROOT + '/inbox/' + shared_id, who='consumer'), 404,
+                 'Image %s is not shared with your project.' % shared_id)
+    assert api.add_member(shared_id, CONSUMER)['status'] == 'pending'
 
 
 # --- trusted producers ----------------------------------------------------
 
-def test_trust_accepts_pending_and_new_v2_shares(api, shared):
+def test_trust_accepts_pending_and_new_v2_shares(api, shared_id):
     r = api.put(ROOT + '/trusted-producers/' + PRODUCER, who='consumer',
                 body={'accept_pending': True})
     assert_json_ok(r)
     assert list(r.json) == ['project_id', 'project_name', 'created_at',
                             'created', 'accepted']
     assert (r.json['project_id'], r.json['created'], r.json['accepted']) == (
-        PRODUCER, True, [shared])
+        PRODUCER, True, [shared_id])
     image = api.create_image()['id']
     member = api.add_member(image, CONSUMER)
     assert member['status'] == 'accepted'
@@ -291,16 +291,16 @@ def test_trusts_page(api):
 
 # --- batch ---------------------------------------------------------------
 
-def test_batch_share_and_revoke_results(api, shared):
+def test_batch_share_and_revoke_results(api, shared_id):
     other = api.create_image()['id']
-    body = {'images': [shared, other], 'members': [CONSUMER, CONSUMER2],
+    body = {'images': [shared_id, other], 'members': [CONSUMER, CONSUMER2],
             'expires_at': FUTURE}
     r = api.post(ROOT + '/shares', body=body)
     assert_json_ok(r)
     assert [(p['image_id'], p['member_id'], p['result'], p['expires_at'])
             for p in r.json['results']] == [
-        (shared, CONSUMER, 'existing', None),
-        (shared, CONSUMER2, 'created', FUTURE),
+        (shared_id, CONSUMER, 'existing', None),
+        (shared_id, CONSUMER2, 'created', FUTURE),
         (other, CONSUMER, 'created', FUTURE),
         (other, CONSUMER2, 'created', FUTURE)]
     before = snapshot(api)
@@ -315,11 +315,11 @@ def test_batch_share_and_revoke_results(api, shared):
     assert r.json['results'][0]['result'] == 'revived'
 
 
-def test_batch_refusal_lists_every_failing_pair(api, shared):
+def test_batch_refusal_lists_every_failing_pair(api, shared_id):
     private = api.create_image(visibility='private')['id']
     before = snapshot(api)
     r = api.post(ROOT + '/shares', body={
-        'images': [shared, private, RND], 'members': [CONSUMER2]})
+        'images': [shared_id, private, RND], 'members': [CONSUMER2]})
     assert_error(
         r, 404, 'Nothing was shared. 2 failing pairs: %s / every member: '
         'Only shared images have members.; %s / every member: no such '
@@ -355,8 +355,8 @@ def test_batch_quota_is_413_listing_pairs(make_api):
     {'images': ['a'], 'members': ['a'], 'expires_at': 'tomorrow'},
     {'images': ['a'], 'members': ['a'], 'expires_at': '2001-01-01T00:00:00Z'},
     {'images': ['a'], 'members': ['a'], 'other': 1}])
-def test_batch_bad_body_is_400(api, shared, body):
-    body = {k: ([shared] if v == ['a'] and k == 'images' else v)
+def test_batch_bad_body_is_400(api, shared_id, body):
+    body = {k: ([shared_id] if v == ['a'] and k == 'images' else v)
             for k, v in body.items()}
     before = snapshot(api)
     r = api.post(ROOT + '/shares', body=body)
@@ -364,12 +364,12 @@ def test_batch_bad_body_is_400(api, shared, body):
     assert snapshot(api) == before
 
 
-def test_batch_members_by_name_on_the_static_backend(api, shared):
-    r = api.post(ROOT + '/shares', body={'images': [shared], 'members': [
+def test_batch_members_by_name_on_the_static_backend(api, shared_id):
+    r = api.post(ROOT + '/shares', body={'images': [shared_id], 'members': [
         {'name': CONSUMER2, 'domain': 'Default'}]})
     assert_json_ok(r)
     assert r.json['results'][0]['member_id'] == CONSUMER2
-    r = api.post(ROOT + '/shares', body={'images': [shared], 'members': [
+    r = api.post(ROOT + '/shares', body={'images': [shared_id], 'members': [
         {'name': 'nobody', 'domain': 'Default'}]})
     assert_error(
         r, 400, 'Nothing was shared. 1 failing pair: every image / every '
@@ -442,8 +442,8 @@ def _expire(api, image_id, member_id):
             (models.ImageMember.member == member_id)).execute()
 
 
-def test_expiry_set_clear_and_refusals(api, shared):
-    url = ROOT + '/images/%s/members/%s' % (shared, CONSUMER)
+def test_expiry_set_clear_and_refusals(api, shared_id):
+    url = ROOT + '/images/%s/members/%s' % (shared_id, CONSUMER)
     r = api.patch(url, changes={'expires_at': '2099-01-01T01:00:00+01:00'},
                   content_type='application/json')
     assert_json_ok(r)
@@ -456,47 +456,47 @@ def test_expiry_set_clear_and_refusals(api, shared):
                            content_type='application/json'), 400,
                  'expires_at must be in the future (UTC), not '
                  '2000-01-01T00:00:00Z.')
-    assert_error(api.patch(ROOT + '/images/%s/members/nobody' % shared,
+    assert_error(api.patch(ROOT + '/images/%s/members/nobody' % shared_id,
                            changes={'expires_at': None},
                            content_type='application/json'), 404,
                  'nobody not found in the member list of the image %s.'
-                 % shared)
+                 % shared_id)
     assert api.patch(url, changes={}, content_type='application/json'
                      ).status_code == 400
 
 
-def test_expired_membership_is_gone_from_every_view(api, shared):
-    api.set_status(shared, CONSUMER, 'accepted')
-    assert api.list_ids(who='consumer') == [shared]
-    _expire(api, shared, CONSUMER)
+def test_expired_membership_is_gone_from_every_view(api, shared_id):
+    api.set_status(shared_id, CONSUMER, 'accepted')
+    assert api.list_ids(who='consumer') == [shared_id]
+    _expire(api, shared_id, CONSUMER)
     assert api.list_ids(who='consumer') == []
     assert api.list_ids(who='consumer', query='?member_status=all') == []
-    for path in ('/v2/images/%s' % shared, '/v2/images/%s/file' % shared,
-                 '/v2/images/%s/members/%s' % (shared, CONSUMER)):
+    for path in ('/v2/images/%s' % shared_id, '/v2/images/%s/file' % shared_id,
+                 '/v2/images/%s/members/%s' % (shared_id, CONSUMER)):
         assert api.get(path, who='consumer').status_code == 404, path
-    assert api.get('/v2/images/%s/members' % shared).json['members'] == []
+    assert api.get('/v2/images/%s/members' % shared_id).json['members'] == []
     inbox = api.get(ROOT + '/inbox?status=all', who='consumer').json
     assert inbox['inbox'] == []
     assert inbox['counts'] == {'pending': 0, 'accepted': 0, 'rejected': 0}
-    assert api.put('/v2/images/%s/members/%s' % (shared, CONSUMER),
+    assert api.put('/v2/images/%s/members/%s' % (shared_id, CONSUMER),
                    who='consumer',
                    body={'status': 'accepted'}).status_code == 404
     # Shared again: revived as a new pending membership, no expiry.
-    member = api.add_member(shared, CONSUMER)
+    member = api.add_member(shared_id, CONSUMER)
     assert member['status'] == 'pending'
     events = [e['event'] for e in api.get(
-        ROOT + '/images/%s/history' % shared).json['history']]
+        ROOT + '/images/%s/history' % shared_id).json['history']]
     assert events[:2] == ['created', 'expired']
 
 
 # --- history ---------------------------------------------------------------
 
-def test_history_rows_for_every_change(api, shared):
-    api.set_status(shared, CONSUMER, 'accepted')
-    api.add_member(shared, CONSUMER2)
-    api.delete('/v2/images/%s/members/%s' % (shared, CONSUMER2))
-    api.delete(ROOT + '/inbox/' + shared, who='consumer')
-    r = api.get(ROOT + '/images/%s/history' % shared)
+def test_history_rows_for_every_change(api, shared_id):
+    api.set_status(shared_id, CONSUMER, 'accepted')
+    api.add_member(shared_id, CONSUMER2)
+    api.delete('/v2/images/%s/members/%s' % (shared_id, CONSUMER2))
+    api.delete(ROOT + '/inbox/' + shared_id, who='consumer')
+    r = api.get(ROOT + '/images/%s/history' % shared_id)
     assert_json_ok(r)
     rows = r.json['history']
     assert [(e['event'], e['member_id']) for e in rows] == [
@@ -519,17 +519,17 @@ def test_history_rows_for_every_change(api, shared):
     assert len(r.json['history']) == 1 and 'next' not in r.json
 
 
-def test_history_of_a_member_is_its_own_rows(api, shared):
-    api.add_member(shared, CONSUMER2)
-    rows = api.get(ROOT + '/images/%s/history' % shared,
+def test_history_of_a_member_is_its_own_rows(api, shared_id):
+    api.add_member(shared_id, CONSUMER2)
+    rows = api.get(ROOT + '/images/%s/history' % shared_id,
                    who='consumer').json['history']
     assert {e['member_id'] for e in rows} == {CONSUMER}
     assert_error(api.get(ROOT + '/history?as=both'), 400,
                  'Invalid request: as: Must be one of: producer, consumer.')
 
 
-def test_image_delete_is_in_the_history(api, shared):
-    api.delete('/v2/images/' + shared)
+def test_image_delete_is_in_the_history(api, shared_id):
+    api.delete('/v2/images/' + shared_id)
     rows = api.get(ROOT + '/history?as=consumer',
                    who='consumer').json['history']
     assert [e['event'] for e in rows] == ['removed', 'created']
@@ -562,7 +562,7 @@ def test_rackspace_policy_on_the_sharing_routes(make_api, who, project):
     import os
     import yaml
     from glance_members import policy
-    from tests import personas
+    from testbed import personas
     from tests.unit import test_policy_rackspace
     api = make_api()
     services = api.client.application.extensions['glance_members']
@@ -595,23 +595,23 @@ def test_rackspace_policy_on_the_sharing_routes(make_api, who, project):
         ROUTE_NAMES, RACKSPACE_RBAC[who, project]))
 
 
-def test_manage_purge_expired(api, shared, capsys):
+def test_manage_purge_expired(api, shared_id, capsys):
     import sys
     from glance_members.cmd import manage
-    api.add_member(shared, CONSUMER2)
-    _expire(api, shared, CONSUMER)
+    api.add_member(shared_id, CONSUMER2)
+    _expire(api, shared_id, CONSUMER)
     repo = api.client.application.extensions['glance_members'].repo
     args = manage.parse_args(['members', 'purge-expired'])
     assert manage.members_command(args, repo, sys.stdout) == 0
     assert capsys.readouterr().out == 'Purged 1 expired memberships.\n'
     assert manage.members_command(args, repo, sys.stdout) == 0
     assert capsys.readouterr().out == 'Purged 0 expired memberships.\n'
-    rows = api.get(ROOT + '/images/%s/history' % shared).json['history']
+    rows = api.get(ROOT + '/images/%s/history' % shared_id).json['history']
     assert (rows[0]['event'], rows[0]['member_id'],
             rows[0]['actor']['user_id']) == (
         'expired', CONSUMER, 'glance-members-manage')
     assert [m['member_id'] for m in api.get(
-        '/v2/images/%s/members' % shared).json['members']] == [CONSUMER2]
+        '/v2/images/%s/members' % shared_id).json['members']] == [CONSUMER2]
 
 
 def test_names_beside_ids_from_the_token_file(make_api, named_personas):
@@ -640,24 +640,25 @@ def test_names_beside_ids_from_the_token_file(make_api, named_personas):
     assert 'member_name' not in r.get_data(as_text=True)
 
 
-def test_members_with_their_expiry(api, shared):
+def test_members_with_their_expiry(api, shared_id):
     """The producer's read of its members with each share's expiry; a
     member sees its own row only, an outsider nothing (as /v2)."""
-    api.add_member(shared, CONSUMER2)
-    api.patch(ROOT + '/images/%s/members/%s' % (shared, CONSUMER2),
+    api.add_member(shared_id, CONSUMER2)
+    api.patch(ROOT + '/images/%s/members/%s' % (shared_id, CONSUMER2),
               changes={'expires_at': '2099-01-01T00:00:00Z'},
               content_type='application/json')
-    r = api.get(ROOT + '/images/%s/members' % shared)
+    r = api.get(ROOT + '/images/%s/members' % shared_id)
     assert_json_ok(r)
     assert [(m['member_id'], m['status'], m['expires_at'])
             for m in r.json['members']] == [
         (CONSUMER, 'pending', None),
         (CONSUMER2, 'pending', '2099-01-01T00:00:00Z')]
     assert list(r.json['members'][0]) == SHARE_KEYS + ['member_name']
-    r = api.get(ROOT + '/images/%s/members' % shared, who='consumer')
+    r = api.get(ROOT + '/images/%s/members' % shared_id, who='consumer')
     assert [m['member_id'] for m in r.json['members']] == [CONSUMER]
-    assert_error(api.get(ROOT + '/images/%s/members' % shared,
-                         who='outsider'), 404, 'Image %s not found.' % shared)
+    assert_error(api.get(ROOT + '/images/%s/members' % shared_id,
+                         who='outsider'),
+                 404, 'Image %s not found.' % shared_id)
     assert_error(api.get(ROOT + '/images/%s/members' % RND), 404,
                  'Image %s not found.' % RND)
 

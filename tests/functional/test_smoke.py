@@ -1,6 +1,6 @@
 """The producer/consumer story end to end, in-process."""
 
-from tests import personas
+from testbed import personas
 
 
 def _h(name, **extra):

@@ -77,10 +77,10 @@ def test_href_uses_public_endpoint_when_set(make_api):
 
 @pytest.mark.parametrize('prefix', ['/v2', '/v2.0', '/v2.1', '/v2.9',
                                     '/v2.15', '/v2.17'])
-def test_v2_minor_prefix_is_an_alias_of_v2(api, shared, prefix):
-    r = api.get('%s/images/%s/members' % (prefix, shared))
+def test_v2_minor_prefix_is_an_alias_of_v2(api, shared_id, prefix):
+    r = api.get('%s/images/%s/members' % (prefix, shared_id))
     assert r.status_code == 200, r.data
-    assert [m['image_id'] for m in r.json['members']] == [shared]
+    assert [m['image_id'] for m in r.json['members']] == [shared_id]
     r = api.get('%s/schemas/member' % prefix)
     assert r.status_code == 200
 

@@ -2,10 +2,10 @@
 
     python -m tests.integration.record_peer_suites [--also-here]
 
-Brings up the test Keystone (tests/integration/stack), Glance 33
+Brings up the test Keystone (testbed/stack), Glance 33
 (tests/support/glance33.py) as the image endpoint of region GlanceRegion,
 runs tempest's ``tempest.api.image.v2`` and the clients' functional image
-tests against it (tests/integration/peer_suites.py) and writes every test's
+tests against it (tests/support/peer_suites.py) and writes every test's
 outcome to tests/data/peer_suites_glance33.json. ``--also-here`` runs them
 against glance-members too (region PeerRegion) and prints what
 ``peer_suites.judge`` finds.
@@ -19,13 +19,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.integration import peer_suites
-from tests.integration.stack import control
-from tests.integration import tempest_runner
+from tests.support import peer_suites
+from testbed.stack import control
+from tests.support import tempest_runner
 from tests.support import glance33
 from tests.support import keystone as ks_support
-from tests.support import keystone_service
-from tests.support import processes
+from testbed import keystone_service
+from testbed import processes
 
 
 def run_all(keystone, region, workdir, image_url):

@@ -4,7 +4,7 @@ CI runs pytest (.ci/run), so this test is how CI builds api-ref/: it
 installs api-ref/requirements.txt into a cached virtualenv
 (`$GM_CACHE_DIR/venv-api-ref`, else `~/.cache/glance-members/venv-api-ref`,
 rebuilt when the requirements change, like the Keystone venv of
-tests/integration/stack/keystone.py) and runs the same sphinx-build command
+testbed/stack/keystone.py) and runs the same sphinx-build command
 as tox.ini's [testenv:api-ref] into a temporary directory.
 """
 
@@ -13,7 +13,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.integration import venvs
+from testbed import venvs
 
 ROOT = Path(__file__).resolve().parents[2]
 API_REF = ROOT / 'api-ref'

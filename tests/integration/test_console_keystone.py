@@ -11,9 +11,9 @@ import pytest
 import requests
 
 from glance_members.console import sessions
-from tests.integration.stack import identities
-from tests.support import processes
-from tests.support import servers
+from testbed.stack import identities
+from testbed import processes
+from testbed import servers
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]*)"')
 USER = 'console-user'

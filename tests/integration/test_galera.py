@@ -1,4 +1,4 @@
-"""A three-node MariaDB Galera cluster (tests/support/mariadb.py) with two
+"""A three-node MariaDB Galera cluster (testbed/mariadb.py) with two
 glance-members instances writing through different nodes: service A on
 node 0, service B on node 1 (2 workers each, member quota 10).
 
@@ -24,16 +24,16 @@ import uuid
 
 import pytest
 
-from tests import personas
-from tests.integration.test_concurrency import Api
-from tests.integration.test_concurrency import ConfServer
-from tests.integration.test_concurrency import DatabaseProbe
-from tests.integration.test_concurrency import codes
-from tests.integration.test_concurrency import concurrently
-from tests.integration.test_concurrency import status_of
-from tests.integration.test_faults import WriteLoad
-from tests.integration.test_faults import acknowledged
-from tests.integration.test_faults import check_stored
+from testbed import personas
+from tests.support.concurrency import Api
+from tests.support.concurrency import ConfServer
+from tests.support.concurrency import DatabaseProbe
+from tests.support.concurrency import codes
+from tests.support.concurrency import concurrently
+from tests.support.concurrency import status_of
+from tests.support.write_load import WriteLoad
+from tests.support.write_load import acknowledged
+from tests.support.write_load import check_stored
 
 CONSUMER = personas.CONSUMER_PROJECT
 QUOTA = 10

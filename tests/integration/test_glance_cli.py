@@ -13,8 +13,8 @@ import subprocess
 
 import pytest
 
-from tests.support.servers import venv_executable
-from tests import personas
+from testbed.servers import venv_executable
+from testbed import personas
 
 CONSUMER = personas.CONSUMER_PROJECT
 PRODUCER = personas.PRODUCER_PROJECT

@@ -29,11 +29,11 @@ import time
 import pytest
 import requests
 
-from tests import personas
-from tests.integration import floods
-from tests.integration import test_concurrency as conc
-from tests.support import processes
-from tests.support import servers as helpers
+from testbed import personas
+from testbed import floods
+from tests.support import concurrency as conc
+from testbed import processes
+from testbed import servers as helpers
 
 HAPROXY = shutil.which('haproxy')
 CONFIG = os.path.join(os.path.dirname(__file__), '..', '..', 'etc',
@@ -261,7 +261,7 @@ def test_slow_clients_through_the_proxy(proxied):
     uploads = [create_image(session, proxy, 'upload-%d' % i).json()['id']
                for i in range(32)]
     flood = subprocess.Popen(
-        [sys.executable, '-m', 'tests.integration.floods', '--port',
+        [sys.executable, '-m', 'testbed.floods', '--port',
          str(proxy.port), '--duration', str(FLOOD_S), '--partial', '1000',
          '--idle', '1000', '--uploads', ','.join(uploads), '--token',
          personas.token('producer'), '--cafile', cert, '--ready-after',

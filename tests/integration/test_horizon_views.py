@@ -7,7 +7,7 @@ import json
 import re
 import subprocess
 
-from tests.integration.stack import identities
+from testbed.stack import identities
 
 OWNER = 'hz-owner'
 OWNER_PROJECTS = ('hz-owner-a', 'hz-owner-b')

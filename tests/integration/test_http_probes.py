@@ -1,6 +1,6 @@
 """The HTTP probes of issue 22 against a real `glance-members serve`.
 
-The probes (raw sockets, benchmarks/support/http_probes.py) are the ones
+The probes (raw sockets, testbed/http_probes.py) are the ones
 benchmarks/http_servers.py runs against other servers; here each must hold
 for ours. One SQLite server (2 workers, [server] body_idle_timeout = 2,
 max_streaming_requests = 16) serves most tests; the probes that could write
@@ -16,9 +16,10 @@ import time
 
 import pytest
 
-from benchmarks.support import http_probes as probes
-from tests import personas
-from tests.integration import test_concurrency as conc
+from testbed import http_probes as probes
+from testbed import personas
+from tests.support import concurrency as conc
+from tests.support import databases
 
 BODY_TIMEOUT = 2
 STREAMING = 16
@@ -58,26 +59,20 @@ def target(sqlite_server):
     return target_of(sqlite_server)
 
 
-@pytest.fixture(scope='module', params=['sqlite', 'postgresql', 'mariadb'])
-def any_db_target(request, sqlite_server, tmp_path_factory):
+@pytest.fixture(scope='module')
+def any_db_target(request, database_kind, sqlite_server, tmp_path_factory):
     """The shared SQLite server, or one on a new PostgreSQL / MariaDB
-    database (one per module, as test_concurrency's `service`)."""
-    if request.param == 'sqlite':
+    database (one per module)."""
+    if database_kind == 'sqlite':
         yield target_of(sqlite_server)
         return
-    cluster = request.getfixturevalue({'postgresql': 'postgresql_cluster',
-                                       'mariadb': 'mariadb_server'}[
-                                           request.param])
-    db_url = cluster.create_database()
-    server = None
-    try:
-        server = started(tmp_path_factory.mktemp('probes-' + request.param),
-                         db_url)
-        yield target_of(server)
-    finally:
-        if server is not None:
+    with databases.new_database(request, database_kind) as db_url:
+        server = started(
+            tmp_path_factory.mktemp('probes-' + database_kind), db_url)
+        try:
+            yield target_of(server)
+        finally:
             server.close()
-        cluster.drop_database(db_url)
 
 
 def check(result):

@@ -2,7 +2,7 @@
 uploads and abandoned uploads on a raw socket, and the stock `glance` CLI's
 `image-upload --file` / `image-download --file` through a share.
 
-Uses the `gm_server` fixture and helpers of tests/support/servers.py.
+Uses the `gm_server` fixture (tests/support/servers.py) and testbed/servers.py.
 openstacksdk's uploads and downloads run in test_stock_clients.py (the
 stock clients' venv, behind a real Keystone).
 """
@@ -20,8 +20,8 @@ import time
 
 import pytest
 
-from tests.support.servers import venv_executable
-from tests import personas
+from testbed.servers import venv_executable
+from testbed import personas
 
 CONSUMER = personas.CONSUMER_PROJECT
 GLANCE = venv_executable('glance')

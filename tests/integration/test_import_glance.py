@@ -23,9 +23,9 @@ import requests
 from glanceclient import client as glance_client
 
 from tests.support import glance33
-from tests.support import keystone_service
-from tests.support import processes
-from tests.support import servers
+from testbed import keystone_service
+from testbed import processes
+from testbed import servers
 
 PROPERTY_KEYS = ('os_distro', 'hw_disk_bus', 'note')
 FIELDS = ('id', 'name', 'owner', 'visibility', 'status', 'size',

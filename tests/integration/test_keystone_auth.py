@@ -16,9 +16,9 @@ from glance_members import app as gm_app
 from glance_members.auth import keystone as keystone_auth
 from glance_members import conf as gm_conf
 from glance_members import db
-from tests.support import processes
-from tests.support.keystone_service import start_service
-from tests.support.keystone_service import write_config
+from testbed import processes
+from testbed.keystone_service import start_service
+from testbed.keystone_service import write_config
 
 
 def _get(url, token=None, accept='application/json'):

@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 
 from tests.support.keystone import issue_token
-from tests.integration.stack.identities import register_image_endpoint
+from testbed.stack.identities import register_image_endpoint
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -130,7 +130,7 @@ def test_image_endpoint_in_producer_catalog(keystone):
 def test_cli_up_is_idempotent_on_a_running_stack(keystone):
     env = dict(os.environ, PYTHONWARNINGS="ignore")
     out = subprocess.run(
-        [sys.executable, "-m", "tests.integration.stack", "up",
+        [sys.executable, "-m", "testbed.stack", "up",
          "--workdir", str(keystone.workdir)],
         cwd=str(REPO), env=env, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

@@ -20,11 +20,11 @@ import time
 
 import pytest
 
-from tests.support import debian
-from tests.support import processes
-from tests.support import servers as helpers
-from tests.support.keystone_service import start_service
-from tests.integration.test_concurrency import Api
+from testbed import debian
+from testbed import processes
+from testbed import servers as helpers
+from testbed.keystone_service import start_service
+from tests.support.concurrency import Api
 
 
 class Memcached:

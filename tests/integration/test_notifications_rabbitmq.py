@@ -21,10 +21,10 @@ import kombu
 import pytest
 import requests
 
-from tests import personas
-from tests.support import processes
-from tests.support import servers as helpers
-from tests.support.keystone_service import ConfiguredServer
+from testbed import personas
+from testbed import processes
+from testbed import servers as helpers
+from testbed.keystone_service import ConfiguredServer
 
 EXCHANGE = 'openstack'          # oslo.messaging's default control_exchange
 QUEUE = 'notifications.info'    # <topic>.<priority>, topics=notifications

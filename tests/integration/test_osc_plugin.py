@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from tests.integration import clients
-from tests.integration.clients import StockClients
+from tests.support import clients
+from tests.support.clients import StockClients
 
 
 @pytest.fixture(scope='module')
@@ -20,11 +20,6 @@ def osc(keystone, gm_keystone, tmp_path_factory):
                          home=str(tmp_path_factory.mktemp('osc-home')))
     clients.install_plugin(stock.venv)
     return stock
-
-
-@pytest.fixture(scope='module')
-def projects(keystone):
-    return keystone.identities['projects']
 
 
 def run(osc, user, *args):

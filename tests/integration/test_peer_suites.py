@@ -22,9 +22,9 @@ import shutil
 
 import pytest
 
-from tests.integration import peer_suites
-from tests.integration import tempest_runner
-from tests.support.keystone_service import start_service
+from tests.support import peer_suites
+from tests.support import tempest_runner
+from testbed.keystone_service import start_service
 
 REGION = 'PeerRegion'
 

@@ -22,9 +22,9 @@ import time
 
 import pytest
 
-from tests import personas
-from tests.support import processes
-from tests.support import servers as helpers
+from testbed import personas
+from testbed import processes
+from testbed import servers as helpers
 
 SERVICE_PORT, RELAY_PORT = 9292, 9393
 GLANCE = shutil.which('glance')

@@ -11,7 +11,7 @@ import uuid
 import pytest
 import requests
 
-from tests.support.keystone_service import start_service
+from testbed.keystone_service import start_service
 
 EXTRA = """
 [sharing]

@@ -11,8 +11,7 @@ import shutil
 
 import pytest
 
-from tests.integration.clients import StockClients
-from tests.support.keystone_service import start_service
+from testbed.keystone_service import start_service
 
 ONE, TWO = 'RegionOne', 'RegionTwo'
 
@@ -40,12 +39,6 @@ def region_two(keystone, gm_keystone, tmp_path_factory):
     finally:
         service.server.stop()
         shutil.rmtree(service.server.home, ignore_errors=True)
-
-
-@pytest.fixture(scope='module')
-def stock(keystone, tmp_path_factory):
-    return StockClients(keystone,
-                        home=str(tmp_path_factory.mktemp('regions-home')))
 
 
 def sdk(stock, user, region, script, **values):

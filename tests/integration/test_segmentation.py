@@ -52,10 +52,10 @@ import zlib
 import pytest
 
 from glance_members.console import sessions as console_sessions
-from tests import personas
-from tests.support import processes
+from testbed import personas
+from testbed import processes
 from tests.support import segments
-from tests.support import servers
+from testbed import servers
 
 SEED = int(os.environ.get('GM_SEGMENT_SEED', '22'))
 MODES = ('whole', 'pieces', 'bytes')

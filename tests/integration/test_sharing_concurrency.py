@@ -1,10 +1,11 @@
 """/sharing/v1 invariants under concurrency, against real gunicorn workers.
 
-The servers of test_concurrency.py (2 workers, static tokens, member
-quota 10) on SQLite, PostgreSQL and MariaDB; requests released together by
-a barrier, the database then read behind the service's back. Every race
-also checks that no membership row is duplicated or orphaned and that the
-history holds exactly one event per change that succeeded.
+The servers of test_concurrency.py (`concurrency_service`: 2 workers,
+static tokens, member quota 10) on SQLite, PostgreSQL and MariaDB; requests
+released together by a barrier, the database then read behind the service's
+back. Every race also checks that no membership row is duplicated or
+orphaned and that the history holds exactly one event per change that
+succeeded.
 
 Numbers (per database): quota 2 rounds x (4 batches of 4 members + 4 /v2
 adds); trust 2 rounds x (6 batch shares + 1 trust with accept_pending);
@@ -17,24 +18,23 @@ import uuid
 
 import pytest
 
-from tests import personas
-from tests.integration.test_concurrency import codes
-from tests.integration.test_concurrency import concurrently
-from tests.integration.test_concurrency import ConfServer
-from tests.integration.test_concurrency import probe_for
-from tests.integration.test_concurrency import status_of
-from tests.integration.test_concurrency import Api
+from testbed import personas
+from tests.support.concurrency import QUOTA
+from tests.support.concurrency import codes
+from tests.support.concurrency import concurrently
+from tests.support.concurrency import status_of
 
 PRODUCER = personas.PRODUCER_PROJECT
 CONSUMER = personas.CONSUMER_PROJECT
-QUOTA = 10
 
 
-class Service:
-    def __init__(self, server):
-        self.server = server
-        self.api = Api(server.url)
-        self.db = probe_for(server)
+class Sharing:
+    """The shared server, through /sharing/v1 and its database."""
+
+    def __init__(self, sharing_service):
+        self.server = sharing_service.server
+        self.api = sharing_service.api
+        self.db = sharing_service.db
 
     def share(self, images, members, **extra):
         return self.api.request('POST', '/sharing/v1/shares', 'producer',
@@ -66,25 +66,9 @@ class Service:
         assert self.db.orphan_members() == []
 
 
-@pytest.fixture(scope='module', params=['sqlite', 'postgresql', 'mariadb'])
-def service(request, tmp_path_factory):
-    db_url = None
-    cluster = None
-    if request.param != 'sqlite':
-        cluster = request.getfixturevalue(
-            {'postgresql': 'postgresql_cluster',
-             'mariadb': 'mariadb_server'}[request.param])
-        db_url = cluster.create_database()
-    base = tmp_path_factory.mktemp('sharing-concurrency-%s' % request.param)
-    server = ConfServer(base, db_url=db_url,
-                        options={'image_member_quota': QUOTA})
-    try:
-        server.start()
-        yield Service(server)
-    finally:
-        server.close()
-        if cluster is not None:
-            cluster.drop_database(db_url)
+@pytest.fixture
+def sharing_service(concurrency_service):
+    return Sharing(concurrency_service)
 
 
 def _later(seconds):
@@ -93,18 +77,19 @@ def _later(seconds):
                 '%Y-%m-%dT%H:%M:%SZ')
 
 
-def test_batch_shares_racing_at_the_quota_never_exceed_it(service):
-    api = service.api
+def test_batch_shares_racing_at_the_quota_never_exceed_it(sharing_service):
+    api = sharing_service.api
     for _ in range(2):
         image = api.create_image()
         batches = [['b%d-%s' % (i, uuid.uuid4().hex[:8]) for _ in range(4)]
                    for i in range(4)]
         singles = ['s-%s' % uuid.uuid4().hex[:8] for _ in range(4)]
         results = concurrently(
-            [(lambda b=b: service.share([image], b)) for b in batches] +
+            [(lambda b=b: sharing_service.share([image], b))
+             for b in batches] +
             [(lambda m=m: api.add_member(image, m)) for m in singles])
         assert set(codes(results)) <= {200, 413}, codes(results)
-        live = set(service.db.live_members(image))
+        live = set(sharing_service.db.live_members(image))
         assert len(live) <= QUOTA
         want = set()
         for members, r in zip(batches + [[m] for m in singles], results):
@@ -116,18 +101,18 @@ def test_batch_shares_racing_at_the_quota_never_exceed_it(service):
         assert live == want
         assert len(live) > QUOTA - 4, live  # the quota really was reached
         for member in batches[0] + singles:
-            assert service.events(image, member) == (
+            assert sharing_service.events(image, member) == (
                 ['created'] if member in live else [])
-    service.assert_sound()
+    sharing_service.assert_sound()
 
 
-def test_trust_added_while_shares_arrive_leaves_none_pending(service):
-    api = service.api
+def test_trust_added_while_shares_arrive_leaves_none_pending(sharing_service):
+    api = sharing_service.api
     for _ in range(2):
         images = [api.create_image() for _ in range(6)]
         try:
             results = concurrently(
-                [(lambda i=i: service.share([i], [CONSUMER]))
+                [(lambda i=i: sharing_service.share([i], [CONSUMER]))
                  for i in images] +
                 [lambda: api.request(
                     'PUT', '/sharing/v1/trusted-producers/%s' % PRODUCER,
@@ -138,20 +123,20 @@ def test_trust_added_while_shares_arrive_leaves_none_pending(service):
             assert r.status_code in (204, 404), r.text
         assert [status_of(r) for r in results] == [200] * 7, codes(results)
         for image, r in zip(images, results):
-            assert service.status(image)[0] == 'accepted'
+            assert sharing_service.status(image)[0] == 'accepted'
             # Created accepted under the trust (one auto_accepted event),
             # or pending before it then accepted by accept_pending.
-            events = service.events(image)
+            events = sharing_service.events(image)
             created = r.json()['results'][0]['status']
             assert events == ({'pending': ['created', 'auto_accepted'],
                                'accepted': ['auto_accepted']}[created])
-    service.assert_sound()
+    sharing_service.assert_sound()
 
 
-def test_expiry_change_racing_accept(service):
-    api = service.api
+def test_expiry_change_racing_accept(sharing_service):
+    api = sharing_service.api
     for round_ in range(6):
-        image = service.shared_with_consumer()
+        image = sharing_service.shared_with_consumer()
         expires = _later(3600 + round_)
         results = concurrently([
             lambda: api.request(
@@ -160,18 +145,18 @@ def test_expiry_change_racing_accept(service):
             lambda: api.set_status(image, CONSUMER, 'accepted')])
         assert [status_of(r) for r in results] == [200, 200], [
             r.text for r in results]
-        status, expires_at = service.status(image)
+        status, expires_at = sharing_service.status(image)
         assert status == 'accepted'
         assert str(expires_at)[:19].replace(' ', 'T') == expires[:19]
-        assert sorted(service.events(image)) == [
+        assert sorted(sharing_service.events(image)) == [
             'created', 'expiry_changed', 'status_changed']
-    service.assert_sound()
+    sharing_service.assert_sound()
 
 
-def test_leave_racing_the_producers_delete(service):
-    api = service.api
+def test_leave_racing_the_producers_delete(sharing_service):
+    api = sharing_service.api
     for round_ in range(6):
-        image = service.shared_with_consumer()
+        image = sharing_service.shared_with_consumer()
         if round_ % 2:
             assert api.set_status(image, CONSUMER,
                                   'accepted').status_code == 200
@@ -182,12 +167,12 @@ def test_leave_racing_the_producers_delete(service):
         # Exactly one of them removed the membership; the other found none.
         assert sorted(status_of(r) for r in results) == [204, 404], [
             r.text for r in results]
-        assert service.status(image) is None
-        events = service.events(image)
+        assert sharing_service.status(image) is None
+        events = sharing_service.events(image)
         assert events[:-1] == ['created'] + ['status_changed'] * (round_ % 2)
         assert events[-1] == ('left' if status_of(results[0]) == 204
                               else 'removed')
         # The consumer may be added again: one live row, one more event.
         assert api.add_member(image, CONSUMER).status_code == 200
-        assert len(service.events(image)) == len(events) + 1
-    service.assert_sound()
+        assert len(sharing_service.events(image)) == len(events) + 1
+    sharing_service.assert_sound()

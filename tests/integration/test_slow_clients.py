@@ -1,7 +1,7 @@
 """Slow, stalled and many clients against the real server (issue 17).
 
 `glance-members serve` as a subprocess on 127.0.0.1 (ConfServer of
-test_concurrency), floods from tests/integration/floods.py in a process of
+test_concurrency), floods from testbed/floods.py in a process of
 their own, bounded in count and time:
 
 * 1,000 partial request heads + 1,000 idle keep-alives + 32 uploads
@@ -28,10 +28,10 @@ import time
 import pytest
 import requests
 
-from tests import personas
-from tests.support import servers as helpers
-from tests.integration import floods
-from tests.integration import test_concurrency as conc
+from testbed import personas
+from testbed import servers as helpers
+from testbed import floods
+from tests.support import concurrency as conc
 
 PARTIAL = 1000
 IDLE = 1000
@@ -94,7 +94,7 @@ def test_slow_and_idle_clients_cost_a_connection_not_the_service(
     uploads = [api.create_image(disk_format='raw', container_format='bare')
                for _ in range(UPLOADS)]
     flood = subprocess.Popen(
-        [sys.executable, '-m', 'tests.integration.floods', '--port',
+        [sys.executable, '-m', 'testbed.floods', '--port',
          str(srv.port), '--duration', str(FLOOD_S), '--partial',
          str(PARTIAL), '--idle', str(IDLE), '--uploads', ','.join(uploads),
          '--token', personas.token('producer')],

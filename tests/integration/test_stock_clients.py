@@ -18,21 +18,14 @@ import os
 
 import pytest
 
-from tests.integration.clients import StockClients, table
+from tests.support.clients import table
 
 MODIFY_403 = ('403 Forbidden: You are not authorized to complete '
               'modify_member action.')
 
 
-@pytest.fixture(scope='module')
-def stock(keystone, gm_keystone, tmp_path_factory):
-    home = tmp_path_factory.mktemp('clients-home')
-    return StockClients(keystone, home=str(home))
-
-
-@pytest.fixture(scope='module')
-def projects(keystone):
-    return keystone.identities['projects']
+# The service the stock clients find in the catalog.
+pytestmark = pytest.mark.usefixtures('gm_keystone')
 
 
 def ok(result):

@@ -1,4 +1,5 @@
-"""Test support: helpers and pytest fixtures the suites share (the fixture
-modules are registered by `pytest_plugins` in tests/conftest.py), and that
-benchmarks/ imports too (free ports, process groups, servers, PostgreSQL).
+"""Test support: every pytest fixture and helper more than one test module
+uses (the fixture modules are registered by `pytest_plugins` in
+tests/conftest.py). What benchmarks/ needs too lives in testbed/, which
+these modules wrap.
 """

@@ -24,8 +24,8 @@ import shutil
 
 import pytest
 
-from tests.support import debian
-from tests.support import processes
+from testbed import debian
+from testbed import processes
 
 CHROMIUM = 'chromium'
 # axe-core's impact levels, the ones that fail a page last.

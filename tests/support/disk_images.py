@@ -27,7 +27,7 @@ import zlib
 
 import pytest
 
-from tests.support import debian
+from testbed import debian
 
 MiB = 1024 * 1024
 SECTOR = 512

@@ -1,10 +1,10 @@
 """A real Glance 33.0.0 API on 127.0.0.1, for the import test.
 
-`ensure_venv()` builds a cached virtualenv (tests/integration/venvs.py:
+`ensure_venv()` builds a cached virtualenv (testbed/venvs.py:
 PyPI through the machine's pip, pins from
-tests/integration/stack/constraints-glance.txt). `GlanceServer` writes a
+testbed/stack/constraints-glance.txt). `GlanceServer` writes a
 glance-api.conf (SQLite database, one filesystem store, keystonemiddleware
-against the test Keystone with the service user of tests/integration/stack/
+against the test Keystone with the service user of testbed/stack/
 identities.py), creates the schema with `glance-manage db sync`, and serves
 `glance.wsgi.api:application` with gunicorn (one worker with threads) in a
 process group of its own, stopped by its own PID.
@@ -16,12 +16,12 @@ from pathlib import Path
 
 import requests
 
-from tests.integration import venvs
-from tests.support import processes
+from testbed import venvs
+from testbed import processes
 
 GLANCE_VERSION = '33.0.0'
 VENV_NAME = 'venv-glance-33'
-CONSTRAINTS = (Path(__file__).resolve().parent.parent / 'integration' /
+CONSTRAINTS = (Path(__file__).resolve().parent.parent.parent / 'testbed' /
                'stack' / 'constraints-glance.txt')
 START_TIMEOUT = 120
 

@@ -1,7 +1,7 @@
 """A real Horizon 27 on 127.0.0.1 with the plugin in horizon_plugin/.
 
-`ensure_venv()` builds a cached virtualenv (tests/integration/venvs.py;
-pins in tests/integration/stack/constraints-horizon.txt), then does once
+`ensure_venv()` builds a cached virtualenv (testbed/venvs.py;
+pins in testbed/stack/constraints-horizon.txt), then does once
 per venv what an operator does once per install: `collectstatic` and
 `compress` (Horizon's offline-compressed CSS and JS). The plugin is not
 installed into the venv: Horizon finds it through PYTHONPATH, so the tests
@@ -33,18 +33,17 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.integration import venvs
-from tests.integration.stack import identities
+from testbed import venvs
+from testbed.stack import identities
 from tests.support import glance33
-from tests.support import processes
+from testbed import processes
 
 HORIZON_VERSION = '27.0.0'
 VENV_NAME = 'venv-horizon-27'
 REPO = Path(__file__).resolve().parent.parent.parent
 PLUGIN = REPO / 'horizon_plugin'
 ENABLED = PLUGIN / 'gm_dashboard' / 'enabled'
-CONSTRAINTS = REPO / 'tests' / 'integration' / 'stack' / \
-    'constraints-horizon.txt'
+CONSTRAINTS = REPO / 'testbed' / 'stack' / 'constraints-horizon.txt'
 REGION = 'HorizonGlance'
 START_TIMEOUT = 120
 STATIC_MARKER = '.gm-static'

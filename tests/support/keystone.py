@@ -4,14 +4,14 @@ A pytest plugin (tests/conftest.py registers it): any test may ask for it.
 
 ``keystone`` brings Keystone up once per session (in a pytest tmp dir, on a
 free port; the venv is built on first use and cached, see
-``tests/integration/stack/keystone.py``) and stops it at the end.  It yields
+``testbed/stack/keystone.py``) and stops it at the end.  It yields
 a :class:`KeystoneStack`:
 
 - ``.url``: the identity v3 URL (``http://127.0.0.1:PORT/v3``, what
   OS_AUTH_URL and keystoneauth take); ``.base_url`` is without ``/v3``
 - ``.identities``: ids and credentials (see ``stack/identities.py``)
 - ``.admin_token()``, ``.token(user, project=None)``: fresh
-  :class:`~tests.integration.stack.identities.Token` objects (``str``
+  :class:`~testbed.stack.identities.Token` objects (``str``
   subclasses carrying ``.body``, ``.roles``, ``.project_id``, ``.catalog``)
 - ``.register_image_endpoint(url, region)``
 
@@ -23,9 +23,9 @@ import threading
 
 import pytest
 
-from tests.integration.stack import control
-from tests.integration.stack import identities as _identities
-from tests.support import processes
+from testbed.stack import control
+from testbed.stack import identities as _identities
+from testbed import processes
 
 
 def issue_token(url, user, password, project=None, **kwargs):
@@ -122,3 +122,9 @@ def keystone(tmp_path_factory):
         yield stack
     finally:
         _release()
+
+
+@pytest.fixture(scope="session")
+def projects(keystone):
+    """The test Keystone's project ids by persona name."""
+    return keystone.identities["projects"]

@@ -41,8 +41,8 @@ import time
 
 import pytest
 
-from tests.support import debian
-from tests.support import processes
+from testbed import debian
+from testbed import processes
 
 LIBEXEC = '/usr/lib/rabbitmq/bin'
 START_TIMEOUT = 60.0

@@ -19,8 +19,8 @@ import shutil
 
 import pytest
 
-from tests.integration.stack import identities
-from tests.support import keystone_service
+from testbed.stack import identities
+from testbed import keystone_service
 
 REGIONS = ('RegionOne', 'RegionTwo')
 # The recipient check on, as a careful operator runs it: a member id that

@@ -14,7 +14,8 @@ from glance_members import context
 from glance_members import db
 from glance_members import policy
 from glance_members import records
-from tests import personas
+from glance_members.sharing import members
+from testbed import personas
 
 OWNER = personas.PRODUCER_PROJECT
 CONSUMER = personas.CONSUMER_PROJECT
@@ -24,6 +25,7 @@ ADMIN_PROJECT = personas.ADMIN_PROJECT
 
 MEMBER_ROLES = ('member', 'reader')
 ADMIN_ROLES = ('admin', 'member', 'reader')
+SHARE_QUOTAS = records.Quotas(members=128, properties=128, tags=128)
 
 
 @pytest.fixture
@@ -111,6 +113,28 @@ def make_image(repo):
                               visibility=visibility, **attrs)
         return repo.create_image(image)
     return _make
+
+
+@pytest.fixture
+def shared(make_image):
+    """A shared image of the owner, no member yet."""
+    return make_image()
+
+
+@pytest.fixture
+def share(authz, repo, owner):
+    """share(image, member_id, status='pending'): add as the owner and,
+    unless pending, set the status as that consumer would."""
+    def _share(image, member_id=CONSUMER, status='pending'):
+        members.add_member(owner, authz, repo, image.id, member_id,
+                           SHARE_QUOTAS)
+        if status != 'pending':
+            ctx = context.RequestContext(user_id='u', project_id=member_id,
+                                         roles=['member', 'reader'])
+            members.update_member(ctx, authz, repo, image.id, member_id,
+                                  status)
+        return repo.get_member(image.id, member_id)
+    return _share
 
 
 @pytest.fixture

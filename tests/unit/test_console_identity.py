@@ -7,7 +7,7 @@ import requests
 
 from glance_members.console import identity
 from glance_members.console import transport
-from tests.unit.test_console_client import FakeAPI
+from tests.support.table_api import FakeAPI
 
 JSON = 'application/json'
 USER = '/v3/users/u1'

@@ -19,15 +19,15 @@ class Clock:
 
 
 @pytest.fixture
-def clock():
+def session_clock():
     return Clock()
 
 
 @pytest.fixture
-def store(tmp_path, clock):
+def store(tmp_path, session_clock):
     return sessions.SessionStore(str(tmp_path / 'sessions.sqlite'),
                                  idle_timeout=1800, absolute_timeout=43200,
-                                 clock=clock)
+                                 clock=session_clock)
 
 
 def test_a_session_round_trips(store):
@@ -47,27 +47,27 @@ def test_the_file_holds_neither_the_id_nor_the_token(store, tmp_path):
         assert session.sid.encode() not in blob
 
 
-def test_idle_timeout(store, clock):
+def test_idle_timeout(store, session_clock):
     session = store.create({})
-    clock.now += 1799
+    session_clock.now += 1799
     assert store.load(session.sid) is not None
     store.save(store.load(session.sid))  # a request: last_seen moves
-    clock.now += 1799
+    session_clock.now += 1799
     assert store.load(session.sid) is not None
-    clock.now += 1801
+    session_clock.now += 1801
     assert store.load(session.sid) is None
-    clock.now -= 1801  # gone for good: expiry deleted it
+    session_clock.now -= 1801  # gone for good: expiry deleted it
     assert store.load(session.sid) is None
 
 
-def test_absolute_timeout_despite_activity(store, clock):
+def test_absolute_timeout_despite_activity(store, session_clock):
     session = store.create({})
     for _ in range(43200 // 1000):
-        clock.now += 1000
+        session_clock.now += 1000
         live = store.load(session.sid)
         assert live is not None
         store.save(live)
-    clock.now += 1000
+    session_clock.now += 1000
     assert store.load(session.sid) is None
 
 

@@ -1,6 +1,6 @@
 """PostgresqlPool: no probe of a connection handed back moments ago, yet a
 connection that died in the pool never costs the caller of a read an error
-(a private cluster, tests/support/postgresql.py)."""
+(a private cluster, testbed/postgresql.py)."""
 
 import pytest
 

@@ -17,7 +17,7 @@ Image = models.Image
 
 
 @pytest.fixture
-def database(repo):
+def repo_database(repo):
     return repo.database
 
 
@@ -33,51 +33,53 @@ def _image(repo, **attrs):
     (Image.size, (5000000000, 7)),
     (Image.name, ('one', 'two')),
 ])
-def test_a_compared_parameter_takes_each_call_s_value(repo, database, column,
-                                                      values):
+def test_a_compared_parameter_takes_each_call_s_value(repo, repo_database,
+                                                      column, values):
     ids = {value: _image(repo, **{column.name: value}) for value in values}
     query = prepared.Prepared(lambda value: Image.select(Image.id).where(
         column == value), 1)
     for value in values + tuple(reversed(values)):
-        assert query.rows(database, value) == [(ids[value],)]
+        assert query.rows(repo_database, value) == [(ids[value],)]
 
 
-def test_a_datetime_parameter_takes_each_call_s_value(repo, database, clock):
+def test_a_datetime_parameter_takes_each_call_s_value(
+        repo, repo_database, clock):
     first = _image(repo)
     clock.tick()
     second = _image(repo)
     query = prepared.Prepared(lambda when: Image.select(Image.id).where(
         Image.created_at > when).order_by(Image.created_at), 1)
-    assert query.rows(database, clock.now) == []
-    assert query.rows(database, clock.now - datetime.timedelta(
+    assert query.rows(repo_database, clock.now) == []
+    assert query.rows(repo_database, clock.now - datetime.timedelta(
         seconds=1)) == [(second,)]
-    assert query.rows(database, datetime.datetime(2000, 1, 1)) == [
+    assert query.rows(repo_database, datetime.datetime(2000, 1, 1)) == [
         (first,), (second,)]
 
 
-def test_a_written_boolean_parameter_takes_each_call_s_value(repo, database):
+def test_a_written_boolean_parameter_takes_each_call_s_value(
+        repo, repo_database):
     image_id = _image(repo)
     update = prepared.Prepared(lambda hidden, image: Image.update(
         os_hidden=hidden).where(Image.id == image), 2)
     for hidden in (True, False, True):
-        assert update.run(database, hidden, image_id) == 1
+        assert update.run(repo_database, hidden, image_id) == 1
         assert repo.get_image(image_id).os_hidden is hidden
 
 
-def test_a_limit_parameter_takes_each_call_s_value(repo, database):
+def test_a_limit_parameter_takes_each_call_s_value(repo, repo_database):
     for _ in range(3):
         _image(repo)
     query = prepared.Prepared(lambda limit: Image.select(Image.id).limit(
         limit), 1)
-    assert [len(query.rows(database, n)) for n in (1, 3, 2)] == [1, 3, 2]
+    assert [len(query.rows(repo_database, n)) for n in (1, 3, 2)] == [1, 3, 2]
 
 
-def test_rows_come_back_as_the_model_s_types(repo, database, clock):
+def test_rows_come_back_as_the_model_s_types(repo, repo_database, clock):
     image_id = _image(repo, os_hidden=True, min_ram=64)
     query = prepared.Prepared(lambda image: Image.select(
         Image.created_at, Image.os_hidden, Image.min_ram, Image.name,
         Image.checksum).where(Image.id == image), 1)
-    [row] = query.rows(database, image_id)
+    [row] = query.rows(repo_database, image_id)
     assert row == (clock.now, True, 64, None, None)
     assert type(row[0]) is datetime.datetime and row[1] is True
 

@@ -9,7 +9,6 @@ import datetime
 import peewee
 import pytest
 
-from glance_members import db
 from glance_members.db import glance_import
 
 IMG = ['00000000-0000-0000-0000-00000000000%d' % i for i in range(6)]
@@ -41,18 +40,17 @@ CREATE TABLE image_members (id INTEGER PRIMARY KEY, image_id VARCHAR(36)
 """
 
 
-@pytest.fixture(params=['sqlite', 'postgresql', 'mariadb'])
-def glance_url(request, tmp_path):
+@pytest.fixture
+def glance_url(database_kind, empty_database_url):
     """A Glance-shaped database with rows of every case, on each kind."""
-    if request.param == 'sqlite':
-        url = 'sqlite:///%s' % (tmp_path / 'glance.sqlite')
+    url = empty_database_url
+    if database_kind == 'sqlite':
         # open_glance opens SQLite read only: write it as Glance would.
-        database = peewee.SqliteDatabase(str(tmp_path / 'glance.sqlite'))
+        database = peewee.SqliteDatabase(url[len('sqlite:///'):])
     else:
-        url = request.getfixturevalue('fresh_%s_url' % request.param)
         database = glance_import.open_glance(url)
-    dt = 'TIMESTAMP' if request.param == 'postgresql' else 'DATETIME(6)' \
-        if request.param == 'mariadb' else 'DATETIME'
+    dt = 'TIMESTAMP' if database_kind == 'postgresql' else 'DATETIME(6)' \
+        if database_kind == 'mariadb' else 'DATETIME'
     p = database.param
 
     def insert(table, **row):
@@ -94,14 +92,6 @@ def glance_url(request, tmp_path):
                    deleted=deleted)
     database.close()
     return url
-
-
-@pytest.fixture
-def repo(tmp_path):
-    database = db.connect('sqlite:///%s' % (tmp_path / 'gm.sqlite'))
-    db.create_schema(database)
-    yield db.make_repository(database)
-    database.close()
 
 
 def test_import_reads_every_kind_of_glance_database(glance_url, repo):

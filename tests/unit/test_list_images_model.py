@@ -22,13 +22,9 @@ MEMBER_STATUSES = ['pending', 'accepted', 'rejected']
 TIMES = [datetime.datetime(2025, 1, 1, 0, 0, s) for s in (1, 2, 2, 3)]
 
 
-@pytest.fixture(params=['sqlite', 'postgresql', 'mariadb'])
-def repo(request, tmp_path):
-    if request.param == 'sqlite':
-        url = 'sqlite:///%s' % (tmp_path / 'model.sqlite')
-    else:
-        url = request.getfixturevalue('fresh_%s_url' % request.param)
-    database = db.connect(url)
+@pytest.fixture
+def repo_on_each_database(empty_database_url):
+    database = db.connect(empty_database_url)
     db.sync(database)
     yield db.make_repository(database)
     if hasattr(database, 'close_all'):
@@ -108,7 +104,8 @@ def _walk(repo, project, is_admin, visibility, member_status, limit):
 
 
 @pytest.mark.parametrize('seed', range(4))
-def test_list_matches_the_model(repo, seed, monkeypatch):
+def test_list_matches_the_model(repo_on_each_database, seed, monkeypatch):
+    repo = repo_on_each_database
     rng = random.Random(seed)
     images, members = _world(repo, rng, monkeypatch)
     for project in PROJECTS + [None]:

@@ -1,6 +1,6 @@
 """The schema history: an old database with data upgrades without loss,
-on SQLite, on PostgreSQL (a private cluster, tests/support/postgresql.py)
-and on MariaDB (a private server, tests/support/mariadb.py)."""
+on SQLite, on PostgreSQL (a private cluster, testbed/postgresql.py)
+and on MariaDB (a private server, testbed/mariadb.py)."""
 
 import datetime
 
@@ -16,17 +16,9 @@ IMAGE = '11111111-2222-3333-4444-555555555555'
 IMAGE2 = '66666666-7777-8888-9999-000000000000'
 
 
-@pytest.fixture(params=['sqlite', 'postgresql', 'mariadb'])
-def database_url(request, tmp_path):
-    """An empty database of each kind."""
-    if request.param == 'sqlite':
-        return 'sqlite:///%s' % (tmp_path / 'old.sqlite')
-    return request.getfixturevalue('fresh_%s_url' % request.param)
-
-
 @pytest.fixture
-def database(database_url):
-    database = db.connect(database_url)
+def database(empty_database_url):
+    database = db.connect(empty_database_url)
     yield database
     if hasattr(database, 'close_all'):
         database.close_all()

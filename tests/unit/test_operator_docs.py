@@ -17,7 +17,7 @@ from keystonemiddleware.auth_token import _opts as authtoken_opts
 from oslo_config import cfg
 
 from glance_members import conf as gm_conf
-from tests.support import servers as helpers
+from testbed import servers as helpers
 
 ROOT = os.path.join(os.path.dirname(__file__), '..', '..')
 FENCE = re.compile(r'^( *)```ini\n(.*?)^\1```', re.S | re.M)

@@ -8,7 +8,7 @@ import yaml
 from glance_members import context
 from glance_members import policy
 from tests.unit.conftest import CONSUMER, OWNER
-from tests.unit.test_policy_rackspace import rackspace_conf
+from tests.support.policies import rackspace_conf
 
 
 def _image(image_id, owner=OWNER, visibility='shared', **properties):

@@ -6,7 +6,6 @@ sit on Glance 33.0.0's: tests/glance-33-facts.md §5 (§5.2 for Rackspace,
 with the pages it was read from).
 """
 
-import os
 
 import pytest
 import yaml
@@ -14,20 +13,17 @@ from oslo_config import cfg
 from oslo_policy import _checks
 from oslo_policy import _parser
 from oslo_policy import generator
-from oslo_policy import opts as policy_opts
 
-from glance_members import conf as gm_conf
 from glance_members import context
 from glance_members import exception
 from glance_members import policy
 from glance_members import records
 from glance_members.sharing import images
 from glance_members.sharing import members
+from tests.support.policies import POLICY_FILE
+from tests.support.policies import rackspace_conf
 from tests.unit.conftest import CONSUMER, CONSUMER2, OUTSIDER, OWNER
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-POLICY_FILE = os.path.join(ROOT, 'etc', 'policy.rackspace.yaml')
 QUOTAS = records.Quotas(members=128, properties=128, tags=128)
 
 CREATOR = ('cloudImages:creator',)
@@ -40,23 +36,6 @@ GLANCE_RULES = ('add_member', 'get_member', 'get_members', 'modify_member',
                 'modify_image', 'delete_image', 'publicize_image',
                 'communitize_image', 'download_image', 'upload_image',
                 'deactivate', 'reactivate', 'context_is_admin', 'default')
-
-
-def rackspace_conf(path=POLICY_FILE):
-    """A ConfigOpts whose [oslo_policy] policy_file is `path`.
-
-    new_conf(overrides={'oslo_policy.policy_file': ...}) cannot be used as
-    is: the [oslo_policy] options are registered only when the Enforcer is
-    built, after the overrides are applied. Register copies of them first
-    (list_opts() returns copies; re-registering an equal option is a no-op
-    in oslo.config), then override. set_defaults() is avoided on purpose: it
-    changes the process-wide defaults of oslo.policy's option objects.
-    """
-    conf = gm_conf.new_conf()
-    for group, opts in policy_opts.list_opts():
-        conf.register_opts(opts, group=group)
-    conf.set_override('policy_file', path, group='oslo_policy')
-    return conf
 
 
 @pytest.fixture

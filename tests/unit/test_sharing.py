@@ -32,28 +32,6 @@ def _member_not_found(member_id, image_id):
         member_id, image_id)
 
 
-@pytest.fixture
-def shared(make_image):
-    return make_image()
-
-
-@pytest.fixture
-def share(authz, repo, owner):
-    """share(image, member_id, status='pending'): add as the owner and,
-    unless pending, set the status as that consumer would."""
-    from glance_members import context
-
-    def _share(image, member_id=CONSUMER, status='pending'):
-        members.add_member(owner, authz, repo, image.id, member_id, QUOTAS)
-        if status != 'pending':
-            ctx = context.RequestContext(user_id='u', project_id=member_id,
-                                         roles=['member', 'reader'])
-            members.update_member(ctx, authz, repo, image.id, member_id,
-                                  status)
-        return repo.get_member(image.id, member_id)
-    return _share
-
-
 def _set_visibility(ctx, authz, repo, image, visibility):
     return images.update_image(ctx, authz, repo, image.id,
                                [('replace', ['visibility'], visibility)],
@@ -313,6 +291,9 @@ class TestQuota:
                            CONSUMER, records.Quotas(members=1))
         members.add_member(owner, authz, repo, second.id,
                            CONSUMER, records.Quotas(members=1))
+        for image in (first, second):
+            assert [m.member_id for m in repo.list_members(image.id)] == \
+                [CONSUMER]
 
     def test_policy_checked_before_quota(self, consumer, authz, repo, shared,
                                          share):
@@ -550,14 +531,23 @@ class TestGetMember:
                               ())]
         contexts.append(make_ctx(roles=('admin', 'member', 'reader'),
                                  system=True))
+        found, refused = [], []
         for ctx in contexts:
-            for image in found_images.values():
+            for visibility, image in found_images.items():
                 for member_id in (CONSUMER, CONSUMER2, 'nobody'):
+                    asked = (ctx.project_id, visibility, member_id)
                     try:
                         members.get_member(ctx, authz, repo, image.id,
                                            member_id)
+                        found.append(asked)
                     except exception.NotFound:
-                        pass
+                        refused.append(asked)
+        # The one membership there is was found by some callers; every
+        # other question was refused, strangers' questions all of them.
+        assert found and {(v, m) for _, v, m in found} == \
+            {('shared', CONSUMER)}
+        assert len(refused) == len(contexts) * 4 * 3 - len(found)
+        assert {p for p, _, _ in found}.isdisjoint({CONSUMER2, OUTSIDER})
 
 
 # --- update_member ---------------------------------------------------------
@@ -1151,9 +1141,22 @@ class TestListImages:
         assert e.value.message == 'No image found with ID %s' % marker
 
     def test_pending_image_is_a_valid_marker_for_its_consumer(
-            self, consumer, authz, repo, catalog):
-        images.list_images(consumer, authz, repo, records.ImageQuery(
-            limit=10, marker=catalog['pending'].id))
+            self, clock, consumer, authz, repo, catalog, make_image, share):
+        # A pending share between older and newer listed images: the page
+        # after it is exactly the older part of the consumer's list.
+        clock.tick()
+        pending = make_image()
+        share(pending, CONSUMER)
+        clock.tick()
+        share(make_image(), CONSUMER, 'accepted')
+        everything, _ = images.list_images(consumer, authz, repo,
+                                           records.ImageQuery(limit=100))
+        page, more = images.list_images(consumer, authz, repo,
+                                        records.ImageQuery(
+                                            limit=100, marker=pending.id))
+        older = [i.id for i in everything if i.created_at < pending.created_at]
+        assert [i.id for i in page] == older and not more
+        assert 0 < len(older) < len(everything)
 
     def test_admin_and_outsider_ids(self):
         # Guard against fixture constants colliding.

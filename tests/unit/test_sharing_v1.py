@@ -25,14 +25,6 @@ QUOTAS = records.Quotas(members=128, properties=128, tags=128)
 
 
 @pytest.fixture
-def share(owner, authz, repo):
-    def _share(image, member=CONSUMER):
-        return members.add_member(owner, authz, repo, image.id, member,
-                                  QUOTAS)
-    return _share
-
-
-@pytest.fixture
 def actor():
     token = records.current_actor.set(records.Actor(
         'u-actor', OWNER, 'req-1'))

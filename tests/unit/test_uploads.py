@@ -5,7 +5,7 @@ import os
 
 from glance_members import records
 from glance_members import uploads
-from tests.support import processes
+from testbed import processes
 
 NOW = datetime.datetime(2026, 12, 3, 12, 0, 0)
 FRESH = NOW - datetime.timedelta(seconds=1)

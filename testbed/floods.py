@@ -5,7 +5,7 @@ idle keep-alive connections, uploads trickling a chunked body.
 Run as a process of its own (so that its work does not slow the client
 being measured), for a bounded time, on 127.0.0.1:
 
-    python -m tests.integration.floods --port P --duration 12 \
+    python -m testbed.floods --port P --duration 12 \
         --partial 1000 --idle 1000 --uploads ID,ID,... --token T \
         [--cafile CERT]   (TLS, as through HAProxy)
 

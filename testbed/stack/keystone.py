@@ -21,7 +21,8 @@ import sys
 import time
 from pathlib import Path
 
-from tests.integration import venvs
+from testbed import processes
+from testbed import venvs
 
 import requests
 
@@ -43,7 +44,7 @@ ADMIN_ROLE = "admin"
 
 # gunicorn config file (-c) written next to keystone.conf.
 GUNICORN_HOOKS = """\
-# Written by tests/integration/stack/keystone.py: gunicorn server hooks.
+# Written by testbed/stack/keystone.py: gunicorn server hooks.
 import sys
 
 
@@ -74,7 +75,7 @@ def venv_path(cache_root=None):
 
 
 def ensure_venv(cache_root=None):
-    """The Keystone venv (built first if needed; see tests.integration.venvs),
+    """The Keystone venv (built first if needed; see testbed.venvs),
     checked to serve keystone.wsgi.api with gunicorn."""
     return venvs.ensure_venv(
         VENV_NAME, ('keystone==%s' % KEYSTONE_VERSION, 'gunicorn'),
@@ -96,24 +97,6 @@ def _cmdline(pid):
                     for a in f.read().split(b"\0") if a]
     except OSError:
         return []
-
-
-def _group_members(pgid):
-    """Live (non-zombie) processes of process group ``pgid``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        # fields: state ppid pgrp ...
-        if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
-            found.append(int(entry))
-    return found
 
 
 class KeystoneServer:
@@ -164,7 +147,7 @@ class KeystoneServer:
         for name in ("fernet-keys", "credential-keys", "receipt-keys"):
             self._keys(name).mkdir(mode=0o700, exist_ok=True)
         conf = """\
-# Written by tests/integration/stack/keystone.py; rewritten on every start.
+# Written by testbed/stack/keystone.py; rewritten on every start.
 [DEFAULT]
 debug = false
 log_file = {log}
@@ -288,7 +271,7 @@ backend = oslo_cache.dict
     def pid(self):
         """The recorded gunicorn master pid, if alive and ours."""
         pid = self.recorded_pid()
-        if pid and self._is_ours(pid) and _group_members(pid):
+        if pid and self._is_ours(pid) and processes.group_members(pid):
             return pid
         return None
 
@@ -402,7 +385,7 @@ backend = oslo_cache.dict
         else:
             log("stopping keystone (gunicorn process group %d)" % pgid)
             os.killpg(pgid, signal.SIGTERM)
-            members = lambda: _group_members(pgid)  # noqa: E731
+            members = lambda: processes.group_members(pgid)  # noqa: E731
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self._reap()

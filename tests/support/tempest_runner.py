@@ -2,7 +2,7 @@
 test Keystone's catalog.
 
 ``ensure_tempest_venv()`` builds ``<cache root>/venv-tempest-47`` once
-(pins: ``constraints-tempest.txt``; cache root as in ``clients.py``).
+(pins: ``constraints-tempest.txt``; cache root as in tests/support/clients.py).
 
 :class:`TempestWorkspace` makes a workspace with ``tempest init`` and writes
 its ``etc/tempest.conf`` and ``etc/accounts.yaml``:
@@ -31,11 +31,11 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.integration import clients
-from tests.integration import venvs
-from tests.integration.stack import identities as ids_mod
-from tests.integration.stack.identities import issue_token  # noqa: F401
-from tests.support import processes
+from tests.support import clients
+from testbed import venvs
+from testbed.stack import identities as ids_mod
+from testbed.stack.identities import issue_token  # noqa: F401
+from testbed import processes
 
 HERE = Path(__file__).resolve().parent
 TEMPEST_VERSION = "47.0.0"
@@ -98,7 +98,7 @@ ACCOUNT_TEMPLATE = """\
 """
 
 CONF_TEMPLATE = """\
-# Written by tests/integration/tempest_runner.py.
+# Written by tests/support/tempest_runner.py.
 [DEFAULT]
 debug = true
 use_stderr = false
@@ -270,7 +270,7 @@ class TempestWorkspace:
             (self.path / sub).mkdir(exist_ok=True)
         ensure_producer_reader(self.keystone)
         self.accounts_path.write_text(
-            "# Written by tests/integration/tempest_runner.py\n" + "".join(
+            "# Written by tests/support/tempest_runner.py\n" + "".join(
                 ACCOUNT_TEMPLATE.format(
                     user=user, project=project,
                     password=self.keystone.password(user)

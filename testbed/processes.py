@@ -8,8 +8,6 @@ import signal
 import socket
 import subprocess
 
-import pytest
-
 
 def free_port(host='127.0.0.1'):
     """A TCP port nothing listens on right now (the kernel's pick)."""
@@ -51,6 +49,7 @@ def kill_group(process, timeout=15):
 def unavailable(service, reason):
     """A service the test needs (PostgreSQL, RabbitMQ) cannot be started
     here: fail under CI, skip elsewhere."""
+    import pytest  # only tests call this; benchmarks run without pytest
     if os.environ.get('CI'):
         pytest.fail('%s is required under CI: %s' % (service, reason),
                     pytrace=False)
@@ -86,3 +85,29 @@ def unprivileged_user(names, fallback='gmtest', error=RuntimeError):
     if proc.returncode != 0:
         raise error('useradd %s failed: %s' % (fallback, proc.stdout))
     return pwd.getpwnam(fallback)
+
+
+def _live_stats():
+    """(pid, [state, ppid, pgrp, ...]) of every live (non-zombie) process,
+    from /proc."""
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(')') + 2:].split()
+        if len(fields) > 2 and fields[0] != 'Z':
+            yield int(entry), fields
+
+
+def children(pid):
+    """Live child pids of `pid`."""
+    return sorted(p for p, fields in _live_stats() if int(fields[1]) == pid)
+
+
+def group_members(pgid):
+    """Live pids of process group `pgid`."""
+    return sorted(p for p, fields in _live_stats() if int(fields[2]) == pgid)

@@ -1,6 +1,6 @@
 """up / down / status of the test Keystone in one work directory.
 
-Used by ``python -m tests.integration.stack`` and by the pytest fixture in
+Used by ``python -m testbed.stack`` and by the pytest fixture in
 ``tests/support/keystone.py``.
 """
 

@@ -1,13 +1,13 @@
 """Command line: a real Keystone 30 on 127.0.0.1 for the integration tests.
 
-    python -m tests.integration.stack up [--workdir DIR] [--port 5000]
+    python -m testbed.stack up [--workdir DIR] [--port 5000]
         venv (cached), configure, start, identities; prints shell exports
         for the producer and the identities file.  Already running: prints.
-        eval "$(python -m tests.integration.stack up)"
-    python -m tests.integration.stack down [--workdir DIR]
+        eval "$(python -m testbed.stack up)"
+    python -m testbed.stack down [--workdir DIR]
         stops the Keystone recorded in DIR (by pid, after checking it).
-    python -m tests.integration.stack status [--workdir DIR]
-    python -m tests.integration.stack env USER [--workdir DIR]
+    python -m testbed.stack status [--workdir DIR]
+    python -m testbed.stack env USER [--workdir DIR]
 
 DIR defaults to $GM_KEYSTONE_WORKDIR or /tmp/glance-members-keystone; the
 venv lives in $GM_CACHE_DIR or ~/.cache/glance-members (--cache-dir).
@@ -24,7 +24,7 @@ from .identities import USERS
 
 def main(argv=None):
     ap = argparse.ArgumentParser(
-        prog="python -m tests.integration.stack",
+        prog="python -m testbed.stack",
         description="Real Keystone 30 on 127.0.0.1 for integration tests.")
     sub = ap.add_subparsers(dest="command", required=True)
     p_up = sub.add_parser("up", help="start (idempotent), print exports")

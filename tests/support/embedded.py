@@ -12,9 +12,9 @@ import uuid
 
 import yaml
 
-from tests.browser import api
-from tests.support import processes
-from tests.support import servers
+from tests.support import image_api as api
+from testbed import processes
+from testbed import servers
 
 # What `serve` prints for each token it creates on first start.
 PRINTED_TOKEN = re.compile(

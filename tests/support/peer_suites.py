@@ -32,11 +32,11 @@ from pathlib import Path
 
 import requests
 
-from tests.integration import clients
-from tests.integration.stack import identities as ids_mod
-from tests.integration import tempest_runner
-from tests.integration import venvs
-from tests.support import processes
+from tests.support import clients
+from testbed.stack import identities as ids_mod
+from tests.support import tempest_runner
+from testbed import venvs
+from testbed import processes
 
 HERE = Path(__file__).resolve().parent
 CONSTRAINTS = HERE / 'constraints-peer-suites.txt'

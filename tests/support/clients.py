@@ -25,6 +25,9 @@ matches the pins.  A lock file serialises concurrent builders.
 
 Each returns a :class:`Result`, a ``(rc, stdout, stderr)`` tuple.
 
+Fixture (a pytest plugin, registered by tests/conftest.py): ``stock``
+(module), the clients against the test Keystone, a home of their own.
+
 ``ensure_venv()`` is the generic builder (``tempest_runner.py`` uses it for
 tempest).  Only the standard library is used here.
 """
@@ -39,8 +42,10 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-from tests.integration.stack import keystone as ks_stack
-from tests.integration import venvs
+import pytest
+
+from testbed.stack import keystone as ks_stack
+from testbed import venvs
 
 HERE = Path(__file__).resolve().parent
 CLIENT_CONSTRAINTS = HERE / "constraints-clients.txt"
@@ -175,3 +180,9 @@ def table(output):
     """Rows of a prettytable as lists of stripped cells (header first)."""
     return [[cell.strip() for cell in line.strip()[1:-1].split("|")]
             for line in output.splitlines() if line.startswith("|")]
+
+
+@pytest.fixture(scope="module")
+def stock(keystone, tmp_path_factory):
+    return StockClients(keystone,
+                        home=str(tmp_path_factory.mktemp("clients-home")))
