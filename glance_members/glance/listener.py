@@ -1,9 +1,10 @@
 """Glance's notifications as hints to the mirror, through oslo.messaging:
 a notification listener on Glance's exchange and topic (`[glance]
-notifications_exchange`, `notifications_topic`) in a pool (`notifications_pool`), so several
-glance-members hosts consume them as one: each notification goes to one
-host. For each image.* event the image is re-read from Glance and applied
-(glance.mirror.Mirror.refresh); the payload itself is never trusted.
+notifications_exchange`, `notifications_topic`) in a pool
+(`notifications_pool`), so several glance-members hosts consume them as
+one: each notification goes to one host. For each image.* event the
+image is re-read from Glance and applied (glance.mirror.Mirror.refresh);
+the payload itself is never trusted.
 
 When Glance (or the database) does not answer, the notification is
 requeued after a pause, not applied from its payload: Glance's times have
