@@ -1,0 +1,444 @@
+"""Beside a real Glance 33: the local mirror of its memberships kept fresh
+from its own notifications.
+
+Glance 33 (tests/support/glance33.py) sends with `[oslo_messaging_
+notifications] driver = messagingv2` to a private RabbitMQ node
+(tests/support/rabbitmq.py); `glance-members-manage mirror listen` (a real
+process: the listener of glance_members.glance.listener, in a pool) applies
+them to a mirror database, and the standalone service (keystone backend)
+serves /sharing/v1 from that same database. Shares are made with the stock
+`glance` CLI straight on Glance. The event-to-inbox delay is printed (its
+figures are in benchmarks/), never asserted beyond a generous timeout.
+"""
+
+import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+
+import kombu
+import pytest
+import requests
+
+from glance_members import db
+from glance_members.db import mirror as db_mirror
+from tests.integration import clients as stock
+from tests.support import glance33
+from tests.support import keystone_service
+from tests.support import processes
+from tests.support import servers
+
+ARRIVAL_TIMEOUT = 30.0
+GLANCE_EXCHANGE = 'glance'
+INFO_KEY = 'notifications.info'
+
+MIRROR_CONFIG = """\
+[DEFAULT]
+data_dir = {data_dir}
+transport_url = {transport_url}
+image_backend = glance
+
+[database]
+connection = {database}
+
+[glance]
+auth_type = password
+auth_url = {auth_url}
+username = {service_user}
+password = {service_password}
+project_name = service
+user_domain_name = Default
+project_domain_name = Default
+endpoint_override = {glance_url}
+notifications_pool = {pool}
+reconcile_interval = 0
+"""
+
+
+@pytest.fixture(scope='module')
+def glance(keystone, rabbitmq_node, tmp_path_factory):
+    try:
+        venv = glance33.ensure_venv()
+    except Exception as e:  # noqa: BLE001 - no PyPI here: fails under CI
+        processes.unavailable('Glance 33.0.0', str(e))
+    server = glance33.GlanceServer(tmp_path_factory.mktemp('glance'),
+                                   keystone, venv,
+                                   transport_url=rabbitmq_node.url)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope='module')
+def clients(keystone):
+    try:
+        found = stock.StockClients(keystone)
+    except Exception as e:  # noqa: BLE001 - no PyPI here: fails under CI
+        processes.unavailable('the stock clients', str(e))
+    yield found
+    found.cleanup()
+
+
+def write_config(path, keystone, rabbitmq_node, glance, database, pool):
+    service = keystone.identities['service_user']
+    with open(path, 'w') as f:
+        f.write(MIRROR_CONFIG.format(
+            data_dir=os.path.join(os.path.dirname(path), 'data'),
+            transport_url=rabbitmq_node.url, database=database,
+            auth_url=keystone.url, service_user=service,
+            service_password=keystone.password(service),
+            glance_url=glance.url, pool=pool))
+    return path
+
+
+def manage(config, *args):
+    return subprocess.run(
+        [sys.executable, '-m', 'glance_members.cmd.manage', '--config',
+         config] + list(args), stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, env=servers.child_env(
+            PYTHONWARNINGS='ignore'), timeout=300)
+
+
+class Listener:
+    """`glance-members-manage mirror listen` in a process group of its
+    own, stopped by its PID (SIGTERM); it prints what it applied."""
+
+    def __init__(self, config, log_path):
+        self.log_path = log_path
+        self._log = open(log_path, 'w')
+        self.process = subprocess.Popen(
+            [sys.executable, '-m', 'glance_members.cmd.manage', '--config',
+             config, 'mirror', 'listen'], stdin=subprocess.DEVNULL,
+            stdout=self._log, stderr=subprocess.STDOUT,
+            env=servers.child_env(PYTHONWARNINGS='ignore'),
+            start_new_session=True)
+        self.wait_for('Listening to Glance')
+
+    def log(self):
+        with open(self.log_path) as f:
+            return f.read()
+
+    def wait_for(self, pattern, timeout=ARRIVAL_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = re.findall(pattern, self.log())
+            if found:
+                return found
+            assert self.process.poll() is None, self.log()
+            time.sleep(0.05)
+        raise AssertionError('no %r in:\n%s' % (pattern, self.log()))
+
+    def stop(self):
+        """{event_type: notifications applied}."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                processes.kill_group(self.process)
+        self._log.close()
+        found = re.findall(r'Applied: (\{.*\})', self.log())
+        assert found, self.log()
+        return json.loads(found[-1])
+
+
+class Audit:
+    """A queue of ours on Glance's exchange: every notification Glance
+    sends from now on, as raw bodies (to count them and to replay one)."""
+
+    def __init__(self, amqp_url, name):
+        self.conn = kombu.Connection(amqp_url, connect_timeout=10)
+        exchange = kombu.Exchange(GLANCE_EXCHANGE, type='topic',
+                                  durable=False)
+        self.queue = kombu.Queue(name, exchange=exchange,
+                                 routing_key=INFO_KEY, durable=False,
+                                 auto_delete=False)(self.conn.channel())
+        self.queue.declare()
+
+    def drain(self, settle=1.0):
+        """[(event_type, payload, raw body)] received so far."""
+        time.sleep(settle)
+        found = []
+        while True:
+            message = self.queue.get(no_ack=True)
+            if message is None:
+                return found
+            body = json.loads(message.body)
+            inner = json.loads(body['oslo.message'])
+            found.append((inner['event_type'], inner['payload'],
+                          message.body))
+
+    def replay(self, raw):
+        """Send a notification again, as Glance sent it (its message_id
+        and payload), as a redelivery reaches another host or a restarted
+        one: a new _unique_id, which oslo.messaging's per-process cache of
+        those already seen would otherwise drop before us."""
+        envelope = json.loads(raw)
+        inner = json.loads(envelope['oslo.message'])
+        inner['_unique_id'] = uuid.uuid4().hex
+        envelope['oslo.message'] = json.dumps(inner)
+        self.conn.Producer(self.conn.channel()).publish(
+            json.dumps(envelope), exchange=GLANCE_EXCHANGE,
+            routing_key=INFO_KEY, content_type='application/json')
+
+    def close(self):
+        self.queue.delete()
+        self.conn.close()
+
+
+class Api:
+    """Glance's or glance-members' API with the personas' tokens."""
+
+    def __init__(self, url, keystone):
+        self.url, self.keystone, self.tokens = url, keystone, {}
+
+    def call(self, method, path, who='producer', expect=None, **kw):
+        if who not in self.tokens:
+            self.tokens[who] = str(self.keystone.token(who))
+        r = requests.request(method, self.url + path, timeout=60, headers={
+            'X-Auth-Token': self.tokens[who]}, **kw)
+        if expect is not None:
+            assert r.status_code == expect, (method, path, r.status_code,
+                                             r.text)
+        return r
+
+
+def _pid(keystone, who):
+    return keystone.identities['credentials'][who]['project_id']
+
+
+def _inbox_ids(api, who='consumer', status=None):
+    path = '/sharing/v1/inbox' + ('?status=%s' % status if status else '')
+    body = api.call('GET', path, who, expect=200).json()
+    return [share['image_id'] for share in body['inbox']]
+
+
+def _wait(predicate, timeout=ARRIVAL_TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return time.monotonic()
+        time.sleep(0.02)
+    raise AssertionError('not within %ss' % timeout)
+
+
+@pytest.fixture
+def mirror_site(keystone, rabbitmq_node, glance, tmp_path):
+    """A SQLite mirror (schema made), its config, its listener and the
+    standalone service reading it (keystone backend)."""
+    database = 'sqlite:///%s' % (tmp_path / 'mirror.sqlite')
+    config = write_config(str(tmp_path / 'mirror.conf'), keystone,
+                          rabbitmq_node, glance, database,
+                          'gm-test-%s' % tmp_path.name)
+    assert manage(config, 'db', 'sync').returncode == 0
+    listener = Listener(config, str(tmp_path / 'listener.log'))
+    service = keystone_service.start_service(
+        keystone, str(tmp_path / 'service'), register=False,
+        extra='\n[database]\nconnection = %s\n' % database)
+    store = db_mirror.MirrorStore(db.make_repository(db.connect(database)))
+    site = dict(config=config, listener=listener, store=store,
+                api=Api(service.url, keystone),
+                glance=Api(glance.url, keystone), database=database)
+    try:
+        yield site
+    finally:
+        service.server.stop()
+        shutil.rmtree(service.server.home, ignore_errors=True)
+        if listener.process.poll() is None:
+            listener.stop()
+        store.database.close()
+
+
+def _image(glance_api, name, visibility='shared'):
+    return glance_api.call('POST', '/v2/images', json={
+        'name': name, 'visibility': visibility, 'disk_format': 'raw',
+        'container_format': 'bare'}, expect=201).json()['id']
+
+
+def test_stock_cli_share_on_glance_reaches_the_inbox(keystone, clients,
+                                                     glance, mirror_site):
+    api, store = mirror_site['api'], mirror_site['store']
+    consumer = _pid(keystone, 'consumer')
+
+    def cli(who, *args):
+        # Straight on Glance (the catalog's image service may be ours).
+        return clients.glance(who, *args, env=clients.env(
+            who, OS_IMAGE_URL=glance.url))
+
+    delays = []
+    for n in range(5):
+        image_id = _image(mirror_site['glance'], 'cli-share-%d' % n)
+        made = cli('producer', 'member-create', image_id, consumer)
+        done = time.monotonic()
+        assert made.rc == 0, made
+        arrived = _wait(lambda: image_id in _inbox_ids(api, status='pending'))
+        delays.append(arrived - done)
+        assert store.history_sources(image_id) == [
+            (consumer, 'created', 'glance')]
+    counts = api.call('GET', '/sharing/v1/inbox', 'consumer',
+                      expect=200).json()['counts']
+    assert counts['pending'] >= 5, counts
+    print('stock CLI share -> inbox: median %.3f s, max %.3f s (%s)' % (
+        statistics.median(delays), max(delays),
+        ', '.join('%.3f' % d for d in delays)))
+    # The consumer's decision on Glance reaches the mirror too.
+    decided = cli('consumer', 'member-update', image_id, consumer,
+                  'accepted')
+    assert decided.rc == 0, decided
+    _wait(lambda: image_id in _inbox_ids(api, status='accepted'))
+    history = api.call('GET', '/sharing/v1/images/%s/history' % image_id,
+                       'producer', expect=200).json()['history']
+    assert [e['event'] for e in history] == ['status_changed', 'created']
+    assert store.history_sources(image_id)[-1] == (
+        consumer, 'status_changed', 'glance')
+
+
+def test_replayed_and_older_notifications_change_nothing(
+        keystone, rabbitmq_node, mirror_site, tmp_path):
+    api, store = mirror_site['api'], mirror_site['store']
+    glance_api, listener = mirror_site['glance'], mirror_site['listener']
+    consumer = _pid(keystone, 'consumer')
+    audit = Audit(rabbitmq_node.amqp_url, 'gm-audit-%s' % tmp_path.name)
+    try:
+        image_id = _image(glance_api, 'replayed')
+        glance_api.call('POST', '/v2/images/%s/members' % image_id,
+                        json={'member': consumer}, expect=200)
+        _wait(lambda: image_id in _inbox_ids(api, status='pending'))
+        sent = audit.drain()
+        [(_, payload, created_raw)] = [
+            s for s in sent if s[0] == 'image.member.create']
+        assert payload['image_id'] == image_id
+        history = store.history_sources(image_id)
+
+        # The same notification again: applied, and nothing changes.
+        audit.replay(created_raw)
+        message_id = json.loads(json.loads(created_raw)['oslo.message'])[
+            'message_id']
+        listener.wait_for('image.member.create message %s image %s '
+                          'unchanged' % (message_id, image_id))
+        assert store.history_sources(image_id) == history
+        assert _inbox_ids(api, status='pending').count(image_id) == 1
+
+        # The member removed on Glance; then the older create arrives
+        # (late, out of order): it cannot bring the share back.
+        glance_api.call('DELETE', '/v2/images/%s/members/%s'
+                        % (image_id, consumer), expect=204)
+        _wait(lambda: image_id not in _inbox_ids(api))
+        audit.replay(created_raw)
+        _wait(lambda: len(re.findall('message %s image %s unchanged' % (
+            message_id, image_id), listener.log())) == 2)
+        assert image_id not in _inbox_ids(api)
+        assert store.history_sources(image_id) == history + [
+            (consumer, 'removed', 'glance')]
+    finally:
+        audit.close()
+    applied = listener.stop()
+    # create, two replays, delete, image.create (at least).
+    assert applied['image.member.create'] == 3, applied
+    assert applied['image.member.delete'] == 1, applied
+
+
+def test_reconciliation_repairs_what_no_notification_said(
+        keystone, glance, mirror_site):
+    """The listener down, a membership deleted in Glance's database (no
+    notification at all) and one added through its API (its notification
+    lost with the pool's queue): `mirror reconcile` repairs both."""
+    api, store = mirror_site['api'], mirror_site['store']
+    glance_api = mirror_site['glance']
+    consumer = _pid(keystone, 'consumer')
+    kept = _image(glance_api, 'deleted-behind-our-back')
+    glance_api.call('POST', '/v2/images/%s/members' % kept,
+                    json={'member': consumer}, expect=200)
+    _wait(lambda: kept in _inbox_ids(api, status='pending'))
+    mirror_site['listener'].stop()
+
+    conn = sqlite3.connect(str(glance.db_path))
+    with conn:
+        assert conn.execute(
+            "UPDATE image_members SET deleted = 1, deleted_at = "
+            "CURRENT_TIMESTAMP WHERE image_id = ? AND member = ? AND "
+            "deleted = 0", (kept, consumer)).rowcount == 1
+    conn.close()
+    missed = _image(glance_api, 'shared-while-we-were-away')
+    glance_api.call('POST', '/v2/images/%s/members' % missed,
+                    json={'member': consumer}, expect=200)
+    assert kept in _inbox_ids(api) and missed not in _inbox_ids(api)
+
+    result = manage(mirror_site['config'], 'mirror', 'reconcile', '--all')
+    print(result.stdout, result.stderr)
+    assert result.returncode == 0, result
+    assert kept not in _inbox_ids(api)
+    assert missed in _inbox_ids(api, status='pending')
+    assert store.history_sources(kept) == [
+        (consumer, 'created', 'glance'), (consumer, 'removed', 'glance')]
+    # Again: nothing left to repair.
+    again = manage(mirror_site['config'], 'mirror', 'reconcile', '--all')
+    assert again.returncode == 0 and ' 0 changed,' in again.stdout, again
+
+
+def test_two_listeners_in_one_pool_apply_each_event_once(
+        keystone, rabbitmq_node, glance, tmp_path, request):
+    """Two hosts (two listener processes) sharing a PostgreSQL mirror and
+    a pool: every notification Glance sent is applied by exactly one."""
+    database = request.getfixturevalue('fresh_postgresql_url')
+    configs = []
+    for host in ('a', 'b'):
+        (tmp_path / host).mkdir()
+        configs.append(write_config(
+            str(tmp_path / host / 'mirror.conf'), keystone, rabbitmq_node,
+            glance, database, 'gm-pool-%s' % tmp_path.name))
+    assert manage(configs[0], 'db', 'sync').returncode == 0
+    audit = Audit(rabbitmq_node.amqp_url, 'gm-audit-%s' % tmp_path.name)
+    listeners = [Listener(c, c + '.log') for c in configs]
+    glance_api = Api(glance.url, keystone)
+    members = [_pid(keystone, w) for w in ('consumer', 'consumer2',
+                                           'outsider')]
+    try:
+        images = [_image(glance_api, 'pool-%d' % n) for n in range(4)]
+        for image_id in images:
+            for member in members:
+                glance_api.call('POST', '/v2/images/%s/members' % image_id,
+                                json={'member': member}, expect=200)
+            glance_api.call('DELETE', '/v2/images/%s/members/%s' % (
+                image_id, members[-1]), expect=204)
+        sent = audit.drain(settle=2.0)
+        store = db_mirror.MirrorStore(db.make_repository(db.connect(
+            database)))
+        repo = store.repo
+        _wait(lambda: sum(len(repo.list_image_shares(i))
+                          for i in images) == 2 * len(images))
+        time.sleep(1.0)
+    finally:
+        applied = [listener.stop() for listener in listeners]
+        audit.close()
+    wanted = {}
+    for event_type, _, _ in sent:
+        wanted[event_type] = wanted.get(event_type, 0) + 1
+    total = {}
+    for counts in applied:
+        for event_type, n in counts.items():
+            total[event_type] = total.get(event_type, 0) + n
+    print('sent %s; applied by host a %s, by host b %s'
+          % (wanted, applied[0], applied[1]))
+    assert total == wanted
+    assert all(sum(counts.values()) > 0 for counts in applied), applied
+    for image_id in images:
+        events = {}
+        for member, event, source in store.history_sources(image_id):
+            assert source == 'glance'
+            events.setdefault(member, []).append(event)
+        # Each change once, whichever host applied it; a share removed
+        # before any read saw it leaves no trace (a hint re-reads the
+        # truth: intermediate states may collapse).
+        assert events[members[0]] == events[members[1]] == ['created']
+        assert events.get(members[2], []) in ([], ['created', 'removed'])
+    store.database.close_all()
