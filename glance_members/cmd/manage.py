@@ -94,6 +94,8 @@ def mirror_command(args, conf, repo, out):
     """`mirror sync|reconcile|listen`; Glance or the database away is a
     one-line failure (status 1)."""
     from glance_members.glance import mirror as glance_mirror
+    if args.action == 'listen':
+        return mirror_listen(conf, repo, out)
     mirror = glance_mirror.from_conf(conf, repo)
     try:
         if args.action == 'sync':
@@ -105,37 +107,26 @@ def mirror_command(args, conf, repo, out):
                 out.write('Reconciled: %s\n' % report.line())
                 if not args.all or report.cursor is None:
                     break
-        else:
-            return mirror_listen(conf, mirror, out)
     except exception.ServiceUnavailable as e:
         out.write('%s\n' % e)
         return 1
     return 0
 
 
-def mirror_listen(conf, mirror, out):
-    from glance_members.glance import listener as glance_listener
+def mirror_listen(conf, repo, out):
     from glance_members.glance import mirror as glance_mirror
     logging.basicConfig(level=logging.DEBUG if conf.debug else logging.INFO,
                         format='%(asctime)s %(name)s %(message)s')
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    listener = glance_listener.make_listener(conf, mirror)
-    reconciler = glance_mirror.PeriodicReconciler(
-        mirror, conf.glance.reconcile_interval,
-        conf.glance.reconcile_batch_size)
-    listener.start()
-    reconciler.start()
+    running = glance_mirror.start(conf, repo)
     out.write('Listening to Glance\'s notifications (pool %s)\n'
               % conf.glance.notifications_pool)
     out.flush()
     stop.wait()
-    reconciler.stop()
-    listener.stop()
-    listener.wait()
-    out.write('Applied: %s\n' % json.dumps(
-        listener.gm_endpoint.applied, sort_keys=True))
+    running.stop()
+    out.write('Applied: %s\n' % json.dumps(running.applied, sort_keys=True))
     return 0
 
 

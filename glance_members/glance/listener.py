@@ -10,7 +10,9 @@ When Glance (or the database) does not answer, the notification is
 requeued after a pause, not applied from its payload: Glance's times have
 a one-second resolution (a share and its acceptance usually fall in the
 same second), so a payload can rarely be proved newer than the mirror,
-and a requeued hint loses nothing. The reconciliation repairs the rest.
+and a requeued hint loses nothing. The reconciliation repairs the rest. A
+4xx from Glance (the service identity refused) drops the hint with an
+error logged: requeuing could only loop.
 """
 
 import logging
@@ -81,11 +83,18 @@ class Endpoint:
         started = time.monotonic()
         try:
             outcome = self.mirror.refresh(image_id, actor=actor_of(ctxt))
-        except (exception.ServiceUnavailable, glance_client.GlanceError) as e:
+        except exception.ServiceUnavailable as e:
             LOG.warning('Mirror: %s of image %s not applied (%s): '
                         'requeued', event_type, image_id, e)
             time.sleep(self.requeue_pause)
             return oslo_messaging.NotificationResult.REQUEUE
+        except glance_client.GlanceError as e:
+            # Glance refused the service identity (its role or policy):
+            # requeuing would loop until an operator fixes it; the
+            # reconciliation repairs the mirror then.
+            LOG.error('Mirror: %s of image %s dropped: %s', event_type,
+                      image_id, e)
+            return None
         with self._lock:
             self.applied[event_type] = self.applied.get(event_type, 0) + 1
         LOG.info('Mirror: %s message %s image %s %s in %.3f s', event_type,

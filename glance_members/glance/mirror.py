@@ -228,3 +228,38 @@ class PeriodicReconciler:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
+
+
+class Running:
+    """The mirror kept fresh in this process: Glance's notifications
+    applied (listener) and the periodic reconciliation (reconciler)."""
+
+    def __init__(self, mirror, listener, reconciler):
+        self.mirror = mirror
+        self.listener = listener
+        self.reconciler = reconciler
+
+    @property
+    def applied(self):
+        """{event_type: notifications applied by this process}."""
+        return dict(self.listener.gm_endpoint.applied)
+
+    def stop(self):
+        self.reconciler.stop()
+        self.listener.stop()
+        self.listener.wait()
+
+
+def start(conf, repo):
+    """Keep the mirror in `repo`'s database fresh from this process, in
+    background threads, until Running.stop(): what `glance-members-manage
+    mirror listen` runs, and what a serving process can run beside its
+    requests (one per host is enough; hosts in one pool share the work)."""
+    from glance_members.glance import listener as glance_listener
+    mirror = from_conf(conf, repo)
+    listener = glance_listener.make_listener(conf, mirror)
+    reconciler = PeriodicReconciler(mirror, conf.glance.reconcile_interval,
+                                    conf.glance.reconcile_batch_size)
+    listener.start()
+    reconciler.start()
+    return Running(mirror, listener, reconciler)

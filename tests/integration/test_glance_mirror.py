@@ -12,54 +12,26 @@ figures are in benchmarks/), never asserted beyond a generous timeout.
 """
 
 import json
-import os
 import re
 import shutil
-import signal
 import sqlite3
 import statistics
-import subprocess
-import sys
 import time
-import uuid
 
-import kombu
+from keystoneauth1.identity import v3
 import pytest
-import requests
 
+from glance_members import conf as gm_conf
 from glance_members import db
 from glance_members.db import mirror as db_mirror
+from glance_members.glance import client as glance_client
 from tests.integration import clients as stock
 from tests.support import glance33
+from tests.support import glance_mirror as site
 from tests.support import keystone_service
 from tests.support import processes
-from tests.support import servers
 
-ARRIVAL_TIMEOUT = 30.0
-GLANCE_EXCHANGE = 'glance'
-INFO_KEY = 'notifications.info'
-
-MIRROR_CONFIG = """\
-[DEFAULT]
-data_dir = {data_dir}
-transport_url = {transport_url}
-image_backend = glance
-
-[database]
-connection = {database}
-
-[glance]
-auth_type = password
-auth_url = {auth_url}
-username = {service_user}
-password = {service_password}
-project_name = service
-user_domain_name = Default
-project_domain_name = Default
-endpoint_override = {glance_url}
-notifications_pool = {pool}
-reconcile_interval = 0
-"""
+ARRIVAL_TIMEOUT = site.ARRIVAL_TIMEOUT
 
 
 @pytest.fixture(scope='module')
@@ -88,130 +60,6 @@ def clients(keystone):
     found.cleanup()
 
 
-def write_config(path, keystone, rabbitmq_node, glance, database, pool):
-    service = keystone.identities['service_user']
-    with open(path, 'w') as f:
-        f.write(MIRROR_CONFIG.format(
-            data_dir=os.path.join(os.path.dirname(path), 'data'),
-            transport_url=rabbitmq_node.url, database=database,
-            auth_url=keystone.url, service_user=service,
-            service_password=keystone.password(service),
-            glance_url=glance.url, pool=pool))
-    return path
-
-
-def manage(config, *args):
-    return subprocess.run(
-        [sys.executable, '-m', 'glance_members.cmd.manage', '--config',
-         config] + list(args), stdin=subprocess.DEVNULL,
-        capture_output=True, text=True, env=servers.child_env(
-            PYTHONWARNINGS='ignore'), timeout=300)
-
-
-class Listener:
-    """`glance-members-manage mirror listen` in a process group of its
-    own, stopped by its PID (SIGTERM); it prints what it applied."""
-
-    def __init__(self, config, log_path):
-        self.log_path = log_path
-        self._log = open(log_path, 'w')
-        self.process = subprocess.Popen(
-            [sys.executable, '-m', 'glance_members.cmd.manage', '--config',
-             config, 'mirror', 'listen'], stdin=subprocess.DEVNULL,
-            stdout=self._log, stderr=subprocess.STDOUT,
-            env=servers.child_env(PYTHONWARNINGS='ignore'),
-            start_new_session=True)
-        self.wait_for('Listening to Glance')
-
-    def log(self):
-        with open(self.log_path) as f:
-            return f.read()
-
-    def wait_for(self, pattern, timeout=ARRIVAL_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            found = re.findall(pattern, self.log())
-            if found:
-                return found
-            assert self.process.poll() is None, self.log()
-            time.sleep(0.05)
-        raise AssertionError('no %r in:\n%s' % (pattern, self.log()))
-
-    def stop(self):
-        """{event_type: notifications applied}."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                processes.kill_group(self.process)
-        self._log.close()
-        found = re.findall(r'Applied: (\{.*\})', self.log())
-        assert found, self.log()
-        return json.loads(found[-1])
-
-
-class Audit:
-    """A queue of ours on Glance's exchange: every notification Glance
-    sends from now on, as raw bodies (to count them and to replay one)."""
-
-    def __init__(self, amqp_url, name):
-        self.conn = kombu.Connection(amqp_url, connect_timeout=10)
-        exchange = kombu.Exchange(GLANCE_EXCHANGE, type='topic',
-                                  durable=False)
-        self.queue = kombu.Queue(name, exchange=exchange,
-                                 routing_key=INFO_KEY, durable=False,
-                                 auto_delete=False)(self.conn.channel())
-        self.queue.declare()
-
-    def drain(self, settle=1.0):
-        """[(event_type, payload, raw body)] received so far."""
-        time.sleep(settle)
-        found = []
-        while True:
-            message = self.queue.get(no_ack=True)
-            if message is None:
-                return found
-            body = json.loads(message.body)
-            inner = json.loads(body['oslo.message'])
-            found.append((inner['event_type'], inner['payload'],
-                          message.body))
-
-    def replay(self, raw):
-        """Send a notification again, as Glance sent it (its message_id
-        and payload), as a redelivery reaches another host or a restarted
-        one: a new _unique_id, which oslo.messaging's per-process cache of
-        those already seen would otherwise drop before us."""
-        envelope = json.loads(raw)
-        inner = json.loads(envelope['oslo.message'])
-        inner['_unique_id'] = uuid.uuid4().hex
-        envelope['oslo.message'] = json.dumps(inner)
-        self.conn.Producer(self.conn.channel()).publish(
-            json.dumps(envelope), exchange=GLANCE_EXCHANGE,
-            routing_key=INFO_KEY, content_type='application/json')
-
-    def close(self):
-        self.queue.delete()
-        self.conn.close()
-
-
-class Api:
-    """Glance's or glance-members' API with the personas' tokens."""
-
-    def __init__(self, url, keystone):
-        self.url, self.keystone, self.tokens = url, keystone, {}
-
-    def call(self, method, path, who='producer', expect=None, **kw):
-        if who not in self.tokens:
-            self.tokens[who] = str(self.keystone.token(who))
-        r = requests.request(method, self.url + path, timeout=60, headers={
-            'X-Auth-Token': self.tokens[who]}, **kw)
-        if expect is not None:
-            assert r.status_code == expect, (method, path, r.status_code,
-                                             r.text)
-        return r
-
-
 def _pid(keystone, who):
     return keystone.identities['credentials'][who]['project_id']
 
@@ -236,32 +84,26 @@ def mirror_site(keystone, rabbitmq_node, glance, tmp_path):
     """A SQLite mirror (schema made), its config, its listener and the
     standalone service reading it (keystone backend)."""
     database = 'sqlite:///%s' % (tmp_path / 'mirror.sqlite')
-    config = write_config(str(tmp_path / 'mirror.conf'), keystone,
-                          rabbitmq_node, glance, database,
-                          'gm-test-%s' % tmp_path.name)
-    assert manage(config, 'db', 'sync').returncode == 0
-    listener = Listener(config, str(tmp_path / 'listener.log'))
+    config = site.write_config(str(tmp_path / 'mirror.conf'), keystone,
+                               rabbitmq_node, glance, database,
+                               'gm-test-%s' % tmp_path.name)
+    assert site.manage(config, 'db', 'sync').returncode == 0
+    listener = site.Listener(config, str(tmp_path / 'listener.log'))
     service = keystone_service.start_service(
         keystone, str(tmp_path / 'service'), register=False,
         extra='\n[database]\nconnection = %s\n' % database)
     store = db_mirror.MirrorStore(db.make_repository(db.connect(database)))
-    site = dict(config=config, listener=listener, store=store,
-                api=Api(service.url, keystone),
-                glance=Api(glance.url, keystone), database=database)
+    found = dict(config=config, listener=listener, store=store,
+                 api=site.Api(service.url, keystone),
+                 glance=site.Api(glance.url, keystone), database=database)
     try:
-        yield site
+        yield found
     finally:
         service.server.stop()
         shutil.rmtree(service.server.home, ignore_errors=True)
         if listener.process.poll() is None:
             listener.stop()
         store.database.close()
-
-
-def _image(glance_api, name, visibility='shared'):
-    return glance_api.call('POST', '/v2/images', json={
-        'name': name, 'visibility': visibility, 'disk_format': 'raw',
-        'container_format': 'bare'}, expect=201).json()['id']
 
 
 def test_stock_cli_share_on_glance_reaches_the_inbox(keystone, clients,
@@ -276,7 +118,7 @@ def test_stock_cli_share_on_glance_reaches_the_inbox(keystone, clients,
 
     delays = []
     for n in range(5):
-        image_id = _image(mirror_site['glance'], 'cli-share-%d' % n)
+        image_id = site.image(mirror_site['glance'], 'cli-share-%d' % n)
         made = cli('producer', 'member-create', image_id, consumer)
         done = time.monotonic()
         assert made.rc == 0, made
@@ -307,9 +149,9 @@ def test_replayed_and_older_notifications_change_nothing(
     api, store = mirror_site['api'], mirror_site['store']
     glance_api, listener = mirror_site['glance'], mirror_site['listener']
     consumer = _pid(keystone, 'consumer')
-    audit = Audit(rabbitmq_node.amqp_url, 'gm-audit-%s' % tmp_path.name)
+    audit = site.Audit(rabbitmq_node.amqp_url, 'gm-audit-%s' % tmp_path.name)
     try:
-        image_id = _image(glance_api, 'replayed')
+        image_id = site.image(glance_api, 'replayed')
         glance_api.call('POST', '/v2/images/%s/members' % image_id,
                         json={'member': consumer}, expect=200)
         _wait(lambda: image_id in _inbox_ids(api, status='pending'))
@@ -355,7 +197,7 @@ def test_reconciliation_repairs_what_no_notification_said(
     api, store = mirror_site['api'], mirror_site['store']
     glance_api = mirror_site['glance']
     consumer = _pid(keystone, 'consumer')
-    kept = _image(glance_api, 'deleted-behind-our-back')
+    kept = site.image(glance_api, 'deleted-behind-our-back')
     glance_api.call('POST', '/v2/images/%s/members' % kept,
                     json={'member': consumer}, expect=200)
     _wait(lambda: kept in _inbox_ids(api, status='pending'))
@@ -368,12 +210,20 @@ def test_reconciliation_repairs_what_no_notification_said(
             "CURRENT_TIMESTAMP WHERE image_id = ? AND member = ? AND "
             "deleted = 0", (kept, consumer)).rowcount == 1
     conn.close()
-    missed = _image(glance_api, 'shared-while-we-were-away')
-    glance_api.call('POST', '/v2/images/%s/members' % missed,
-                    json={'member': consumer}, expect=200)
+    missed = site.image(glance_api, 'shared-while-we-were-away')
+    # Shared as the producer through the client of the write path (the
+    # service's endpoint and session, the user's own credentials).
+    service_client = glance_client.GlanceClient.from_conf(
+        gm_conf.new_conf(config_file=mirror_site['config']))
+    producer = service_client.for_user(v3.Password(
+        auth_url=keystone.url, username='producer',
+        password=keystone.password('producer'), project_name='producer',
+        user_domain_name='Default', project_domain_name='Default'))
+    assert producer.add_member(missed, consumer).status == 'pending'
+    assert service_client.requests_made == 0
     assert kept in _inbox_ids(api) and missed not in _inbox_ids(api)
 
-    result = manage(mirror_site['config'], 'mirror', 'reconcile', '--all')
+    result = site.manage(mirror_site['config'], 'mirror', 'reconcile', '--all')
     print(result.stdout, result.stderr)
     assert result.returncode == 0, result
     assert kept not in _inbox_ids(api)
@@ -381,7 +231,7 @@ def test_reconciliation_repairs_what_no_notification_said(
     assert store.history_sources(kept) == [
         (consumer, 'created', 'glance'), (consumer, 'removed', 'glance')]
     # Again: nothing left to repair.
-    again = manage(mirror_site['config'], 'mirror', 'reconcile', '--all')
+    again = site.manage(mirror_site['config'], 'mirror', 'reconcile', '--all')
     assert again.returncode == 0 and ' 0 changed,' in again.stdout, again
 
 
@@ -393,17 +243,17 @@ def test_two_listeners_in_one_pool_apply_each_event_once(
     configs = []
     for host in ('a', 'b'):
         (tmp_path / host).mkdir()
-        configs.append(write_config(
+        configs.append(site.write_config(
             str(tmp_path / host / 'mirror.conf'), keystone, rabbitmq_node,
             glance, database, 'gm-pool-%s' % tmp_path.name))
-    assert manage(configs[0], 'db', 'sync').returncode == 0
-    audit = Audit(rabbitmq_node.amqp_url, 'gm-audit-%s' % tmp_path.name)
-    listeners = [Listener(c, c + '.log') for c in configs]
-    glance_api = Api(glance.url, keystone)
+    assert site.manage(configs[0], 'db', 'sync').returncode == 0
+    audit = site.Audit(rabbitmq_node.amqp_url, 'gm-audit-%s' % tmp_path.name)
+    listeners = [site.Listener(c, c + '.log') for c in configs]
+    glance_api = site.Api(glance.url, keystone)
     members = [_pid(keystone, w) for w in ('consumer', 'consumer2',
                                            'outsider')]
     try:
-        images = [_image(glance_api, 'pool-%d' % n) for n in range(4)]
+        images = [site.image(glance_api, 'pool-%d' % n) for n in range(4)]
         for image_id in images:
             for member in members:
                 glance_api.call('POST', '/v2/images/%s/members' % image_id,

@@ -167,3 +167,26 @@ def test_initial_sync_writes_no_history_and_local_rows_say_local(store):
         records.current_actor.reset(token)
     assert store.history_sources(IMAGE) == [
         ('c', 'status_changed', 'glance-members')]
+
+
+# --- the listener's reading of a notification ------------------------------
+
+def test_listener_finds_the_image_and_the_actor():
+    from glance_members.glance import listener
+    assert listener.image_id_of('image.member.update', {
+        'image_id': IMAGE, 'member_id': 'c'}) == IMAGE
+    assert listener.image_id_of('image.update', {'id': IMAGE}) == IMAGE
+    assert listener.image_id_of('image.update', None) is None
+    # Glance 33 sends an empty context: nobody is named.
+    assert listener.actor_of({}) == records.Actor()
+    assert listener.actor_of({'user_id': 'u', 'project_id': 'p',
+                              'request_id': 'req-1'}) == records.Actor(
+        'u', 'p', 'req-1')
+    assert 'image.send' not in listener.EVENTS
+
+
+def test_glance_times_are_naive_utc():
+    from glance_members.glance import client
+    assert client.parse_time('2026-01-02T03:04:05Z') == T0
+    assert client.parse_time('2026-01-02T04:04:05+01:00') == T0
+    assert client.parse_time(None) is None
