@@ -150,7 +150,9 @@ class GlanceClient:
         for hidden in ('false', 'true'):
             query = {'limit': page_size, 'os_hidden': hidden}
             if updated_since is not None:
-                query['updated_at'] = 'gte:' + updated_since
+                # Newest first: a caller that stops early has the newest.
+                query.update(updated_at='gte:' + updated_since,
+                             sort='updated_at:desc')
             path = '/v2/images?' + urllib.parse.urlencode(query)
             while path:
                 body = self.request('GET', path).json()

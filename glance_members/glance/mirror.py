@@ -112,7 +112,8 @@ class Mirror:
         a page). Images the mirror has that Glance no longer lists are
         re-read (and removed if gone). `history` False: the memberships
         found are not recorded as created now (they were made before).
-        Returns a Report."""
+        Memory: a page of images and the set of listed ids. Returns a
+        Report."""
         started, before = time.monotonic(), self.client.requests_made
         report = Report()
         listed = set()
@@ -146,18 +147,26 @@ class Mirror:
     def reconcile(self, batch_size=200):
         """One bounded run: the images Glance changed since the mirror's
         newest update (images made or changed while notifications were
-        lost), then the next `batch_size` mirrored images after a rotating
-        cursor (a membership changed or removed behind our back; an image
-        Glance no longer has is removed with its memberships). Returns a
-        Report (its cursor: where the next run starts)."""
+        lost; the newest `batch_size` of them), then the next `batch_size`
+        mirrored images after a rotating cursor (a membership changed or
+        removed behind our back; an image Glance no longer has is removed
+        with its memberships). Returns a Report (its cursor: where the
+        next run starts)."""
         started, before = time.monotonic(), self.client.requests_made
         report = Report()
         newest = self.store.newest_update()
         if newest is not None:
             since = (newest - RECENT_MARGIN).strftime(glance_client.ISO)
-            for page in self.client.list_images(
-                    self.page_size, updated_since=since):
+            pages = self.client.list_images(min(self.page_size, batch_size),
+                                            updated_since=since)
+            recent = 0
+            while recent < batch_size:
                 read_at = records.utcnow()
+                page = next(pages, None)
+                if page is None:
+                    break
+                page = page[:batch_size - recent]
+                recent += len(page)
                 self._apply(self._with_members([
                     mirroring.Snapshot(image.id, read_at, image, None)
                     for image in page]), report)
