@@ -1,6 +1,7 @@
 """The mirror's diff (sharing.mirroring.plan_image) and its application
-(db.mirror.MirrorStore) on SQLite, with no server: what changes, what the
-history says, replay, stale snapshots, images made private or gone."""
+(db.mirror.MirrorStore) on SQLite, PostgreSQL and MariaDB, with no Glance:
+what changes, what the history says, replay, stale snapshots, images made
+private or gone."""
 
 import datetime
 
@@ -105,12 +106,21 @@ def test_is_stale_only_for_an_older_read():
 
 # --- applied to a database -------------------------------------------------
 
-@pytest.fixture
-def store(tmp_path):
-    database = db.connect('sqlite:///%s' % (tmp_path / 'mirror.sqlite'))
+@pytest.fixture(params=['sqlite', 'postgresql', 'mariadb'])
+def store(request, tmp_path):
+    """A mirror at the latest schema on each kind of database (as
+    test_migrations: the servers are the session's)."""
+    if request.param == 'sqlite':
+        url = 'sqlite:///%s' % (tmp_path / 'mirror.sqlite')
+    else:
+        url = request.getfixturevalue('fresh_%s_url' % request.param)
+    database = db.connect(url)
     db.create_schema(database)
     yield db_mirror.MirrorStore(db.make_repository(database))
-    database.close()
+    if hasattr(database, 'close_all'):
+        database.close_all()
+    else:
+        database.close()
 
 
 def _snap(read_at, image=None, members=None):
