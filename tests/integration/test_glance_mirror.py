@@ -292,3 +292,46 @@ def test_two_listeners_in_one_pool_apply_each_event_once(
         assert events[members[0]] == events[members[1]] == ['created']
         assert events.get(members[2], []) in ([], ['created', 'removed'])
     store.database.close_all()
+
+
+def test_initial_sync_fills_an_empty_mirror(keystone, rabbitmq_node, glance,
+                                            tmp_path):
+    """`mirror sync`: every image Glance lists to an admin, hidden ones
+    too, with the members of the shared ones; no history for what was
+    there before; the Glance requests counted."""
+    glance_api = site.Api(glance.url, keystone)
+    consumer = _pid(keystone, 'consumer')
+    shared = site.image(glance_api, 'sync-shared')
+    hidden = glance_api.call('POST', '/v2/images', json={
+        'name': 'sync-hidden', 'visibility': 'shared',
+        'os_hidden': True}, expect=201).json()['id']
+    private = site.image(glance_api, 'sync-private', visibility='private')
+    for image_id in (shared, hidden):
+        glance_api.call('POST', '/v2/images/%s/members' % image_id,
+                        json={'member': consumer}, expect=200)
+    database = 'sqlite:///%s' % (tmp_path / 'synced.sqlite')
+    config = site.write_config(str(tmp_path / 'sync.conf'), keystone,
+                               rabbitmq_node, glance, database, 'unused')
+    assert site.manage(config, 'db', 'sync').returncode == 0
+    result = site.manage(config, 'mirror', 'sync')
+    print(result.stdout, result.stderr)
+    assert result.returncode == 0, result
+    listed = [glance_api.call('GET', '/v2/images?limit=1000&os_hidden=%s'
+                              % hidden_, 'admin', expect=200).json()['images']
+              for hidden_ in ('false', 'true')]
+    images = sum(len(page) for page in listed)
+    shared_count = sum(i['visibility'] == 'shared'
+                       for page in listed for i in page)
+    # One page of each listing, then one member list per shared image.
+    assert result.stdout.startswith(
+        'Synced: %d images' % images), result.stdout
+    assert 'in %d requests' % (2 + shared_count) in result.stdout
+    store = db_mirror.MirrorStore(db.make_repository(db.connect(database)))
+    try:
+        assert store.count_images() == images
+        found = {s.image_id for s in store.repo.find_shares(
+            consumer, [shared, hidden, private])}
+        assert found == {shared, hidden}
+        assert store.history_sources(shared) == []
+    finally:
+        store.database.close()
