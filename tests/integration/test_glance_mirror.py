@@ -335,3 +335,64 @@ def test_initial_sync_fills_an_empty_mirror(keystone, rabbitmq_node, glance,
         assert store.history_sources(shared) == []
     finally:
         store.database.close()
+
+
+def test_rabbitmq_restarted_then_reconciled(keystone, tmp_path):
+    """A RabbitMQ node of this test's own, stopped and started again while
+    a listener runs: a membership deleted in Glance's database meanwhile
+    is repaired by the reconciliation, and the listener (reconnected)
+    applies the notifications that follow."""
+    from tests.support import rabbitmq
+    try:
+        node = rabbitmq.Node().start()
+    except rabbitmq.Unavailable as e:
+        processes.unavailable('RabbitMQ', str(e))
+    glance = glance33.GlanceServer(tmp_path / 'glance', keystone,
+                                   transport_url=node.url)
+    listener = None
+    try:
+        glance.start()
+        glance_api = site.Api(glance.url, keystone)
+        consumer = _pid(keystone, 'consumer')
+        database = 'sqlite:///%s' % (tmp_path / 'mirror.sqlite')
+        config = site.write_config(str(tmp_path / 'mirror.conf'), keystone,
+                                   node, glance, database, 'gm-restart')
+        assert site.manage(config, 'db', 'sync').returncode == 0
+        listener = site.Listener(config, str(tmp_path / 'listener.log'))
+        store = db_mirror.MirrorStore(db.make_repository(db.connect(
+            database)))
+        repo = store.repo
+
+        def shared_with_consumer(image_id):
+            return bool(repo.find_shares(consumer, [image_id]))
+
+        before = site.image(glance_api, 'before-the-outage')
+        glance_api.call('POST', '/v2/images/%s/members' % before,
+                        json={'member': consumer}, expect=200)
+        _wait(lambda: shared_with_consumer(before))
+
+        node.stop()
+        conn = sqlite3.connect(str(glance.db_path))
+        with conn:
+            conn.execute("UPDATE image_members SET deleted = 1, deleted_at "
+                         "= CURRENT_TIMESTAMP WHERE image_id = ?", (before,))
+        conn.close()
+        node.start()
+
+        after = site.image(glance_api, 'after-the-outage')
+        glance_api.call('POST', '/v2/images/%s/members' % after,
+                        json={'member': consumer}, expect=200)
+        _wait(lambda: shared_with_consumer(after), timeout=120)
+        assert shared_with_consumer(before)  # nobody said otherwise
+        result = site.manage(config, 'mirror', 'reconcile', '--all')
+        assert result.returncode == 0, result
+        assert not shared_with_consumer(before)
+        assert store.history_sources(before)[-1] == (
+            consumer, 'removed', 'glance')
+        store.database.close()
+    finally:
+        if listener is not None:
+            print(listener.stop())
+        glance.stop()
+        node.stop()
+        node.cleanup()
