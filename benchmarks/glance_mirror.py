@@ -42,12 +42,12 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
 from glance_members import conf as gm_conf  # noqa: E402
 from glance_members import db  # noqa: E402
 from glance_members.glance import mirror as glance_mirror  # noqa: E402
-from tests.integration.stack import control  # noqa: E402
-from tests.support import glance33  # noqa: E402
-from tests.support import keystone as keystone_support  # noqa: E402
-from tests.support import processes  # noqa: E402
-from tests.support import rabbitmq  # noqa: E402
-from tests.support import glance_mirror as site  # noqa: E402
+from testbed.stack import control  # noqa: E402
+from testbed import glance33  # noqa: E402
+from testbed import keystone as keystone_support  # noqa: E402
+from testbed import processes  # noqa: E402
+from testbed import rabbitmq  # noqa: E402
+from testbed import glance_mirror as site  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 

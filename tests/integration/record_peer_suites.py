@@ -22,7 +22,7 @@ from pathlib import Path
 from tests.support import peer_suites
 from testbed.stack import control
 from tests.support import tempest_runner
-from tests.support import glance33
+from testbed import glance33
 from tests.support import keystone as ks_support
 from testbed import keystone_service
 from testbed import processes

@@ -25,11 +25,11 @@ from glance_members import conf as gm_conf
 from glance_members import db
 from glance_members.db import mirror as db_mirror
 from glance_members.glance import client as glance_client
-from tests.integration import clients as stock
-from tests.support import glance33
-from tests.support import glance_mirror as site
-from tests.support import keystone_service
-from tests.support import processes
+from tests.support import clients as stock
+from testbed import glance33
+from testbed import glance_mirror as site
+from testbed import keystone_service
+from testbed import processes
 
 ARRIVAL_TIMEOUT = site.ARRIVAL_TIMEOUT
 

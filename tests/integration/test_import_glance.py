@@ -22,7 +22,7 @@ import sys
 import requests
 from glanceclient import client as glance_client
 
-from tests.support import glance33
+from testbed import glance33
 from testbed import keystone_service
 from testbed import processes
 from testbed import servers

@@ -1,7 +1,7 @@
 """The README's `openstack` command lines for the embedded default, run as
 written: the stock `openstack` (python-openstackclient 10.5.0 from PyPI,
 the cached client venv, with this checkout's plugin installed) against a
-fresh `glance-members serve` with no config (tests.browser.embedded), with
+fresh `glance-members serve` with no config (tests.support.embedded), with
 the tokens and project ids its banner printed pasted where the README says
 so.
 
@@ -19,9 +19,9 @@ import urllib.request
 
 import pytest
 
-from tests.browser import embedded as browser_embedded
-from tests.integration import clients
-from tests.integration import venvs
+from tests.support import embedded as browser_embedded
+from tests.support import clients
+from testbed import venvs
 
 README = pathlib.Path(__file__).resolve().parents[2] / 'README.md'
 SECTION = '### The `openstack` command on the embedded default'

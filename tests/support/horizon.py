@@ -35,7 +35,7 @@ import requests
 
 from testbed import venvs
 from testbed.stack import identities
-from tests.support import glance33
+from testbed import glance33
 from testbed import processes
 
 HORIZON_VERSION = '27.0.0'

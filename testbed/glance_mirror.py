@@ -21,8 +21,8 @@ import uuid
 import kombu
 import requests
 
-from tests.support import processes
-from tests.support import servers
+from testbed import processes
+from testbed import servers
 
 ARRIVAL_TIMEOUT = 30.0
 GLANCE_EXCHANGE = 'glance'
