@@ -118,6 +118,10 @@ AUTO_ACCEPTED = 'auto_accepted'
 EXPIRY_CHANGED = 'expiry_changed'
 EVENTS = (CREATED, STATUS_CHANGED, REMOVED, LEFT, EXPIRED, AUTO_ACCEPTED,
           EXPIRY_CHANGED)
+# Where a change was made (sharing_history.source): through glance-members,
+# or on an existing Glance directly, as its mirror saw it (beside Glance).
+SOURCE_LOCAL = 'glance-members'
+SOURCE_GLANCE = 'glance'
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,12 +8,18 @@ housekeeping.
     glance-members-manage [--config-file FILE] members purge-expired
     glance-members-manage [--config-file FILE] import-glance
         --connection GLANCE_DATABASE_URL [--dry-run]
+    glance-members-manage [--config-file FILE] mirror sync|reconcile|listen
+        (beside an existing Glance, [glance]: the local mirror of its
+        images and memberships)
 """
 
 import argparse
 import csv
 import json
+import logging
+import signal
 import sys
+import threading
 
 import peewee
 
@@ -22,6 +28,7 @@ from glance_members import conf as gm_conf
 from glance_members import db
 from glance_members.db import glance_import
 from glance_members.db import migrations
+from glance_members import exception
 from glance_members import records
 
 
@@ -63,7 +70,73 @@ def parse_args(argv):
                         help="Glance's [database] connection URL")
     glance.add_argument('--dry-run', action='store_true',
                         help='print what would be imported, write nothing')
+    mirror = commands.add_parser(
+        'mirror', help='beside an existing Glance ([glance]): its images '
+        'and memberships mirrored here')
+    mirror_commands = mirror.add_subparsers(dest='action', required=True)
+    mirror_commands.add_parser(
+        'sync', help='read every image of Glance (and the members of the '
+        'shared ones) into the mirror; no history for what was there')
+    reconcile = mirror_commands.add_parser(
+        'reconcile', help='one bounded reconciliation run: images changed '
+        'since the mirror\'s newest, then --batch-size mirrored images')
+    reconcile.add_argument('--batch-size', type=int,
+                           help='default: [glance] reconcile_batch_size')
+    reconcile.add_argument('--all', action='store_true',
+                           help='every mirrored image, batch after batch')
+    mirror_commands.add_parser(
+        'listen', help='apply Glance\'s notifications (and run the '
+        'periodic reconciliation) until SIGTERM or SIGINT')
     return parser.parse_args(argv)
+
+
+def mirror_command(args, conf, repo, out):
+    """`mirror sync|reconcile|listen`; Glance or the database away is a
+    one-line failure (status 1)."""
+    from glance_members.glance import mirror as glance_mirror
+    mirror = glance_mirror.from_conf(conf, repo)
+    try:
+        if args.action == 'sync':
+            out.write('Synced: %s\n' % mirror.sync().line())
+        elif args.action == 'reconcile':
+            batch = args.batch_size or conf.glance.reconcile_batch_size
+            while True:
+                report = mirror.reconcile(batch)
+                out.write('Reconciled: %s\n' % report.line())
+                if not args.all or report.cursor is None:
+                    break
+        else:
+            return mirror_listen(conf, mirror, out)
+    except exception.ServiceUnavailable as e:
+        out.write('%s\n' % e)
+        return 1
+    return 0
+
+
+def mirror_listen(conf, mirror, out):
+    from glance_members.glance import listener as glance_listener
+    from glance_members.glance import mirror as glance_mirror
+    logging.basicConfig(level=logging.DEBUG if conf.debug else logging.INFO,
+                        format='%(asctime)s %(name)s %(message)s')
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    listener = glance_listener.make_listener(conf, mirror)
+    reconciler = glance_mirror.PeriodicReconciler(
+        mirror, conf.glance.reconcile_interval,
+        conf.glance.reconcile_batch_size)
+    listener.start()
+    reconciler.start()
+    out.write('Listening to Glance\'s notifications (pool %s)\n'
+              % conf.glance.notifications_pool)
+    out.flush()
+    stop.wait()
+    reconciler.stop()
+    listener.stop()
+    listener.wait()
+    out.write('Applied: %s\n' % json.dumps(
+        listener.gm_endpoint.applied, sort_keys=True))
+    return 0
 
 
 def import_glance_command(args, repo, out):
@@ -170,6 +243,9 @@ def run(args, conf):
         cmd.fail(PROG, 'configuration error', e)
     if args.category == 'members':
         return members_command(args, db.make_repository(database), sys.stdout)
+    if args.category == 'mirror':
+        return mirror_command(args, conf, db.make_repository(database),
+                              sys.stdout)
     if args.category == 'import-glance':
         if db.version(database) != migrations.head():
             print('The database is not at the latest schema: run '

@@ -7,6 +7,7 @@ import warnings
 from oslo_config import cfg
 
 from glance_members.conf import console
+from glance_members.conf import glance
 
 DEFAULT_DATA_DIR = './glance-members-data'
 
@@ -151,12 +152,16 @@ GROUPS = (
     ('sharing', sharing_opts),
     ('server', server_opts),
     (console.GROUP, console.console_opts),
+    (None, glance.backend_opts),
+    (glance.GROUP, glance.glance_opts),
 )
 
 
 def register_opts(conf):
     for group, opts in GROUPS:
         conf.register_opts(opts, group=group)
+    # keystoneauth's options of [glance] (the service identity).
+    glance.register_keystoneauth_opts(conf)
     # The image store is glance_store's, configured in [glance_store] as in
     # glance-api.conf; the embedded default keeps files under data_dir.
     import glance_store
@@ -234,4 +239,9 @@ def token_file(conf):
 
 
 def list_opts():
-    return [(group or 'DEFAULT', opts) for group, opts in GROUPS]
+    listed = {}
+    for group, opts in GROUPS + tuple(glance.list_opts()):
+        listed.setdefault(group or 'DEFAULT', [])
+        listed[group or 'DEFAULT'] += [
+            o for o in opts if o not in listed[group or 'DEFAULT']]
+    return list(listed.items())

@@ -2,6 +2,8 @@
 
 import peewee
 
+from glance_members import records
+
 database = peewee.DatabaseProxy()
 
 
@@ -157,6 +159,9 @@ class SharingHistory(BaseModel):
     after_status = peewee.CharField(max_length=20, null=True)
     before_expires_at = peewee.DateTimeField(null=True)
     after_expires_at = peewee.DateTimeField(null=True)
+    # Where the change was made: SOURCE_LOCAL, or SOURCE_GLANCE for one the
+    # mirror saw made on Glance directly (db/mirror.py). Added by v011.
+    source = peewee.CharField(max_length=20, default=records.SOURCE_LOCAL)
 
     class Meta:
         table_name = 'sharing_history'
@@ -178,8 +183,25 @@ class ConsumerLock(BaseModel):
         table_name = 'sharing_consumer_locks'
 
 
+class GlanceMirrorImage(BaseModel):
+    """Beside an existing Glance: when the mirror last read an image's
+    truth from Glance (our clock, taken before the read), and whether
+    Glance said it was gone. A read older than the one applied is never
+    applied (db/mirror.py); the row outlives the image. Added by v011."""
+    image_id = peewee.CharField(max_length=36, primary_key=True)
+    read_at = peewee.DateTimeField(null=True)
+    gone = peewee.BooleanField(default=False)
+    # Bumped by every application: the write that serializes two hosts
+    # applying the same image (an upsert, so it exists to be locked).
+    serial = peewee.BigIntegerField(default=0)
+
+    class Meta:
+        table_name = 'glance_mirror_images'
+
+
 ALL_MODELS = (Image, ImageProperty, ImageTag, ImageMember, DeletedImage,
-              ImageUpload, SharingTrust, SharingHistory, ConsumerLock)
+              ImageUpload, SharingTrust, SharingHistory, ConsumerLock,
+              GlanceMirrorImage)
 # What a refused request must leave as it was: every table but the lock
 # rows, which a MariaDB read under a consumer's lock writes (and which
 # nobody reads).

@@ -7,7 +7,10 @@ glance-api.conf (SQLite database, one filesystem store, keystonemiddleware
 against the test Keystone with the service user of tests/integration/stack/
 identities.py), creates the schema with `glance-manage db sync`, and serves
 `glance.wsgi.api:application` with gunicorn (one worker with threads) in a
-process group of its own, stopped by its own PID.
+process group of its own, stopped by its own PID. With `transport_url`
+(a RabbitMQ node of tests/support/rabbitmq.py) it sends its notifications
+as a cloud would (`[oslo_messaging_notifications] driver = messagingv2`,
+topic `notifications`).
 """
 
 import subprocess
@@ -33,6 +36,7 @@ use_stderr = false
 enabled_backends = local:file
 worker_self_reference_url = {url}
 image_member_quota = 128
+{transport}
 
 [glance_store]
 default_backend = local
@@ -66,6 +70,12 @@ region_name = RegionOne
 
 [oslo_concurrency]
 lock_path = {workdir}/locks
+{notifications}"""
+
+NOTIFICATIONS = """
+[oslo_messaging_notifications]
+driver = messagingv2
+topics = notifications
 """
 
 
@@ -78,7 +88,9 @@ def ensure_venv(cache_root=None):
 class GlanceServer:
     """Glance's API in `workdir` (config, SQLite database, images, logs)."""
 
-    def __init__(self, workdir, keystone_stack, venv=None):
+    def __init__(self, workdir, keystone_stack, venv=None,
+                 transport_url=None):
+        self.transport_url = transport_url
         self.workdir = Path(workdir).resolve()
         self.keystone = keystone_stack
         self.venv = Path(venv) if venv else ensure_venv()
@@ -110,7 +122,10 @@ class GlanceServer:
         (self.workdir / 'glance-api.conf').write_text(CONFIG.format(
             workdir=self.workdir, url=self.url,
             keystone=self.keystone.base_url, service_user=service_user,
-            service_password=self.keystone.password(service_user)))
+            service_password=self.keystone.password(service_user),
+            transport='transport_url = %s' % self.transport_url
+            if self.transport_url else '',
+            notifications=NOTIFICATIONS if self.transport_url else ''))
 
     def db_sync(self):
         proc = subprocess.run(
@@ -122,9 +137,12 @@ class GlanceServer:
             raise RuntimeError('glance-manage db sync failed:\n%s'
                                % proc.stdout[-3000:])
 
-    def start(self):
+    def start(self, db_sync=True):
+        """Configure and serve; `db_sync=False` keeps the database of an
+        earlier start (a restart)."""
         self.configure()
-        self.db_sync()
+        if db_sync:
+            self.db_sync()
         self._log = open(self.workdir / 'gunicorn.log', 'ab')
         self.process = subprocess.Popen(
             [str(self.venv / 'bin' / 'gunicorn'), '-k', 'gthread',
