@@ -75,6 +75,12 @@ class Engine:
             self.execute_sql('SELECT pg_advisory_xact_lock(hashtext(%s))',
                              (project_id,))
 
+    def upsert(self, insert, conflict_target, update):
+        """Run `insert`, updating `update` ({column: value}) on the rows
+        whose `conflict_target` columns it would duplicate."""
+        insert.on_conflict(conflict_target=conflict_target,
+                           update=update).execute(self)
+
     def conflict_backoff(self, error, attempt):
         """Seconds to wait before running a transaction that failed with
         `error` again (attempt 1, 2...), or None: not retried."""
@@ -322,6 +328,10 @@ class _MySQL(peewee.MySQLDatabase):
             models.Image.update(
                 lock_serial=models.Image.lock_serial + 1).where(
                 models.Image.id.in_(image_ids)).execute(self)
+
+    def upsert(self, insert, conflict_target, update):
+        # ON DUPLICATE KEY UPDATE: any unique key is the target.
+        insert.on_conflict(update=update).execute(self)
 
     def lock_consumers(self, project_ids):
         """No transaction-scoped advisory lock here (GET_LOCK is per

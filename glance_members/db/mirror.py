@@ -11,8 +11,8 @@ dropped (glance_mirror_images.read_at), so an older event never
 overwrites a newer state. The images' rows hold only what sharing reads
 (location NULL, no properties or tags).
 
-Uses the Repository's private building blocks: _write, _lock_images,
-_lock_consumers, _record and _insert_rows, and its error translation.
+Uses the Repository's building blocks (_lock_images, _record,
+_insert_rows), its database's engine (db.engines) and db.errors.
 """
 
 import contextlib
@@ -21,9 +21,8 @@ import dataclasses
 import peewee
 
 from glance_members import records
+from glance_members.db import errors
 from glance_members.db import models
-from glance_members.db import repository
-from glance_members.db import sharing_v1
 from glance_members.sharing import mirroring
 
 Image = models.Image
@@ -53,14 +52,14 @@ class MirrorStore:
         self.database = repo.database
 
     def discard_connection(self):
-        self.repo.discard_connection()
+        self.database.discard_connection()
 
     def release(self):
         self.repo.release()
 
     # --- applying Glance's truth ------------------------------------------
 
-    @repository._translate_db_errors
+    @errors.write
     def apply_images(self, snapshots, history=True, actor=None):
         """Make the mirror match each snapshot, all in one transaction;
         [Applied] in the order given (the last of two snapshots of one
@@ -76,7 +75,7 @@ class MirrorStore:
         ids = sorted(newest)
         now = records.utcnow()
         outcomes = {}
-        with self._as(actor), self.repo._write():
+        with self._as(actor), self.database.write():
             # Serializes every applier of these images (two hosts take
             # turns here), and the row exists to be read back.
             self._bump_states(ids)
@@ -95,17 +94,17 @@ class MirrorStore:
                     snapshot.image, snapshot.members, now)
                 plans.append((snapshot, plan))
                 outcomes[image_id] = Applied(image_id, False, plan)
-            self.repo._lock_consumers(
+            self.database.lock_consumers(
                 [m[1] for _, plan in plans for m in plan.members])
             for snapshot, plan in plans:
                 self._write_plan(plan, now)
             self._set_states([s for s, _ in plans])
             if history:
                 self.repo._record([
-                    dict(sharing_v1.change(plan.image_id, plan.owner,
-                                           *change),
-                         source=records.SOURCE_GLANCE)
-                    for _, plan in plans for change in plan.changes], now)
+                    (plan.image_id, plan.owner, member_id, change)
+                    for _, plan in plans
+                    for member_id, change in plan.changes], now,
+                    source=records.SOURCE_GLANCE)
         return [outcomes[s.image_id] if s is newest[s.image_id] else
                 Applied(s.image_id, True) for s in snapshots]
 
@@ -125,13 +124,8 @@ class MirrorStore:
         query = State.insert_many(
             [(i, False, 1) for i in ids],
             fields=[State.image_id, State.gone, State.serial])
-        update = {State.serial: State.serial + 1}
-        if isinstance(self.database, peewee.MySQLDatabase):
-            query = query.on_conflict(update=update)
-        else:
-            query = query.on_conflict(conflict_target=[State.image_id],
-                                      update=update)
-        query.execute(self.database)
+        self.database.upsert(query, [State.image_id],
+                             {State.serial: State.serial + 1})
 
     def _states(self, ids):
         return dict(State.select(State.image_id, State.read_at).where(
@@ -210,7 +204,7 @@ class MirrorStore:
 
     # --- what the reconciliation walks ------------------------------------
 
-    @repository._read
+    @errors.read
     def image_ids_after(self, cursor, limit):
         """Up to `limit` mirrored image ids above `cursor` (None: from the
         start), in id order: the reconciliation's rotating cursor."""
@@ -220,18 +214,18 @@ class MirrorStore:
         return [row[0] for row in query.order_by(Image.id).limit(
             limit).tuples().execute(self.database)]
 
-    @repository._read
+    @errors.read
     def newest_update(self):
         """The latest Glance updated_at in the mirror (None: empty): the
         reconciliation asks Glance for the images changed since."""
         return Image.select(peewee.fn.MAX(Image.updated_at)).scalar(
             self.database)
 
-    @repository._read
+    @errors.read
     def count_images(self):
         return Image.select().count(self.database)
 
-    @repository._read
+    @errors.read
     def history_sources(self, image_id):
         """[(member_id, event, source)] of an image's history, oldest
         first."""

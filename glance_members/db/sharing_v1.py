@@ -137,10 +137,13 @@ class SharingRepository:
             return False
         return bool(_TRUST.rows(self.database, consumer, producer))
 
-    def _record(self, changes, now):
+    def _record(self, changes, now, source=None):
         """Append history rows for [(image_id, image owner, member_id,
-        lifecycle.Change or None)], stamped with the current actor."""
+        lifecycle.Change or None)], stamped with the current actor;
+        `source`: where the change was made (records.SOURCE_*; the
+        column's default, glance-members, when None)."""
         actor = records.current_actor.get()
+        made_in = {} if source is None else {'source': source}
         rows = [dict(image_id=image_id, image_owner=owner,
                      member_id=member_id, event=c.event,
                      before_status=(c.before or (None, None))[0],
@@ -149,7 +152,7 @@ class SharingRepository:
                      after_expires_at=(c.after or (None, None))[1],
                      actor_user_id=actor.user_id,
                      actor_project_id=actor.project_id,
-                     request_id=actor.request_id, created_at=now)
+                     request_id=actor.request_id, created_at=now, **made_in)
                 for image_id, owner, member_id, c in changes
                 if c is not None]
         if rows:

@@ -11,6 +11,7 @@ history what changed, as it saw it.
 import dataclasses
 
 from glance_members import records
+from glance_members.sharing import lifecycle
 
 # The image fields the mirror keeps (what the sharing views read).
 IMAGE_FIELDS = ('owner', 'name', 'visibility', 'status', 'disk_format',
@@ -33,7 +34,7 @@ class Plan:
     """What to write for one image. image: 'insert', 'update', 'delete' or
     None; members: [(op, member_id, records.Member or None)] with op
     'insert', 'revive', 'update' (status or times) or 'delete';
-    changes: [(member_id, event, before, after)] for the history, before
+    changes: [(member_id, lifecycle.Change)] for the history, before
     and after (status, expires_at) or None; owner: the image's owner they
     name;
     image_shared: the new value for every membership row of the image when
@@ -52,14 +53,14 @@ class Plan:
                 self.image_shared is None)
 
 
-def _expired(row, now):
-    return row.expires_at is not None and row.expires_at <= now
+def _stored(row):
+    return lifecycle.Stored(row.status, row.expires_at, row.deleted)
 
 
-def _gone_event(row, now):
-    """A membership that goes: 'expired' if it was past its expiry already
-    (invisible since), else 'removed'."""
-    return records.EXPIRED if _expired(row, now) else records.REMOVED
+def _gone(row, now):
+    """The Change of a membership that goes: 'expired' if it was past its
+    expiry already (invisible since), else 'removed' (lifecycle.end)."""
+    return lifecycle.end(_stored(row), now)
 
 
 def plan_image(image_id, mirrored, rows, image, members, now):
@@ -79,8 +80,7 @@ def plan_image(image_id, mirrored, rows, image, members, now):
         plan.owner = mirrored.owner if mirrored else None
         for row in sorted(rows.values(), key=lambda r: r.member_id):
             if not row.deleted:
-                plan.changes.append((row.member_id, _gone_event(row, now),
-                                     (row.status, row.expires_at), None))
+                plan.changes.append((row.member_id, _gone(row, now)))
         return plan
     plan.image_record = image
     if mirrored is None:
@@ -98,30 +98,26 @@ def plan_image(image_id, mirrored, rows, image, members, now):
     for member in members:
         seen.add(member.member_id)
         row = rows.get(member.member_id)
-        after = (member.status, None)
+        arrived = lifecycle.Change(records.CREATED, None,
+                                   (member.status, None))
         if row is None:
             plan.members.append(('insert', member.member_id, member))
-            plan.changes.append((member.member_id, records.CREATED, None,
-                                 after))
+            plan.changes.append((member.member_id, arrived))
         elif row.deleted:
             plan.members.append(('revive', member.member_id, member))
-            plan.changes.append((member.member_id, records.CREATED, None,
-                                 after))
+            plan.changes.append((member.member_id, arrived))
         elif row.status != member.status:
             plan.members.append(('update', member.member_id, member))
-            if not _expired(row, now):
-                plan.changes.append((
-                    member.member_id, records.STATUS_CHANGED,
-                    (row.status, row.expires_at),
-                    (member.status, row.expires_at)))
+            if lifecycle.is_live(_stored(row), now):
+                plan.changes.append((member.member_id, lifecycle.decide(
+                    _stored(row), member.status)))
         elif (row.created_at, row.updated_at) != (member.created_at,
                                                   member.updated_at):
             plan.members.append(('update', member.member_id, member))
     for member_id, row in sorted(rows.items()):
         if member_id not in seen and not row.deleted:
             plan.members.append(('delete', member_id, None))
-            plan.changes.append((member_id, _gone_event(row, now),
-                                 (row.status, row.expires_at), None))
+            plan.changes.append((member_id, _gone(row, now)))
     return plan
 
 
