@@ -118,6 +118,10 @@ class GlanceClient:
         Glance (or Keystone, for the token) does not answer, or says 5xx."""
         with self._lock:
             self._made += 1
+        # JSON error bodies (Glance answers HTML to a client that does
+        # not say).
+        kwargs['headers'] = dict({'Accept': 'application/json'},
+                                 **kwargs.get('headers', {}))
         try:
             response = self.adapter.request(path, method, raise_exc=False,
                                             **kwargs)
