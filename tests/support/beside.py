@@ -26,7 +26,6 @@ from tests.support import regions
 # Glance refuses the 6th member of an image (ours allows 128).
 GLANCE_MEMBER_QUOTA = 5
 SHARING_SERVICE = 'image-sharing'
-REGION = keystone_service.REGION
 
 # The part of the config that makes the mode (after keystone_service's
 # [keystone_authtoken] section).
@@ -134,17 +133,18 @@ class Personas:
 
 
 class Catalog:
-    """Glance as the catalog's `image` service of REGION (the only image
-    endpoint meanwhile: regions.CatalogLease) and glance-members as its
-    `image-sharing` service, until restore()."""
+    """Glance as the catalog's `image` service (the only image endpoints
+    meanwhile: regions.CatalogLease) and glance-members as its
+    `image-sharing` service, region by region, until restore()."""
 
     def __init__(self, keystone):
         self.keystone = keystone
         self.lease = regions.CatalogLease(keystone)
         self.created = []
 
-    def take(self, glance_url, sharing_url):
-        self.lease.take({REGION: glance_url})
+    def take(self, glance_urls, sharing_urls):
+        """{region: Glance's URL}, {region: glance-members' URL}."""
+        self.lease.take(glance_urls)
         admin = identities.KeystoneAdmin(self.keystone.admin_token())
         try:
             services = admin.find('services', type=SHARING_SERVICE)
@@ -152,15 +152,17 @@ class Catalog:
                 '/services', {'service': {
                     'type': SHARING_SERVICE, 'name': 'glance-members',
                     'enabled': True}})['service']
-            for interface in identities.INTERFACES:
-                for old in admin.find('endpoints', service_id=service['id'],
-                                      interface=interface):
-                    admin.call('DELETE', '/endpoints/' + old['id'],
-                               expect=(204, 404))
-                self.created.append(admin.post('/endpoints', {'endpoint': {
-                    'service_id': service['id'], 'interface': interface,
-                    'url': sharing_url, 'region_id': REGION,
-                    'enabled': True}})['endpoint']['id'])
+            for old in admin.find('endpoints', service_id=service['id']):
+                admin.call('DELETE', '/endpoints/' + old['id'],
+                           expect=(204, 404))
+            for region, url in sharing_urls.items():
+                for interface in identities.INTERFACES:
+                    self.created.append(admin.post('/endpoints', {
+                        'endpoint': {
+                            'service_id': service['id'],
+                            'interface': interface, 'url': url,
+                            'region_id': region, 'enabled': True}})[
+                        'endpoint']['id'])
         finally:
             admin.close()
         return self

@@ -19,6 +19,7 @@ import shutil
 
 import pytest
 
+from tests.browser import api
 from tests.integration.stack import identities
 from tests.support import keystone_service
 
@@ -54,6 +55,10 @@ class Regions:
         if user == OPS_USER:
             return identities.PASSWORD
         return self.keystone.password(user)
+
+    def image_api(self, user, region, project=None):
+        """The region's image API (/v2) as `user` (tests.browser.api)."""
+        return api.ImageAPI(self.url(region), self.token(user, project))
 
     def token(self, user, project=None):
         """A project-scoped token of `user` (default: their own project)."""

@@ -44,9 +44,12 @@ def _load(path):
     for _, opts in authtoken_opts.list_opts():
         conf.register_opts(opts, group=group)
     loading.register_auth_conf_options(conf, group)
-    if conf[group].auth_type:
-        conf.register_opts(loading.get_auth_plugin_conf_options(
-            conf[group].auth_type), group=group)
+    # [glance] (beside an existing Glance) has keystoneauth's options
+    # registered already; its plugin's (username...) come with auth_type.
+    for group in (group, 'glance'):
+        if conf[group].auth_type:
+            conf.register_opts(loading.get_auth_plugin_conf_options(
+                conf[group].auth_type), group=group)
     gm_conf.check(conf)
     parser = cfg.ConfigParser(path, {})
     parser.parse()

@@ -1,0 +1,106 @@
+"""The console's sharing story (tests/browser/test_sharing_story.py, its
+very tests) in Chromium against glance-members running beside a real
+Glance 33 in each of two regions: the catalog's `image` service is Glance,
+its `image-sharing` service glance-members (`glance-members serve` with
+[DEFAULT] image_backend = glance, the console inside it). The console
+lists and shows images from Glance and writes every membership through
+/sharing/v1, which writes it on Glance as the signed-in user.
+
+What the story sets up behind the console's back is made on Glance
+directly; the mirror is then refreshed as Glance's notification would
+(the notification path has its own tests, on RabbitMQ).
+"""
+
+import shutil
+
+import pytest
+
+from glance_members import db
+from tests.browser import api
+from tests.browser import test_sharing_story as story
+from tests.support import beside
+from tests.support import keystone_service
+from tests.support import regions
+
+# The story itself, run here against this module's `cloud`.
+test_the_producer_shares_in_both_scenarios = \
+    story.test_the_producer_shares_in_both_scenarios
+test_own_project_share_is_accepted_at_once = \
+    story.test_own_project_share_is_accepted_at_once
+test_the_consumer_decides_and_the_producer_sees_it = \
+    story.test_the_consumer_decides_and_the_producer_sees_it
+
+
+class MirroredImageAPI(api.ImageAPI):
+    """Glance's API; each membership or image it writes is then applied
+    to glance-members' mirror, as Glance's notification would."""
+
+    def __init__(self, url, token, mirror):
+        super().__init__(url, token)
+        self.mirror = mirror
+
+    def create_image(self, name, **kwargs):
+        image_id = super().create_image(name, **kwargs)
+        self.mirror.refresh(image_id)
+        return image_id
+
+    def add_member(self, image_id, member_id):
+        found = super().add_member(image_id, member_id)
+        self.mirror.refresh(image_id)
+        return found
+
+    def set_status(self, image_id, member_id, status):
+        found = super().set_status(image_id, member_id, status)
+        self.mirror.refresh(image_id)
+        return found
+
+
+class BesideRegions(regions.Regions):
+    """Regions whose /v2 is a Glance's and whose console and /sharing/v1
+    are glance-members' beside it."""
+
+    def __init__(self, keystone, services, projects, glances, mirrors):
+        super().__init__(keystone, services, projects)
+        self.glances = glances
+        self.mirrors = mirrors
+
+    def image_api(self, user, region, project=None):
+        return MirroredImageAPI(self.glances[region].url,
+                                self.token(user, project),
+                                self.mirrors[region])
+
+
+@pytest.fixture(scope='module')
+def cloud(keystone, tmp_path_factory):
+    projects = regions.ensure_ops_identity(keystone)
+    base = tmp_path_factory.mktemp('beside-regions')
+    glances, services, mirrors = {}, {}, {}
+    catalog = beside.Catalog(keystone)
+    try:
+        for region in regions.REGIONS:
+            glances[region] = beside.start_glance(
+                keystone, base / ('glance-' + region))
+            database = 'sqlite:///%s' % (base / ('mirror-%s.sqlite'
+                                                 % region))
+            schema = db.connect(database)
+            db.create_schema(schema)
+            schema.close()
+            services[region] = keystone_service.start_service(
+                keystone, str(base / region), region=region, register=False,
+                extra=regions.CONFIG + beside.extra_config(
+                    keystone, glances[region].url, database))
+            mirrors[region] = beside.mirror_of(services[region].config_path)
+        catalog.take({r: g.url for r, g in glances.items()},
+                     {r: s.url for r, s in services.items()})
+        yield BesideRegions(keystone, services, projects, glances, mirrors)
+    finally:
+        try:
+            catalog.restore()
+        finally:
+            for service in services.values():
+                service.server.stop()
+                shutil.rmtree(service.server.home, ignore_errors=True)
+            for mirror in mirrors.values():
+                mirror.store.database.close()
+            for glance in glances.values():
+                glance.stop()
