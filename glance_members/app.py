@@ -164,10 +164,10 @@ def create_app(conf, repo=None):
     notifier = notifications.Notifier(conf)
     if beside:
         # Imported here: the image service itself needs none of it.
-        from glance_members.glance import client as glance_client
+        from glance_members.glance import mirror
         from glance_members.glance import shares
-        repo = shares.BesideGlance(
-            repo, glance_client.GlanceClient.from_conf(conf))
+        glance = mirror.from_conf(conf, repo)
+        repo = shares.BesideGlance(repo, glance.client, glance)
     else:
         heartbeat = uploads.Heartbeat(repo)
         if notifier.enabled:

@@ -100,11 +100,13 @@ class BesideGlance:
     """sharing.ports' adapter beside Glance; see the module docstring.
 
     `repo`: the local Repository holding the mirror; `glance`: a
-    GlanceClient of the service identity ([glance])."""
+    GlanceClient of the service identity ([glance]); `mirror`: the
+    glance.mirror.Mirror of both, which fills a miss (below)."""
 
-    def __init__(self, repo, glance):
+    def __init__(self, repo, glance, mirror=None):
         self.repo = repo
         self.glance = glance
+        self.mirror = mirror
         self.database = repo.database
 
     # --- whose token ------------------------------------------------------
@@ -125,6 +127,18 @@ class BesideGlance:
         self.repo.release()
 
     def get_image(self, image_id):
+        """The mirror's image; one it does not have yet (made on Glance a
+        moment ago, its notification still on the way) is read from
+        Glance at once and mirrored, if Glance has it (an id Glance does
+        not know leaves no trace)."""
+        image = self.repo.get_image(image_id)
+        if image is not None or self.mirror is None:
+            return image
+        snapshot = self.mirror.read(image_id)
+        if snapshot.image is None:
+            return None
+        accept_trusted_arrivals(self.glance, self.repo,
+                                self.mirror.store.apply_images([snapshot]))
         return self.repo.get_image(image_id)
 
     def list_images(self, query, project_id, is_admin, marker=None):
@@ -280,7 +294,7 @@ class BesideGlance:
         image_ids, member_ids = list(image_ids), list(member_ids)
         images, missing, adding, over = {}, [], [], []
         for image_id in image_ids:
-            image = self.repo.get_image(image_id)
+            image = self.get_image(image_id)
             if image is None:
                 missing.append(image_id)
                 continue

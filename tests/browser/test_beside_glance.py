@@ -32,17 +32,14 @@ test_the_consumer_decides_and_the_producer_sees_it = \
 
 
 class MirroredImageAPI(api.ImageAPI):
-    """Glance's API; each membership or image it writes is then applied
-    to glance-members' mirror, as Glance's notification would."""
+    """Glance's API; each membership it writes is then applied to
+    glance-members' mirror, as Glance's notification would (an image it
+    makes is not: the mirror reads an image it does not know from Glance
+    when first asked for it)."""
 
     def __init__(self, url, token, mirror):
         super().__init__(url, token)
         self.mirror = mirror
-
-    def create_image(self, name, **kwargs):
-        image_id = super().create_image(name, **kwargs)
-        self.mirror.refresh(image_id)
-        return image_id
 
     def add_member(self, image_id, member_id):
         found = super().add_member(image_id, member_id)

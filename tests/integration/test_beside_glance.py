@@ -162,6 +162,25 @@ def test_v2_is_glances_and_discovery_is_the_sharing_api(site):
     assert site.call('GET', '/healthcheck', who=None).status_code == 200
 
 
+def test_an_image_made_on_glance_a_moment_ago_is_shared_at_once(site):
+    """Its notification not applied yet: the mirror reads it from Glance
+    when asked for it. An id Glance does not know leaves no trace."""
+    image = site.on_glance('POST', '/v2/images', json={
+        'name': 'just-made', 'disk_format': 'raw',
+        'container_format': 'bare', 'visibility': 'shared'})['id']
+    consumer2 = site.project('consumer2')
+    r = site.call('POST', ROOT + '/shares', 'producer',
+                  {'images': [image], 'members': [consumer2]})
+    assert r.status_code == 200, r.text
+    assert site.members_on_glance(image) == {consumer2: 'pending'}
+    unknown = str(uuid.uuid4())
+    before = site.snapshot(image)
+    r = site.call('POST', ROOT + '/shares', 'producer',
+                  {'images': [unknown], 'members': [consumer2]})
+    assert r.status_code == 404
+    assert site.snapshot(image) == before
+
+
 def test_a_decision_is_made_on_glance_with_the_consumers_token(site):
     consumer = site.project('consumer')
     image = site.image('decided', [consumer])

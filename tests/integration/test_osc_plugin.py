@@ -19,13 +19,18 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 
 
+def install_plugin(stock):
+    """This checkout's plugin in the stock clients' venv."""
+    subprocess.run([stock.bin('pip'), 'install', '-q', '--no-deps', '-e',
+                    REPO], check=True, stdin=subprocess.DEVNULL,
+                   capture_output=True, timeout=600)
+
+
 @pytest.fixture(scope='module')
 def osc(keystone, gm_keystone, tmp_path_factory):
     stock = StockClients(keystone,
                          home=str(tmp_path_factory.mktemp('osc-home')))
-    subprocess.run([stock.bin('pip'), 'install', '-q', '--no-deps', '-e',
-                    REPO], check=True, stdin=subprocess.DEVNULL,
-                   capture_output=True, timeout=600)
+    install_plugin(stock)
     return stock
 
 
