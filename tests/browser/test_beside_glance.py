@@ -11,12 +11,15 @@ directly; the mirror is then refreshed as Glance's notification would
 (the notification path has its own tests, on RabbitMQ).
 """
 
+import re
 import shutil
 
 import pytest
 
 from glance_members import db
 from tests.browser import api
+from tests.browser import console
+from tests.browser.console import expect
 from tests.browser import test_sharing_story as story
 from tests.support import beside
 from tests.support import keystone_service
@@ -101,3 +104,64 @@ def cloud(keystone, tmp_path_factory):
                 mirror.store.database.close()
             for glance in glances.values():
                 glance.stop()
+
+
+def test_batch_trust_leave_and_history_pages(cloud, new_page):
+    """The extension's pages beside Glance (the `outsider` project as the
+    consumer: the story counts the notices of the others): each write is
+    on Glance at once, made as the user; Leave says why Glance refuses
+    it."""
+    one = story.ONE
+    producer_api = cloud.image_api('producer', one)
+    outsider = cloud.project_id('outsider')
+    ids = [producer_api.create_image('beside-batch-%d' % n)
+           for n in range(2)]
+
+    page = story.sign_in(new_page, cloud, 'producer')
+    page.get_by_role('link', name='Share in batch').click()
+    images = page.get_by_role('group', name='Images')
+    for n in range(2):
+        images.get_by_label('beside-batch-%d' % n).check()
+    page.get_by_label('Project IDs (one per line)').fill(outsider)
+    page.get_by_role('button', name='Share', exact=True).click()
+    expect(console.flash(page)).to_contain_text('Done: 2')
+    for image_id in ids:
+        assert producer_api.members(image_id) == {outsider: 'pending'}
+
+    other = story.sign_in(new_page, cloud, 'outsider')
+    other.get_by_role('link', name='Trusted producers').click()
+    other.get_by_label('Project ID').fill(cloud.project_id('producer'))
+    other.get_by_label('Also accept the images it already shared with you') \
+        .check()
+    other.get_by_role('button', name='Trust producer').click()
+    # These two, and any the story left pending for this project.
+    expect(console.flash(other)).to_contain_text(re.compile(
+        r'; \d+ pending shares were accepted'))
+    for image_id in ids:
+        assert producer_api.members(image_id) == {outsider: 'accepted'}
+    other.get_by_role('button', name='Remove trust in %s'
+                      % cloud.project_id('producer')).click()
+    expect(console.flash(other)).to_contain_text('will wait for your '
+                                                 'decision again')
+
+    console.goto_image(other, story.console_url(cloud), one, ids[0])
+    other.get_by_role('button', name='Leave').click()
+    expect(other.get_by_role('alert')).to_contain_text(
+        'reject the share instead')
+    assert producer_api.members(ids[0]) == {outsider: 'accepted'}
+
+    console.goto_image(page, story.console_url(cloud), one, ids[0])
+    page.get_by_role('link', name='Sharing history of this image').click()
+    history = page.get_by_role('table', name=re.compile('newest first'))
+    expect(history.get_by_role('row').filter(has_text=outsider)) \
+        .to_have_count(2)  # shared, accepted on trust
+
+    page.get_by_role('link', name='Share in batch').click()
+    images = page.get_by_role('group', name='Images')
+    for n in range(2):
+        images.get_by_label('beside-batch-%d' % n).check()
+    page.get_by_label('Project IDs (one per line)').fill(outsider)
+    page.get_by_role('button', name='Revoke').click()
+    expect(console.flash(page)).to_contain_text('Done: 2')
+    for image_id in ids:
+        assert producer_api.members(image_id) == {}
