@@ -27,6 +27,7 @@ from tests import personas
 
 # Fixtures every suite may ask for (tests/support/).
 pytest_plugins = [
+    'tests.support.beside',
     'tests.support.browser',
     'tests.support.disk_images',
     'tests.support.horizon',

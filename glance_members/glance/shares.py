@@ -194,8 +194,10 @@ class BesideGlance:
 
     def add_member(self, image_id, member_id, quota):
         glance = self.as_user()
+        image = self.get_image(image_id)
         with all_or_nothing() as undo:
-            self._add(glance, undo, image_id, member_id)
+            if self._add(glance, undo, image_id, member_id) and image:
+                self._accept_trusted([(image, member_id)])
             return self.repo.add_member(image_id, member_id, quota)
 
     def update_member_status(self, image_id, member_id, status):

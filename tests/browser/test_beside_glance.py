@@ -71,15 +71,13 @@ class BesideRegions(regions.Regions):
 
 
 @pytest.fixture(scope='module')
-def cloud(keystone, tmp_path_factory):
+def cloud(keystone, beside_glances, tmp_path_factory):
     projects = regions.ensure_ops_identity(keystone)
     base = tmp_path_factory.mktemp('beside-regions')
-    glances, services, mirrors = {}, {}, {}
+    glances, services, mirrors = beside_glances, {}, {}
     catalog = beside.Catalog(keystone)
     try:
         for region in regions.REGIONS:
-            glances[region] = beside.start_glance(
-                keystone, base / ('glance-' + region))
             database = 'sqlite:///%s' % (base / ('mirror-%s.sqlite'
                                                  % region))
             schema = db.connect(database)
@@ -102,8 +100,6 @@ def cloud(keystone, tmp_path_factory):
                 shutil.rmtree(service.server.home, ignore_errors=True)
             for mirror in mirrors.values():
                 mirror.store.database.close()
-            for glance in glances.values():
-                glance.stop()
 
 
 def test_batch_trust_leave_and_history_pages(cloud, new_page):

@@ -102,12 +102,8 @@ class Site:
 
 
 @pytest.fixture(scope='module')
-def glance(keystone, tmp_path_factory):
-    server = beside.start_glance(keystone, tmp_path_factory.mktemp('glance'))
-    try:
-        yield server
-    finally:
-        server.stop()
+def glance(beside_glances):
+    return beside_glances['RegionOne']
 
 
 @pytest.fixture(scope='module')

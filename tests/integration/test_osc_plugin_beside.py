@@ -25,12 +25,8 @@ test_errors_are_the_apis = plugin_tests.test_errors_are_the_apis
 
 
 @pytest.fixture(scope='module')
-def glance(keystone, tmp_path_factory):
-    server = beside.start_glance(keystone, tmp_path_factory.mktemp('glance'))
-    try:
-        yield server
-    finally:
-        server.stop()
+def glance(beside_glances):
+    return beside_glances[keystone_service.REGION]
 
 
 @pytest.fixture(scope='module')

@@ -1,16 +1,20 @@
 """glance-members beside a real Glance 33, on the session's Keystone.
 
-`start_glance` brings up Glance 33 (tests/support/glance33.py) with a low
-member quota of its own, so that a test can make Glance refuse one pair of
-a batch. `config_text` is the glance-members config of this mode, as the
-README's "Beside an existing Glance" section writes it: [DEFAULT]
-image_backend = glance, [auth] backend = keystone and the service identity
-in [glance]. `Personas` gives a real Keystone token for each persona of
-the functional suite's role-by-route tables that Keystone can hold.
-`Catalog` makes Glance the `image` service and glance-members the
-`image-sharing` service of the catalog for as long as a module needs it,
-and puts back what was there.
+A pytest plugin (tests/conftest.py registers it): `beside_glances` is one
+Glance 33 per region (RegionOne, RegionTwo) for the whole session, shared
+by every suite of this mode (each makes images of its own), each with a
+low member quota of its own, so that a test can make Glance refuse one
+pair of a batch. `extra_config` is what makes a glance-members config this
+mode, as the README's "Beside an existing Glance" section writes it:
+[DEFAULT] image_backend = glance, [auth] backend = keystone and the
+service identity in [glance]. `Personas` gives a real Keystone token for
+each persona of the functional suite's role-by-route tables that Keystone
+can hold. `Catalog` makes Glance the `image` service and glance-members
+the `image-sharing` service of the catalog for as long as a module needs
+it, and puts back what was there.
 """
+
+import pytest
 
 from glance_members import conf as gm_conf
 from glance_members import db
@@ -55,6 +59,20 @@ def start_glance(keystone, workdir, member_quota=GLANCE_MEMBER_QUOTA):
         processes.unavailable('Glance 33.0.0', str(e))
     return glance33.GlanceServer(workdir, keystone, venv,
                                  member_quota=member_quota).start()
+
+
+@pytest.fixture(scope='session')
+def beside_glances(keystone, tmp_path_factory):
+    """{region: a running glance33.GlanceServer}."""
+    glances = {}
+    try:
+        for region in regions.REGIONS:
+            glances[region] = start_glance(
+                keystone, tmp_path_factory.mktemp('glance-' + region))
+        yield glances
+    finally:
+        for glance in glances.values():
+            glance.stop()
 
 
 def extra_config(keystone, glance_url, database):
