@@ -234,7 +234,7 @@ def create_app(conf, repo=None):
 
     app.wsgi_app = _auth_middleware(app.wsgi_app, conf)
     unversioned = {health.PATH: health.application(conf, repo),
-                   OPENAPI_PATH: _openapi_document(api)}
+                   OPENAPI_PATH: _openapi_document(api, beside)}
     extensions = ()
     if conf.sharing.enabled or beside:
         sharing_root = sharing_versions.application(conf.public_endpoint)
@@ -282,14 +282,19 @@ class Api(flask_smorest.Api):
                                       lazy=True)
 
 
-def _openapi_document(api):
+def _openapi_document(api, beside=False):
     """The flask-smorest OpenAPI document, served outside /v2, no token,
-    with the routes the middleware answers outside the blueprints."""
+    with the routes the middleware answers outside the blueprints (beside
+    Glance, which answers the Image API's discovery: the health check and
+    this document only)."""
     for name, schema in version_schemas.SCHEMAS.items():
         api.spec.components.schema(name, schema=schema)
     document = api.spec.to_dict()
     # Plain paths: flask-smorest documents only its blueprints' routes.
-    document['paths'].update(version_schemas.operations())
+    document['paths'].update(
+        (path, operation)
+        for path, operation in version_schemas.operations().items()
+        if not beside or path in (health.PATH, OPENAPI_PATH))
     body = json.dumps(document).encode()
 
     def serve(environ, start_response):

@@ -156,6 +156,9 @@ def test_v2_is_glances_and_discovery_is_the_sharing_api(site):
         [version] = r.json['versions']
         assert version['links'][0]['href'].endswith('/sharing/v1/')
     assert site.call('GET', '/healthcheck', who=None).status_code == 200
+    paths = site.call('GET', '/openapi.json', who=None).json['paths']
+    assert paths and not [p for p in paths if not p.startswith(
+        ('/sharing/v1/', '/healthcheck', '/openapi.json'))], sorted(paths)
 
 
 def test_an_image_made_on_glance_a_moment_ago_is_shared_at_once(site):
