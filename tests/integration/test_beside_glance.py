@@ -59,10 +59,11 @@ class Site:
                                 json=body)
 
     def on_glance(self, method, path, who='producer', expect=(200, 201, 204),
-                  **kwargs):
-        response = requests.request(
-            method, self.glance_url + path, timeout=30, headers={
-                'X-Auth-Token': str(self.personas.token(who))}, **kwargs)
+                  headers=None, **kwargs):
+        headers = dict(headers or {},
+                       **{'X-Auth-Token': str(self.personas.token(who))})
+        response = requests.request(method, self.glance_url + path,
+                                    timeout=30, headers=headers, **kwargs)
         assert response.status_code in expect, (method, path,
                                                 response.status_code,
                                                 response.text[:300])
@@ -251,6 +252,32 @@ def test_a_batch_glance_refuses_half_way_leaves_glance_as_it_was(site):
         'removed', 'absent', 'removed', 'absent']
     assert site.members_on_glance(one) == {}
     assert site.members_on_glance(two) == {m: 'pending' for m in others}
+
+
+def test_a_revoke_glance_refuses_half_way_puts_back_what_it_removed(site):
+    """Glance refuses the second image's removal (made private on Glance,
+    its notification not applied yet: Glance lists no members of an image
+    that is not shared); the first's, already removed, is added again by
+    the producer and its status set again by the service identity."""
+    consumer = site.project('consumer')
+    one = site.image('revoke-one', [consumer])
+    two = site.image('revoke-two', [consumer])
+    r = site.call('POST', ROOT + '/inbox/decisions', 'consumer',
+                  {'status': 'accepted', 'images': [one]})
+    assert r.status_code == 200, r.text
+    site.on_glance('PATCH', '/v2/images/' + two, json=[
+        {'op': 'replace', 'path': '/visibility', 'value': 'private'}],
+        headers={'Content-Type':
+                 'application/openstack-images-v2.1-json-patch'})
+    before = site.snapshot(one)
+    r = site.call('POST', ROOT + '/shares/revoke', 'producer',
+                  {'images': [one, two], 'members': [consumer]})
+    assert r.status_code == 403, r.text
+    assert [(f['image'], f['member']) for f in r.json['failures']] == [
+        (two, consumer)]
+    assert r.json['message'].startswith('Nothing was revoked. ')
+    assert site.members_on_glance(one) == {consumer: 'accepted'}
+    assert site.snapshot(one)[0] == before[0]
 
 
 @pytest.fixture
