@@ -28,6 +28,7 @@ from glance_members.db import models
 from glance_members.glance import shares
 from tests.functional import test_sharing_v1 as functional
 from tests.support import beside
+from tests.support import processes
 
 ROOT = '/sharing/v1'
 # Where this mode answers otherwise than the image service itself, and
@@ -45,6 +46,7 @@ class Site:
 
     def __init__(self, app, glance, personas, mirror, config):
         self.client = app.test_client()
+        self.glance = glance
         self.glance_url = glance.url
         self.personas = personas
         self.mirror = mirror
@@ -203,6 +205,33 @@ def test_a_decision_is_made_on_glance_with_the_consumers_token(site):
     before = site.history(image)
     site.mirror.refresh(image)
     assert site.history(image) == before
+
+
+def test_glance_down_writes_are_503_and_reads_still_answer(site, keystone,
+                                                           tmp_path):
+    """The same mirror, its Glance at an address nothing listens on: the
+    inbox still answers from the mirror; a decision is a 503 that writes
+    nothing."""
+    consumer = site.project('consumer')
+    image = site.image('glance-down', [consumer])
+    dead = 'http://127.0.0.1:%d' % processes.free_port()
+    config = beside.write_config(
+        str(tmp_path / 'dead.conf'), str(tmp_path / 'data'), keystone, dead,
+        gm_conf.new_conf(config_file=site.config).database.connection)
+    down = Site(gm_app.create_app(gm_conf.new_conf(config_file=config)),
+                site.glance, site.personas, site.mirror, config)
+    try:
+        inbox = down.call('GET', ROOT + '/inbox', 'consumer')
+        assert inbox.status_code == 200
+        assert image in [s['image_id'] for s in inbox.json['inbox']]
+        before = site.snapshot(image)
+        r = down.call('POST', ROOT + '/inbox/decisions', 'consumer',
+                      {'status': 'accepted', 'images': [image]})
+        assert r.status_code == 503, r.text
+        assert 'Glance is unreachable' in r.json['message']
+        assert site.snapshot(image) == before
+    finally:
+        down.database.close()
 
 
 def test_leaving_is_refused_as_glance_refuses_it(site):
