@@ -104,6 +104,9 @@ class KeystoneAuth(auth_token.AuthProtocol):
         super().__init__(app, {'oslo_config_config': conf,
                                'delay_auth_decision': True})
         self._identities = IdentityCache(self._conf.get('token_cache_time'))
+        # Beside an existing Glance a write is made there with the user's
+        # auth plugin (glance.shares): remembered with the identity.
+        self._keep_auth = conf.image_backend == 'glance'
         # auth_token calls self._app once it has set the identity headers.
         self._next_app, self._app = self._app, self._remember_identity
 
@@ -137,9 +140,8 @@ class KeystoneAuth(auth_token.AuthProtocol):
                     and app_cred.get('access_rules') is None):
                 identity = {name: environ[name] for name in IDENTITY
                             if name in environ}
-                # The user's auth plugin too: beside Glance, a write is
-                # made there with it (glance.shares).
-                identity[TOKEN_AUTH] = environ['keystone.token_auth']
+                if self._keep_auth:
+                    identity[TOKEN_AUTH] = environ[TOKEN_AUTH]
                 self._identities.put(key, identity, body[VALIDATED_AT],
                                      user.expires.timestamp())
         return self._next_app(environ, start_response)
