@@ -207,6 +207,18 @@ def test_a_decision_is_made_on_glance_with_the_consumers_token(site):
     assert site.history(image) == before
 
 
+def test_all_pending_decided_on_glance(site):
+    consumer2 = site.project('consumer2')
+    images = [site.image('all-pending-%d' % n, [consumer2])
+              for n in range(2)]
+    r = site.call('POST', ROOT + '/inbox/decisions', 'consumer2',
+                  {'status': 'rejected', 'all_pending': True})
+    assert r.status_code == 200, r.text
+    assert {d['image_id'] for d in r.json['results']} >= set(images)
+    for image in images:
+        assert site.members_on_glance(image) == {consumer2: 'rejected'}
+
+
 def test_glance_down_writes_are_503_and_reads_still_answer(site, keystone,
                                                            tmp_path):
     """The same mirror, its Glance at an address nothing listens on: the
