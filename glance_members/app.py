@@ -60,6 +60,13 @@ from glance_members import uploads
 
 LOG = logging.getLogger(__name__)
 MAX_REQUEST_LINE = 16384
+# Where keystonemiddleware puts the user's keystoneauth1 auth plugin.
+USER_AUTH = 'keystone.token_auth'
+NOT_SERVED_BESIDE = ('Not served here: this image-sharing service runs '
+                     'beside Glance, which serves the image API (/v2).')
+BESIDE_NEEDS_KEYSTONE = ('[DEFAULT] image_backend = glance needs [auth] '
+                         'backend = keystone: writes are made on Glance '
+                         'with the token of the user who asks.')
 REQUEST_ID_HEADER = 'x-openstack-request-id'
 OPENAPI_PATH = '/openapi.json'
 # What Glance 33 answers GET /v2 with (sic: utf8, as the routes library
@@ -129,16 +136,24 @@ class RequestLimits:
 
 
 def create_app(conf, repo=None):
+    """The app of `conf` on `repo` (a db Repository; default: the one of
+    [database]). With `[DEFAULT] image_backend = glance` it runs beside an
+    existing Glance: /sharing/v1 (and the console) only, on the mirror in
+    `repo`, writing memberships to Glance (glance.shares); /v2 is
+    Glance's and is not served here."""
+    beside = is_beside_glance(conf)
     app = flask.Flask(__name__)
     app.json = GlanceJSON(app)
-    app.config.update(API_TITLE='glance-members', API_VERSION='v2',
+    app.config.update(API_TITLE='glance-members',
+                      API_VERSION='sharing-v1' if beside else 'v2',
                       OPENAPI_VERSION='3.0.3')
     api = Api(app)
     api.register_field(timestamps.IsoTime, 'string', 'date-time')
-    for blueprint in (schemas.blp, images.blp, image_data.blp,
-                      image_members.blp, image_tags.blp, discovery.blp):
-        api.register_blueprint(blueprint)
-    if conf.sharing.enabled:
+    if not beside:
+        for blueprint in (schemas.blp, images.blp, image_data.blp,
+                          image_members.blp, image_tags.blp, discovery.blp):
+            api.register_blueprint(blueprint)
+    if conf.sharing.enabled or beside:
         for blueprint in sharing_v1.BLUEPRINTS:
             api.register_blueprint(blueprint)
     if conf.auth.backend == 'static':
@@ -149,12 +164,20 @@ def create_app(conf, repo=None):
         database = db.connect(gm_conf.database_url(conf),
                               conf.database.busy_timeout)
         repo = db.make_repository(database)
-    heartbeat = uploads.Heartbeat(repo)
+    heartbeat = image_store = None
     notifier = notifications.Notifier(conf)
-    if notifier.enabled:
-        repo = notifications.NotifyingRepository(repo, notifier)
-    image_store = store.ImageStore(conf)
-    repo = uploads.ReclaimingRepository(repo, image_store)
+    if beside:
+        # Imported here: the image service itself needs none of it.
+        from glance_members.glance import mirror
+        from glance_members.glance import shares
+        glance = mirror.from_conf(conf, repo)
+        repo = shares.BesideGlance(repo, glance.client, glance)
+    else:
+        heartbeat = uploads.Heartbeat(repo)
+        if notifier.enabled:
+            repo = notifications.NotifyingRepository(repo, notifier)
+        image_store = store.ImageStore(conf)
+        repo = uploads.ReclaimingRepository(repo, image_store)
     directory = projects.make_directory(conf, gm_conf.token_file(conf))
     if gm_conf.verify_members(conf):
         # The /v2 member create checks its member after the sharing rules'
@@ -177,9 +200,11 @@ def create_app(conf, repo=None):
             raise exception.NotAuthenticated()
         flask.g.context = ctx
         notifications.current_context.set(ctx)
-        # Who the membership history rows name.
+        # Who the membership history rows name, and (beside Glance) with
+        # whose token a write is made there.
         records.current_actor.set(records.Actor(
-            ctx.user_id, ctx.project_id, ctx.request_id))
+            ctx.user_id, ctx.project_id, ctx.request_id,
+            auth=flask.request.environ.get(USER_AUTH)))
         rule = flask.request.url_rule
         if flask.request.method == 'HEAD' and rule is not None:
             # Glance's router knows no HEAD; werkzeug adds it to every GET.
@@ -202,14 +227,8 @@ def create_app(conf, repo=None):
     def release_database(error=None):
         repo.release()
 
-    @app.route('/v2', methods=['GET'])
-    def v2_root():
-        # Glance's router (the routes library) redirects the bare version to
-        # its slash form, whose listing does not exist (404), with no body
-        # and this exact Content-Type (flask.redirect would send HTML).
-        response = flask.Response(b'', 302, content_type=V2_REDIRECT_TYPE)
-        response.headers['Location'] = flask.request.host_url + 'v2/'
-        return response
+    if not beside:
+        app.add_url_rule('/v2', view_func=_v2_root, methods=['GET'])
 
     app.register_error_handler(exception.GlanceMembersError,
                                _handle_domain_error)
@@ -219,18 +238,24 @@ def create_app(conf, repo=None):
 
     app.wsgi_app = _auth_middleware(app.wsgi_app, conf)
     unversioned = {health.PATH: health.application(conf, repo),
-                   OPENAPI_PATH: _openapi_document(api)}
+                   OPENAPI_PATH: _openapi_document(api, beside)}
     extensions = ()
-    if conf.sharing.enabled:
+    if conf.sharing.enabled or beside:
         sharing_root = sharing_versions.application(conf.public_endpoint)
         unversioned.update({sharing_versions.ROOT: sharing_root,
                             sharing_versions.ROOT + '/': sharing_root})
         extensions = (sharing_versions.PREFIX + '/',)
     if conf.auth.backend == 'static':
         extensions += (identity.PREFIX + '/',)
+    not_served = None
+    if beside:
+        # The image-sharing service's own discovery at its root; /v2 and
+        # the rest are Glance's.
+        unversioned['/'] = sharing_root
+        not_served = _not_served
     app.wsgi_app = versions.VersionNegotiation(
         app.wsgi_app, conf.public_endpoint, unversioned=unversioned,
-        extensions=extensions)
+        extensions=extensions, not_served=not_served)
     app.wsgi_app = RequestLimits(app.wsgi_app)
     app.wsgi_app = RequestIds(app.wsgi_app)
     if conf.console.enabled:
@@ -263,14 +288,19 @@ class Api(flask_smorest.Api):
                                       lazy=True)
 
 
-def _openapi_document(api):
+def _openapi_document(api, beside=False):
     """The flask-smorest OpenAPI document, served outside /v2, no token,
-    with the routes the middleware answers outside the blueprints."""
+    with the routes the middleware answers outside the blueprints (beside
+    Glance, which answers the Image API's discovery: the health check and
+    this document only)."""
     for name, schema in version_schemas.SCHEMAS.items():
         api.spec.components.schema(name, schema=schema)
     document = api.spec.to_dict()
     # Plain paths: flask-smorest documents only its blueprints' routes.
-    document['paths'].update(version_schemas.operations())
+    document['paths'].update(
+        (path, operation)
+        for path, operation in version_schemas.operations().items()
+        if not beside or path in (health.PATH, OPENAPI_PATH))
     body = json.dumps(document).encode()
 
     def serve(environ, start_response):
@@ -325,6 +355,30 @@ def _auth_middleware(app, conf):
         from glance_members.auth import keystone
         return keystone.KeystoneAuth(app, conf)
     return static_auth.StaticTokenAuth(app, gm_conf.token_file(conf))
+
+
+def _v2_root():
+    # Glance's router (the routes library) redirects the bare version to
+    # its slash form, whose listing does not exist (404), with no body
+    # and this exact Content-Type (flask.redirect would send HTML).
+    response = flask.Response(b'', 302, content_type=V2_REDIRECT_TYPE)
+    response.headers['Location'] = flask.request.host_url + 'v2/'
+    return response
+
+
+def _not_served(environ, start_response):
+    return errors.render(exception.NotFound(NOT_SERVED_BESIDE),
+                         environ)(environ, start_response)
+
+
+def is_beside_glance(conf):
+    """Beside an existing Glance ([DEFAULT] image_backend = glance), which
+    writes as the users who ask, so only with Keystone's tokens."""
+    if conf.image_backend != 'glance':
+        return False
+    if conf.auth.backend != 'keystone':
+        raise ValueError(BESIDE_NEEDS_KEYSTONE)
+    return True
 
 
 def _handle_domain_error(error):

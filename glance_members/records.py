@@ -126,10 +126,14 @@ SOURCE_GLANCE = 'glance'
 
 @dataclasses.dataclass(frozen=True)
 class Actor:
-    """Who made a change: the history rows name them."""
+    """Who made a change: the history rows name them. `auth`: their
+    keystoneauth1 auth plugin (keystonemiddleware's, for the request's
+    token), with which a storage beside Glance writes there as them."""
     user_id: str | None = None
     project_id: str | None = None
     request_id: str | None = None
+    auth: object = dataclasses.field(default=None, compare=False,
+                                     repr=False)
 
 
 # The actor of the request being served (set by the app, by the manage

@@ -35,7 +35,7 @@ log_file = {workdir}/glance-api.log
 use_stderr = false
 enabled_backends = local:file
 worker_self_reference_url = {url}
-image_member_quota = 128
+image_member_quota = {member_quota}
 {transport}
 
 [glance_store]
@@ -89,8 +89,10 @@ class GlanceServer:
     """Glance's API in `workdir` (config, SQLite database, images, logs)."""
 
     def __init__(self, workdir, keystone_stack, venv=None,
-                 transport_url=None):
+                 transport_url=None, member_quota=128):
         self.transport_url = transport_url
+        # Glance's image_member_quota (a low one makes it refuse a pair).
+        self.member_quota = member_quota
         self.workdir = Path(workdir).resolve()
         self.keystone = keystone_stack
         self.venv = Path(venv) if venv else ensure_venv()
@@ -122,6 +124,7 @@ class GlanceServer:
         (self.workdir / 'glance-api.conf').write_text(CONFIG.format(
             workdir=self.workdir, url=self.url,
             keystone=self.keystone.base_url, service_user=service_user,
+            member_quota=self.member_quota,
             service_password=self.keystone.password(service_user),
             transport='transport_url = %s' % self.transport_url
             if self.transport_url else '',

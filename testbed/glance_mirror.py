@@ -2,7 +2,7 @@
 integration tests and benchmarks/glance_mirror.py.
 
 `write_config` writes a glance-members config whose [glance] section
-reaches a tests/support/glance33.py Glance with the test Keystone's
+reaches a testbed/glance33.py Glance with the test Keystone's
 service user; `Listener` runs `glance-members-manage mirror listen` in a
 process group of its own (stopped by its PID with SIGTERM; it prints what
 it applied); `Audit` is a queue of ours on Glance's exchange (to count

@@ -28,6 +28,7 @@ from tests.support import databases as gm_databases  # noqa: E402
 
 # Fixtures every suite may ask for (tests/support/).
 pytest_plugins = [
+    'tests.support.beside',
     'tests.support.browser',
     'tests.support.clients',
     'tests.support.concurrency',

@@ -42,8 +42,12 @@ class VersionNegotiation:
     """WSGI middleware: answers discovery itself, passes /v2 on."""
 
     def __init__(self, app, public_endpoint=None, unversioned=None,
-                 extensions=()):
+                 extensions=(), not_served=None):
         self.app = app
+        # Beside an existing Glance, /v2 is Glance's: every path that is
+        # neither unversioned nor an extension's goes to `not_served` (a
+        # 404) instead of version negotiation.
+        self.not_served = not_served
         self.public_endpoint = public_endpoint
         # Paths outside the API versions (health check, API document).
         self.unversioned = unversioned or {}
@@ -66,6 +70,8 @@ class VersionNegotiation:
         if self.extensions and path.startswith(self.extensions):
             environ['PATH_INFO'] = path
             return self.app(environ, start_response)
+        if self.not_served is not None:
+            return self.not_served(environ, start_response)
         if path in ('/versions', '/versions/'):
             return self._versions(environ, start_response, '200 OK')
         if path.startswith('/v2/') and '\n' not in path:

@@ -35,6 +35,8 @@ EXPIRY_MARGIN = 5  # seconds: an entry ends this long before its token does
 # its old (data, expiry) tuple.
 VALIDATED_AT = 'glance_members.validated_at'
 _TOKEN_KEY = 'glance_members.token_key'
+# Where auth_token puts the user's keystoneauth1 auth plugin.
+TOKEN_AUTH = 'keystone.token_auth'
 
 
 def _environ_key(header):
@@ -102,6 +104,9 @@ class KeystoneAuth(auth_token.AuthProtocol):
         super().__init__(app, {'oslo_config_config': conf,
                                'delay_auth_decision': True})
         self._identities = IdentityCache(self._conf.get('token_cache_time'))
+        # Beside an existing Glance a write is made there with the user's
+        # auth plugin (glance.shares): remembered with the identity.
+        self._keep_auth = conf.image_backend == 'glance'
         # auth_token calls self._app once it has set the identity headers.
         self._next_app, self._app = self._app, self._remember_identity
 
@@ -127,16 +132,18 @@ class KeystoneAuth(auth_token.AuthProtocol):
         body = (environ.get('keystone.token_info') or {}).get('token') or {}
         if (key is not None and body.get(VALIDATED_AT) is not None
                 and environ.get('HTTP_X_IDENTITY_STATUS') == 'Confirmed'):
-            user = environ['keystone.token_auth'].user
+            user = environ[TOKEN_AUTH].user
             # auth_token checks a bound token or one limited by access rules
             # against each request: those it always sees.
             app_cred = body.get('application_credential') or {}
             if (user.expires is not None and not user.bind
                     and app_cred.get('access_rules') is None):
-                self._identities.put(
-                    key, {name: environ[name] for name in IDENTITY
-                          if name in environ},
-                    body[VALIDATED_AT], user.expires.timestamp())
+                identity = {name: environ[name] for name in IDENTITY
+                            if name in environ}
+                if self._keep_auth:
+                    identity[TOKEN_AUTH] = environ[TOKEN_AUTH]
+                self._identities.put(key, identity, body[VALIDATED_AT],
+                                     user.expires.timestamp())
         return self._next_app(environ, start_response)
 
     def _create_identity_server(self):

@@ -233,7 +233,24 @@ def run(args, conf):
     except ValueError as e:
         cmd.fail(PROG, 'configuration error', e)
     if args.category == 'members':
-        return members_command(args, db.make_repository(database), sys.stdout)
+        repo = db.make_repository(database)
+        if conf.image_backend == 'glance' and args.action == 'purge':
+            cmd.fail(PROG, 'members purge', ValueError(
+                'beside Glance the memberships are Glance\'s: remove them '
+                'there (glance member-delete); the mirror follows'))
+        if conf.image_backend == 'glance' and \
+                args.action == 'purge-expired':
+            # Beside an existing Glance the memberships are Glance's: an
+            # expired one is removed there (by the service identity of
+            # [glance]), then in the mirror.
+            from glance_members.glance import client as glance_client
+            from glance_members.glance import shares
+            repo = shares.BesideGlance(
+                repo, glance_client.GlanceClient.from_conf(conf))
+        try:
+            return members_command(args, repo, sys.stdout)
+        except exception.ServiceUnavailable as e:
+            cmd.fail(PROG, 'unavailable', e)
     if args.category == 'mirror':
         return mirror_command(args, conf, db.make_repository(database),
                               sys.stdout)

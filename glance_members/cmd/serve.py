@@ -85,9 +85,15 @@ def prepare(conf):
         sys.exit('%s: the database schema is at version %d, not %d: run '
                  '`glance-members-manage db sync` first.'
                  % (PROG, current, migrations.head()))
+    try:
+        beside = gm_app.is_beside_glance(conf)
+    except ValueError as e:
+        cmd.fail(PROG, 'configuration error', e)
     check_address(conf.bind_host, conf.bind_port)
     url = 'http://%s:%d' % (conf.bind_host, conf.bind_port)
     print('glance-members serving on %s' % url)
+    if beside:
+        print('Beside Glance: /sharing/v1 here, /v2 is Glance\'s')
     if conf.auth.backend == 'static':
         _print_tokens(conf, url)
     if conf.console.enabled:

@@ -49,9 +49,12 @@ glance_opts = [
 ]
 
 
-# The image service of the catalog, preferably its internal endpoint.
+# The image service of the catalog, preferably its internal endpoint; a
+# Glance that hangs is a 503 after this many seconds, not a request held
+# for ever (keystoneauth's default: no timeout).
 ADAPTER_DEFAULTS = {'service_type': 'image',
-                    'valid_interfaces': ['internal', 'public']}
+                    'valid_interfaces': ['internal', 'public'],
+                    'timeout': 30}
 
 
 def register_keystoneauth_opts(conf):

@@ -46,23 +46,27 @@ class Console:
     _discovery: dict = dataclasses.field(default_factory=dict)
     _lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
-    def api(self, token, endpoint, request_id=None):
-        """The image API at `endpoint` as the holder of `token`."""
+    def api(self, token, endpoint, request_id=None, sharing_endpoint=None):
+        """The image API at `endpoint` (and /sharing/v1 at
+        `sharing_endpoint`, when another service serves it) as the holder
+        of `token`."""
         return client.ImageAPI(
             ksa_session.Session(auth=token_endpoint.Token(endpoint, token),
                                 session=self.http),
-            endpoint, self.conf.console.api_timeout, request_id)
+            endpoint, self.conf.console.api_timeout, request_id,
+            sharing_endpoint)
 
     def sharing_available(self, api):
         """Does `api`'s endpoint serve /sharing (remembered a minute)?"""
         now = time.monotonic()
         with self._lock:
-            known = self._discovery.get(api.endpoint)
+            known = self._discovery.get(api.sharing_endpoint)
         if known is not None and known[1] > now:
             return known[0]
         available = api.sharing_available()
         with self._lock:
-            self._discovery[api.endpoint] = (available, now + DISCOVERY_TTL)
+            self._discovery[api.sharing_endpoint] = (available,
+                                                     now + DISCOVERY_TTL)
         return available
 
 

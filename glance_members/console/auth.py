@@ -140,6 +140,7 @@ def _session_data(scoped):
             'user_name': scoped.user_name, 'project_id': scoped.project_id,
             'project_name': scoped.project_name,
             'endpoints': scoped.endpoints,
+            'sharing_endpoints': scoped.sharing_endpoints,
             'projects': [{'id': scoped.project_id,
                           'name': scoped.project_name}]}
 

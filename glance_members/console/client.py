@@ -8,9 +8,13 @@ import urllib.parse
 
 from keystoneauth1 import exceptions as ksa_exceptions
 
-SHARING = '/sharing/v1'
+SHARING_ROOT = '/sharing'
+SHARING = SHARING_ROOT + '/v1'
 PAGE_SIZE = 1000  # Glance's default api_limit_max: fewest round trips
 _TAGS = re.compile(r'<[^>]*>')
+# Glance's words for these refusals, where the batch answers them.
+MEMBER_EXISTS = 'Member %s is duplicated for image %s'
+NOT_A_MEMBER = '%s not found in the member list of the image %s.'
 
 
 class APIError(Exception):
@@ -52,16 +56,17 @@ def error_message(response):
 class ImageAPI:
     """One image endpoint (a region) as one user sees it."""
 
-    def __init__(self, session, endpoint, timeout=30.0, request_id=None):
+    def __init__(self, session, endpoint, timeout=30.0, request_id=None,
+                 sharing_endpoint=None):
         self.session = session
         # The console request's id, sent with every call so that the API's
         # log lines (and its sharing history) name the page that asked.
         self.request_id = request_id
         # The catalog's image endpoint, with or without Glance's /v2.
-        endpoint = endpoint.rstrip('/')
-        if endpoint.endswith('/v2'):
-            endpoint = endpoint[:-len('/v2')]
-        self.endpoint = endpoint
+        self.endpoint = base_url(endpoint)
+        # Beside an existing Glance, the image-sharing endpoint serves
+        # /sharing (and Glance /v2); otherwise the image endpoint does.
+        self.sharing_endpoint = base_url(sharing_endpoint or endpoint)
         self.timeout = timeout
 
     # --- transport --------------------------------------------------------
@@ -100,6 +105,8 @@ class ImageAPI:
         if '://' in path:  # a `next` link on another base URL: keep the path
             split = urllib.parse.urlsplit(path)
             path = split.path + ('?' + split.query if split.query else '')
+        if path == SHARING_ROOT or path.startswith(SHARING_ROOT + '/'):
+            return self.sharing_endpoint + path
         return self.endpoint + path
 
     def _pages(self, path, key, params, limit=None):
@@ -118,7 +125,7 @@ class ImageAPI:
         """True when this endpoint serves the /sharing/v1 extension (its
         versions document links there; Glance answers 404 or its own)."""
         try:
-            document = self._request('GET', '/sharing')
+            document = self._request('GET', SHARING_ROOT)
         except NotAuthenticated:
             raise
         except APIError as e:
@@ -158,15 +165,38 @@ class ImageAPI:
         return self._request('GET', '/v2/images/%s/members/%s'
                              % (_quote(image_id), _quote(member_id)))
 
+    # Beside an existing Glance, a membership written through /sharing/v1
+    # is in its mirror (inbox, members, history) at once, trust applied;
+    # one written on Glance's /v2 only when Glance's notification arrives.
+
+    @property
+    def beside_glance(self):
+        """/sharing/v1 is another service's than /v2 (image-sharing
+        beside Glance): membership writes go through it."""
+        return self.sharing_endpoint != self.endpoint
+
     def add_member(self, image_id, member_id):
+        if self.beside_glance:
+            [result] = self.share_batch([image_id], [member_id])
+            if result['result'] == 'existing':
+                raise APIError(409, MEMBER_EXISTS % (member_id, image_id))
+            return result
         return self._request('POST', '/v2/images/%s/members'
                              % _quote(image_id), {'member': member_id})
 
     def delete_member(self, image_id, member_id):
+        if self.beside_glance:
+            [result] = self.revoke_batch([image_id], [member_id])
+            if result['result'] == 'absent':
+                raise APIError(404, NOT_A_MEMBER % (member_id, image_id))
+            return
         self._request('DELETE', '/v2/images/%s/members/%s'
                       % (_quote(image_id), _quote(member_id)))
 
     def update_member_status(self, image_id, member_id, status):
+        """The status of the caller's own membership (`member_id`)."""
+        if self.beside_glance:
+            return self.decide(status, [image_id])[0]
         return self._request('PUT', '/v2/images/%s/members/%s'
                              % (_quote(image_id), _quote(member_id)),
                              {'status': status})
@@ -232,6 +262,14 @@ class ImageAPI:
         return self._request('PATCH', '%s/images/%s/members/%s' % (
             SHARING, _quote(image_id), _quote(member_id)),
             {'expires_at': expires_at})
+
+
+def base_url(endpoint):
+    """A catalog endpoint without its trailing slash or Glance's /v2."""
+    endpoint = endpoint.rstrip('/')
+    if endpoint.endswith('/v2'):
+        endpoint = endpoint[:-len('/v2')]
+    return endpoint
 
 
 def _quote(value):

@@ -32,6 +32,9 @@ class Scoped:
     project_id: str
     project_name: str
     endpoints: dict  # {region: image URL} from the catalog
+    # {region: image-sharing URL}: beside an existing Glance, /sharing/v1
+    # has its own service (none: the image endpoint serves it).
+    sharing_endpoints: dict = dataclasses.field(default_factory=dict)
 
 
 def keystone_url(conf):
@@ -141,7 +144,10 @@ class Keystone:
         return Scoped(access.auth_token, access.user_id, access.username,
                       access.project_id, access.project_name,
                       regions.from_catalog(access.service_catalog,
-                                           self.interface))
+                                           self.interface),
+                      regions.from_catalog(access.service_catalog,
+                                           self.interface,
+                                           regions.SHARING_SERVICE))
 
 
 class StaticTokens:

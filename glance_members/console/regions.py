@@ -1,17 +1,21 @@
-"""Which image endpoint serves each region: {region name: URL}."""
+"""Which image endpoint serves each region: {region name: URL}; and,
+beside an existing Glance, which image-sharing endpoint (/sharing/v1)."""
 
 from glance_members.console import transport
 
 IMAGE_SERVICE = 'image'
+# glance-members beside an existing Glance: its own service type.
+SHARING_SERVICE = 'image-sharing'
 
 
-def from_catalog(service_catalog, interface):
-    """The image endpoints of a Keystone catalog (keystoneauth1's
-    ServiceCatalog), by region, sorted by region name."""
+def from_catalog(service_catalog, interface, service_type=IMAGE_SERVICE):
+    """The endpoints of a service type (image by default) in a Keystone
+    catalog (keystoneauth1's ServiceCatalog), by region, sorted by region
+    name."""
     found = service_catalog.get_endpoints_data(
-        service_type=IMAGE_SERVICE, interface=interface)
+        service_type=service_type, interface=interface)
     endpoints = {}
-    for data in found.get(IMAGE_SERVICE, []):
+    for data in found.get(service_type, []):
         region = data.region_name or 'RegionOne'
         endpoints.setdefault(region, data.catalog_url or data.url)
     return dict(sorted(endpoints.items()))

@@ -97,8 +97,8 @@ def share(console, session, api, region, image_id, form):
         raise FormError('Choose how to share the image.')
     try:
         api.add_member(image_id, scoped.project_id)
-        console.api(scoped.token, api.endpoint,
-                    api.request_id).update_member_status(
+        console.api(scoped.token, api.endpoint, api.request_id,
+                    api.sharing_endpoint).update_member_status(
             image_id, scoped.project_id, 'accepted')
     finally:
         console.signer.revoke(scoped.token)

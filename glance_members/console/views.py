@@ -47,7 +47,9 @@ def api_for(region):
     if endpoint is None:
         flask.abort(404, 'There is no region named %s.' % region)
     return _console().api(_session().data['token'], endpoint,
-                          flask.request.environ.get('openstack.request_id'))
+                          flask.request.environ.get('openstack.request_id'),
+                          _session().data.get('sharing_endpoints',
+                                              {}).get(region))
 
 
 def project_id():

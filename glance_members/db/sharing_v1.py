@@ -339,18 +339,37 @@ class SharingRepository:
                 trust = records.Trust(consumer, producer, now)
             accepted = []
             if accept_pending:
-                query = self.database.lock_rows(
-                    self._inbox_query(consumer, now).where(
-                        (Member.status == lifecycle.NEW_MEMBER_STATUS) &
-                        (Image.owner == producer)).order_by(Member.image))
-                changes = [(s, lifecycle.accept_on_trust(_as_stored(s)))
-                           for s in map(_share, self._rows(query))]
-                accepted = [s for s, c in changes if c is not None]
-                self._record([(s.image_id, producer, consumer, c)
-                              for s, c in changes], now)
-                self._set_status(consumer, lifecycle.TRUSTED_STATUS,
-                                 accepted, now)
+                accepted = self._accept_on_trust(consumer, producer, now)
         return trust, created, accepted
+
+    def _accept_on_trust(self, consumer, producer, now, image_ids=None):
+        """Accept the consumer's pending shares of the producer's images
+        (of `image_ids` only, if given), each with its history row."""
+        query = self._inbox_query(consumer, now).where(
+            (Member.status == lifecycle.NEW_MEMBER_STATUS) &
+            (Image.owner == producer))
+        if image_ids is not None:
+            query = query.where(Member.image.in_(list(image_ids)))
+        changes = [(s, lifecycle.accept_on_trust(_as_stored(s)))
+                   for s in map(_share, self._rows(self.database.lock_rows(
+                       query.order_by(Member.image))))]
+        accepted = [s for s, c in changes if c is not None]
+        self._record([(s.image_id, producer, consumer, c)
+                      for s, c in changes], now)
+        self._set_status(consumer, lifecycle.TRUSTED_STATUS, accepted, now)
+        return accepted
+
+    @errors.write
+    def accept_trusted(self, consumer, producer, image_ids):
+        """A trusted producer's shares that arrived pending (made on an
+        existing Glance, beside which they are accepted there by the
+        service identity) recorded accepted: [accepted records.Share]."""
+        now = records.utcnow()
+        with self.database.write():
+            self.database.lock_consumers([consumer])
+            if self.get_trust(consumer, producer) is None:
+                return []
+            return self._accept_on_trust(consumer, producer, now, image_ids)
 
     @errors.write
     def remove_trust(self, consumer, producer):
@@ -530,6 +549,16 @@ class SharingRepository:
             self._record([(image_id, locked[1], member_id, change)], now)
             share.expires_at, share.updated_at = expires_at, now
         return share
+
+    @errors.write
+    def list_expired(self, now=None, limit=1000):
+        """Up to `limit` memberships past their expiry, not yet purged:
+        [records.Share], soonest expired first."""
+        query = Member.select(*_SHARE).where(
+            expired(now or records.utcnow()) &
+            (Member.deleted == False)).order_by(  # noqa: E712
+            Member.expires_at, Member.id).limit(limit)
+        return [read(records.Share, row) for row in self._rows(query)]
 
     @errors.write
     def purge_expired(self, now=None, limit=1000):

@@ -8,6 +8,7 @@ exception.ServiceUnavailable. Every call is counted (`requests_made`).
 """
 
 import datetime
+import json
 import threading
 import urllib.parse
 
@@ -30,6 +31,18 @@ class GlanceError(Exception):
         super().__init__('Glance answered %d: %s' % (status, text[:300]))
         self.status = status
         self.text = text
+
+    @property
+    def detail(self):
+        """Glance's own sentence: the part of its JSON error message after
+        WebOb's stock text (`<br /><br />`), else the text itself."""
+        try:
+            message = str(json.loads(self.text).get('message') or '')
+        except (ValueError, AttributeError):
+            message = self.text
+        parts = [p.strip() for p in message.split('<br /><br />')]
+        return ' '.join((parts[-1] or parts[0]).split())[:300] or \
+            'HTTP %d' % self.status
 
 
 def parse_time(text):
@@ -105,6 +118,10 @@ class GlanceClient:
         Glance (or Keystone, for the token) does not answer, or says 5xx."""
         with self._lock:
             self._made += 1
+        # JSON error bodies (Glance answers HTML to a client that does
+        # not say).
+        kwargs['headers'] = dict({'Accept': 'application/json'},
+                                 **kwargs.get('headers', {}))
         try:
             response = self.adapter.request(path, method, raise_exc=False,
                                             **kwargs)

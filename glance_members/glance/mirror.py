@@ -20,6 +20,7 @@ import time
 from glance_members.db import mirror as db_mirror
 from glance_members import records
 from glance_members.glance import client as glance_client
+from glance_members.glance import shares
 from glance_members.sharing import mirroring
 
 LOG = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ class Mirror:
         (nothing is written then)."""
         [applied] = self.store.apply_images([self.read(image_id)],
                                             actor=actor)
+        shares.accept_trusted_arrivals(self.client, self.store.repo,
+                                       [applied])
         return applied
 
     # --- many images ------------------------------------------------------
@@ -98,8 +101,10 @@ class Mirror:
     def _apply(self, snapshots, report, history=True):
         for i in range(0, len(snapshots), APPLY_BATCH):
             batch = snapshots[i:i + APPLY_BATCH]
-            for snapshot, applied in zip(batch, self.store.apply_images(
-                    batch, history=history)):
+            outcomes = self.store.apply_images(batch, history=history)
+            shares.accept_trusted_arrivals(self.client, self.store.repo,
+                                           outcomes)
+            for snapshot, applied in zip(batch, outcomes):
                 report.images += 1
                 report.members += len(snapshot.members or ())
                 report.stale += applied.stale

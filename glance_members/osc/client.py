@@ -10,16 +10,17 @@ ROOT = '/sharing/v1'
 
 class SharingClient:
 
-    def __init__(self, session, endpoint):
+    def __init__(self, session, endpoint, sharing_endpoint=None):
         self.session = session
-        # The catalog's image endpoint, with or without Glance's /v2.
-        endpoint = endpoint.rstrip('/')
-        if endpoint.endswith('/v2'):
-            endpoint = endpoint[:-len('/v2')]
-        self.endpoint = endpoint
+        # The catalog's image endpoint (for /v2), and its image-sharing
+        # endpoint (for /sharing/v1) beside an existing Glance; each with
+        # or without Glance's /v2.
+        self.image_endpoint = _base(endpoint)
+        self.endpoint = _base(sharing_endpoint or endpoint)
 
-    def _request(self, method, path, body=None, params=None):
-        url = self.endpoint + (path if path.startswith('/') else '/' + path)
+    def _request(self, method, path, body=None, params=None, base=None):
+        url = (base or self.endpoint) + (
+            path if path.startswith('/') else '/' + path)
         if params:
             url += ('&' if '?' in url else '?') + urllib.parse.urlencode(
                 [(k, v) for k, v in params.items() if v is not None])
@@ -111,12 +112,20 @@ class SharingClient:
         shares included (as `openstack image show` resolves names)."""
         found = self._request('GET', '/v2/images',
                               params={'name': name_or_id,
-                                      'member_status': 'all'})
+                                      'member_status': 'all'},
+                              base=self.image_endpoint)
         ids = [image['id'] for image in found.get('images', [])]
         if len(ids) > 1:
             raise exceptions.CommandError(
                 'More than one image is named %s: use its id' % name_or_id)
         return ids[0] if ids else name_or_id
+
+
+def _base(endpoint):
+    endpoint = endpoint.rstrip('/')
+    if endpoint.endswith('/v2'):
+        endpoint = endpoint[:-len('/v2')]
+    return endpoint
 
 
 def _error_text(response):

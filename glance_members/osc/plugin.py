@@ -1,13 +1,17 @@
 """python-openstackclient's plugin interface: the client for the image
-sharing API, on OSC's own session, found through the catalog's `image`
-endpoint (the sharing API sits beside /v2 on the same service)."""
+sharing API, on OSC's own session, found through the catalog: its
+`image-sharing` endpoint when there is one (glance-members beside an
+existing Glance), else the `image` endpoint (glance-members is the image
+service, the sharing API beside its /v2)."""
 
+from keystoneauth1 import exceptions as ksa_exceptions
 from osc_lib import utils
 
 API_NAME = 'image_sharing'
 API_VERSION_OPTION = 'os_image_sharing_api_version'
 DEFAULT_API_VERSION = '1'
 API_VERSIONS = {'1': 'glance_members.osc.client.SharingClient'}
+SHARING_SERVICE = 'image-sharing'
 
 
 def make_client(instance):
@@ -16,7 +20,13 @@ def make_client(instance):
     endpoint = instance.get_endpoint_for_service_type(
         'image', region_name=instance.region_name,
         interface=instance.interface)
-    return client_class(instance.session, endpoint)
+    try:
+        sharing = instance.get_endpoint_for_service_type(
+            SHARING_SERVICE, region_name=instance.region_name,
+            interface=instance.interface)
+    except ksa_exceptions.EndpointNotFound:
+        sharing = None
+    return client_class(instance.session, endpoint, sharing)
 
 
 def build_option_parser(parser):

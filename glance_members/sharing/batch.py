@@ -89,15 +89,28 @@ def share(ctx, authz, repo, image_ids, members, expires_at, quota,
     failures.raise_any('shared')
     try:
         return repo.share_batch(image_ids, member_ids, expires_at, quota)
-    except exception.NotFound as e:  # deleted meanwhile
-        for image_id in e.missing:
-            failures.add('missing', image_id, None, 'no such image')
-    except exception.OverLimit as e:
-        for image_id, member_id, attempted in e.failures:
-            failures.add('quota', image_id, member_id,
-                         'image member limit exceeded (attempted %d, '
-                         'maximum %d)' % (attempted, quota))
+    except exception.GlanceMembersError as e:
+        if _add_refused(e, failures):
+            pass
+        elif isinstance(e, exception.NotFound):  # deleted meanwhile
+            for image_id in e.missing:
+                failures.add('missing', image_id, None, 'no such image')
+        elif isinstance(e, exception.OverLimit):
+            for image_id, member_id, attempted in e.failures:
+                failures.add('quota', image_id, member_id,
+                             'image member limit exceeded (attempted %d, '
+                             'maximum %d)' % (attempted, quota))
+        else:
+            raise
     failures.raise_any('shared')
+
+
+def _add_refused(error, failures):
+    """The pairs the image service itself refused (beside an existing
+    Glance: `refused`, [(kind, image, member, reason)]), as failures."""
+    for kind, image_id, member_id, reason in getattr(error, 'refused', ()):
+        failures.add(kind, image_id, member_id, reason)
+    return bool(getattr(error, 'refused', ()))
 
 
 def revoke(ctx, authz, repo, image_ids, members, directory=None):
@@ -112,4 +125,9 @@ def revoke(ctx, authz, repo, image_ids, members, directory=None):
     image_ids = list(dict.fromkeys(image_ids))
     _images(ctx, authz, repo, image_ids, rules.REVOKE, failures)
     failures.raise_any('revoked')
-    return repo.revoke_batch(image_ids, member_ids)
+    try:
+        return repo.revoke_batch(image_ids, member_ids)
+    except exception.GlanceMembersError as e:
+        if not _add_refused(e, failures):
+            raise
+    failures.raise_any('revoked')

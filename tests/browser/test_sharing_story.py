@@ -11,7 +11,6 @@ projects, so the notice's counts are exact.
 
 import pytest
 
-from tests.support import image_api as api
 from tests.support import console_pages as console
 from tests.support.console_pages import expect
 
@@ -35,7 +34,10 @@ def sign_in(new_page, cloud, user, region=ONE):
 
 
 def image_api(cloud, user, region, project=None):
-    return api.ImageAPI(cloud.url(region), cloud.token(user, project))
+    """The image API (/v2) of the region as `user`: glance-members' own,
+    or beside an existing Glance, that Glance's
+    (tests/browser/test_beside_glance.py)."""
+    return cloud.image_api(user, region, project)
 
 
 def test_the_producer_shares_in_both_scenarios(cloud, new_page):

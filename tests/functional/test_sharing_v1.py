@@ -37,29 +37,32 @@ def snapshot(api):
             *models.data_fields(m)).tuples())) for m in models.DATA_MODELS}
 
 
-def routes(image):
+def routes(image, producer=PRODUCER, consumer=CONSUMER,
+           consumer2=CONSUMER2):
     """(name, method, path, body) of every /sharing/v1 route, in an order
-    where no success changes what a later call of the row expects."""
+    where no success changes what a later call of the row expects (the
+    projects: the personas', or a real Keystone's beside Glance,
+    tests/integration/test_beside_glance.py)."""
     return [
         ('inbox', 'GET', ROOT + '/inbox', None),
         ('trusts', 'GET', ROOT + '/trusted-producers', None),
         ('image_history', 'GET', ROOT + '/images/%s/history' % image, None),
         ('history', 'GET', ROOT + '/history?as=producer', None),
         ('expiry', 'PATCH',
-         ROOT + '/images/%s/members/%s' % (image, CONSUMER),
+         ROOT + '/images/%s/members/%s' % (image, consumer),
          {'expires_at': FUTURE}),
         ('share', 'POST', ROOT + '/shares',
-         {'images': [image], 'members': [CONSUMER2]}),
+         {'images': [image], 'members': [consumer2]}),
         ('decide', 'POST', ROOT + '/inbox/decisions',
          {'status': 'accepted', 'images': [image]}),
-        ('trust', 'PUT', ROOT + '/trusted-producers/' + PRODUCER,
+        ('trust', 'PUT', ROOT + '/trusted-producers/' + producer,
          {'accept_pending': True}),
-        ('untrust', 'DELETE', ROOT + '/trusted-producers/' + PRODUCER, None),
+        ('untrust', 'DELETE', ROOT + '/trusted-producers/' + producer, None),
         ('revoke', 'POST', ROOT + '/shares/revoke',
-         {'images': [image], 'members': [CONSUMER2]}),
+         {'images': [image], 'members': [consumer2]}),
         ('leave', 'DELETE', ROOT + '/inbox/' + image, None),
         ('members', 'GET', ROOT + '/images/%s/members' % image, None),
-        ('project', 'GET', ROOT + '/projects/' + CONSUMER, None),
+        ('project', 'GET', ROOT + '/projects/' + consumer, None),
     ]
 
 

@@ -3,7 +3,7 @@
     python -m tests.integration.record_peer_suites [--also-here]
 
 Brings up the test Keystone (testbed/stack), Glance 33
-(tests/support/glance33.py) as the image endpoint of region GlanceRegion,
+(testbed/glance33.py) as the image endpoint of region GlanceRegion,
 runs tempest's ``tempest.api.image.v2`` and the clients' functional image
 tests against it (tests/support/peer_suites.py) and writes every test's
 outcome to tests/data/peer_suites_glance33.json. ``--also-here`` runs them

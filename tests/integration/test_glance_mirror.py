@@ -1,7 +1,7 @@
 """Beside a real Glance 33: the local mirror of its memberships kept fresh
 from its own notifications.
 
-Glance 33 (tests/support/glance33.py) sends with `[oslo_messaging_
+Glance 33 (testbed/glance33.py) sends with `[oslo_messaging_
 notifications] driver = messagingv2` to a private RabbitMQ node
 (tests/support/rabbitmq.py); `glance-members-manage mirror listen` (a real
 process: the listener of glance_members.glance.listener, in a pool) applies

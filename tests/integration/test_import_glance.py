@@ -1,7 +1,7 @@
 """Moving in from a real Glance 33.0.0: `glance-members-manage
 import-glance` against a database that Glance itself made and filled.
 
-Glance (tests/support/glance33.py: its own cached venv, `glance-manage db
+Glance (testbed/glance33.py: its own cached venv, `glance-manage db
 sync` on SQLite, its API under gunicorn with the test Keystone) receives
 images with data, properties and tags, members in every status, a removed
 member and a deleted image, all through its own API. Then, as an operator

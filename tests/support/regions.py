@@ -21,6 +21,7 @@ import pytest
 
 from testbed.stack import identities
 from testbed import keystone_service
+from tests.support import image_api as api
 
 REGIONS = ('RegionOne', 'RegionTwo')
 # The recipient check on, as a careful operator runs it: a member id that
@@ -54,6 +55,10 @@ class Regions:
         if user == OPS_USER:
             return identities.PASSWORD
         return self.keystone.password(user)
+
+    def image_api(self, user, region, project=None):
+        """The region's image API (/v2) as `user` (tests.browser.api)."""
+        return api.ImageAPI(self.url(region), self.token(user, project))
 
     def token(self, user, project=None):
         """A project-scoped token of `user` (default: their own project)."""

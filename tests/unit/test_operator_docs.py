@@ -16,6 +16,7 @@ import pytest
 from keystonemiddleware.auth_token import _opts as authtoken_opts
 from oslo_config import cfg
 
+from glance_members import app as gm_app
 from glance_members import conf as gm_conf
 from testbed import servers as helpers
 
@@ -44,9 +45,12 @@ def _load(path):
     for _, opts in authtoken_opts.list_opts():
         conf.register_opts(opts, group=group)
     loading.register_auth_conf_options(conf, group)
-    if conf[group].auth_type:
-        conf.register_opts(loading.get_auth_plugin_conf_options(
-            conf[group].auth_type), group=group)
+    # [glance] (beside an existing Glance) has keystoneauth's options
+    # registered already; its plugin's (username...) come with auth_type.
+    for group in (group, 'glance'):
+        if conf[group].auth_type:
+            conf.register_opts(loading.get_auth_plugin_conf_options(
+                conf[group].auth_type), group=group)
     gm_conf.check(conf)
     parser = cfg.ConfigParser(path, {})
     parser.parse()
@@ -138,3 +142,17 @@ def test_manage_says_no_deprecation_banner(tmp_path):
                   str(tmp_path / 'd'), 'db', 'sync')
     assert result.returncode == 0, result
     assert result.stderr == '', result.stderr
+
+
+def test_serve_beside_glance_without_keystone_is_one_line(tmp_path):
+    # Beside Glance the writes are made with the user's Keystone token: a
+    # static token file cannot give one.
+    path = tmp_path / 'beside.conf'
+    path.write_text('[DEFAULT]\nimage_backend = glance\n')
+    result = _run(tmp_path, 'glance_members.cmd.serve', 'serve', '--config',
+                  str(path), '--data-dir', str(tmp_path / 'd'))
+    assert result.returncode == 1, result
+    assert result.stdout == '', result.stdout
+    assert result.stderr.strip() == (
+        'glance-members: configuration error: %s'
+        % gm_app.BESIDE_NEEDS_KEYSTONE)

@@ -6,9 +6,10 @@ import inspect
 import pytest
 
 from glance_members.db import repository
+from glance_members.glance import shares
 from glance_members.sharing import ports
 
-ADAPTERS = [repository.Repository]
+ADAPTERS = [repository.Repository, shares.BesideGlance]
 
 
 def _port_methods():
