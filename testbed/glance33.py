@@ -24,8 +24,8 @@ from testbed import processes
 
 GLANCE_VERSION = '33.0.0'
 VENV_NAME = 'venv-glance-33'
-CONSTRAINTS = (Path(__file__).resolve().parent.parent.parent / 'testbed' /
-               'stack' / 'constraints-glance.txt')
+CONSTRAINTS = Path(__file__).resolve().parent / 'stack' / \
+    'constraints-glance.txt'
 START_TIMEOUT = 120
 
 CONFIG = """\
