@@ -12,6 +12,7 @@ API_VERSION_OPTION = 'os_image_sharing_api_version'
 DEFAULT_API_VERSION = '1'
 API_VERSIONS = {'1': 'glance_members.osc.client.SharingClient'}
 SHARING_SERVICE = 'image-sharing'
+NO_CATALOG = ('admin_token', 'token_endpoint', 'none', 'noauth')
 
 
 def make_client(instance):
@@ -20,12 +21,16 @@ def make_client(instance):
     endpoint = instance.get_endpoint_for_service_type(
         'image', region_name=instance.region_name,
         interface=instance.interface)
-    try:
-        sharing = instance.get_endpoint_for_service_type(
-            SHARING_SERVICE, region_name=instance.region_name,
-            interface=instance.interface)
-    except ksa_exceptions.EndpointNotFound:
-        sharing = None
+    sharing = None
+    # A token with no catalog (admin_token, none) answers its one endpoint
+    # for every service type: there the image endpoint serves both.
+    if getattr(instance, 'auth_plugin_name', None) not in NO_CATALOG:
+        try:
+            sharing = instance.get_endpoint_for_service_type(
+                SHARING_SERVICE, region_name=instance.region_name,
+                interface=instance.interface)
+        except ksa_exceptions.EndpointNotFound:
+            pass
     return client_class(instance.session, endpoint, sharing)
 
 

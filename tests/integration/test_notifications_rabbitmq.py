@@ -4,7 +4,7 @@ who shared what with whom, and when, from the events alone.
 `glance-members serve --config FILE` (static tokens: the personas) sends
 with `[oslo_messaging_notifications] driver = messagingv2` to a private
 RabbitMQ node (tests/support/rabbitmq.py); this test process reads the
-`notifications.info` queue on the `openstack` topic exchange with kombu, as
+`<topic>.info` queue (a topic of its own) on the `openstack` exchange, as
 an operator's billing or audit consumer would, decodes oslo.messaging's v2
 envelope and checks the event types, Glance's payloads, the caller in the
 message context (never the token) and the story rebuilt from them.
@@ -27,7 +27,11 @@ from testbed import servers as helpers
 from testbed.keystone_service import ConfiguredServer
 
 EXCHANGE = 'openstack'          # oslo.messaging's default control_exchange
-QUEUE = 'notifications.info'    # <topic>.<priority>, topics=notifications
+# A topic of its own: the session's RabbitMQ also carries the Glances of
+# the beside-Glance tests, whose `notifications` topic would share the
+# queue `notifications.info` (one queue name, bound to both exchanges).
+TOPIC = 'glance_members_audit'
+QUEUE = TOPIC + '.info'         # <topic>.<priority>
 RECEIVE_TIMEOUT = 15.0
 ISO = '%Y-%m-%dT%H:%M:%SZ'
 
@@ -47,6 +51,7 @@ token_file = {token_file}
 
 [oslo_messaging_notifications]
 driver = messagingv2
+topics = {topic}
 """
 
 # Glance's format_image_notification / format_image_member_notification.
@@ -69,7 +74,7 @@ def notifying_server(rabbitmq_node, tmp_path):
     with open(config, 'w') as f:
         f.write(CONFIG_TEMPLATE.format(
             data_dir=data_dir, port=port, token_file=token_file,
-            transport_url=rabbitmq_node.url))
+            transport_url=rabbitmq_node.url, topic=TOPIC))
     home = tempfile.mkdtemp(prefix='gm-home-')
     server = ConfiguredServer(config, data_dir, port,
                               os.path.join(base, 'server.log'), home)
