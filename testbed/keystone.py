@@ -1,22 +1,6 @@
-"""pytest fixture: a real Keystone 30 on 127.0.0.1 for the whole session.
-
-A pytest plugin (tests/conftest.py registers it): any test may ask for it.
-
-``keystone`` brings Keystone up once per session (in a pytest tmp dir, on a
-free port; the venv is built on first use and cached, see
-``testbed/stack/keystone.py``) and stops it at the end.  It yields
-a :class:`KeystoneStack`:
-
-- ``.url``: the identity v3 URL (``http://127.0.0.1:PORT/v3``, what
-  OS_AUTH_URL and keystoneauth take); ``.base_url`` is without ``/v3``
-- ``.identities``: ids and credentials (see ``stack/identities.py``)
-- ``.admin_token()``, ``.token(user, project=None)``: fresh
-  :class:`~testbed.stack.identities.Token` objects (``str``
-  subclasses carrying ``.body``, ``.roles``, ``.project_id``, ``.catalog``)
-- ``.register_image_endpoint(url, region)``
-
-Set ``GM_SKIP_KEYSTONE=1`` to skip the tests that need it.
-"""
+"""A real Keystone 30's handle for tests and benchmarks: KeystoneStack
+(its URL, identities, tokens, endpoint registration) and issue_token.
+The session fixture that starts it is tests/support/keystone.py."""
 
 
 from testbed.stack import identities as _identities

@@ -417,8 +417,6 @@ class Repository(sharing_v1.SharingRepository):
             [(count,)] = self._MEMBER_COUNT.rows(self.database, image_id, now)
             lifecycle.check_member_quota(quota, count + 1)
             old = self._member_row(image_id, member_id)
-            if lifecycle.is_live(old.stored, now):
-                raise exception.Duplicate()
             self.database.lock_consumers([member_id])
             status, changes = lifecycle.arrive(
                 old.stored, now, self._trusted(member_id, owner))
